@@ -1,0 +1,32 @@
+# `make run` serves the app as the Procfile does; `make test` sets everything up and runs the suite.
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 8000
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test system-deps clean
+
+run: install
+	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
+
+test: install-test system-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: requirements.txt setup.cfg setup.py
+	PYTHON=$(PYTHON) sh scripts/ensure-venv.sh $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+system-deps:
+	sh scripts/ensure-redis-server.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,35 @@
+"""burki-sip: the backend side of the Burki SIP bridge."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import redis
+from flask import Flask
+
+from . import cli, errors, sip, store
+from .config import check, defaults, from_env
+
+
+def create_app(config: Mapping[str, Any] | None = None,
+               redis_client: redis.Redis | None = None) -> Flask:
+    """Build the app: defaults, then the environment (or ``config`` instead of it), then checks.
+
+    Args:
+        config: settings to use instead of the environment (tests pass these).
+        redis_client: a client to use instead of connecting to ``REDIS_URL``.
+
+    Raises:
+        ValueError: a setting is invalid; the message names it.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(defaults())
+    app.config.update(from_env() if config is None else config)
+    check(app.config)
+    app.json.sort_keys = False
+
+    errors.init_app(app)
+    store.init_app(app, redis_client)
+    cli.init_app(app)
+    app.register_blueprint(sip.bp)
+    return app

@@ -1,0 +1,84 @@
+"""Every setting of the service: its default, how it is read from the environment, and its check."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+
+def _positive_int(value: str | int) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive integer")
+    return number
+
+
+def _boolean(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _text(value: str) -> str | None:
+    return value.strip() or None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, parser, default and meaning."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("REDIS_URL", _text, None,
+            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `redis://localhost:6379/0` if it "
+            "answers, else an embedded in-memory server (development only, not durable)."),
+    Setting("REDIS_KEY_PREFIX", _text, "burki:sip",
+            "Prefix of every Redis key, so several deployments can share one Redis."),
+    Setting("REDIS_SOCKET_TIMEOUT", float, 2.0,
+            "Seconds to wait for Redis to connect or answer before the request is answered 503."),
+    Setting("SIP_PREWARM_TTL", _positive_int, 300,
+            "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
+    Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
+            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`)."),
+    Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
+            "Largest request body in bytes; larger ones are answered 413."),
+    Setting("SIP_BRIDGE_URL", _text, None,
+            "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
+    Setting("SIP_BRIDGE_API_KEY", _text, None,
+            "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """Return every setting at its default value."""
+    return {setting.name: setting.default for setting in SETTINGS}
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every known setting that is present in ``environ`` (default ``os.environ``)."""
+    environ = os.environ if environ is None else environ
+    return {name: environ[name] for name in BY_NAME if name in environ}
+
+
+def check(config: dict[str, Any]) -> None:
+    """Parse every known setting in place; raise ``ValueError`` naming the first bad one."""
+    for name, setting in BY_NAME.items():
+        if name not in config or config[name] is None:
+            continue
+        try:
+            config[name] = setting.parse(config[name])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}={config[name]!r} is invalid: {exc}") from exc

@@ -1,0 +1,32 @@
+"""Every Redis key name the service uses, and nothing else.
+
+The call_sid sits in braces: a Redis Cluster hash tag, so every key of one call lives in one slot.
+See the README ("Inspecting with redis-cli") for the same names as operators type them.
+"""
+
+from __future__ import annotations
+
+DEFAULT_PREFIX = "burki:sip"
+
+EVENT_KINDS = ("webhook", "status")
+
+
+class Keys:
+    """Builds the key names under one prefix (``REDIS_KEY_PREFIX``)."""
+
+    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
+        self.prefix = prefix
+
+    def call(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}``: the common stem of one call's keys."""
+        return f"{self.prefix}:call:{{{call_sid}}}"
+
+    def context(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}:context``: JSON string of the prewarmed call context."""
+        return f"{self.call(call_sid)}:context"
+
+    def events(self, kind: str) -> str:
+        """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event stream {kind!r}")
+        return f"{self.prefix}:events:{kind}"
