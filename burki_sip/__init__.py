@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import cli, errors, sip, store
+from . import bench, cli, errors, sip, store
 from .config import check, defaults, from_env
 
 
@@ -32,4 +32,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     store.init_app(app, redis_client)
     cli.init_app(app)
     app.register_blueprint(sip.bp)
+    bench.init_app(app)
     return app

@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
             "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+    Setting("SIP_BENCH_NOOP", _boolean, False,
+            "Benchmarks only: serve `POST /bench/noop`, a no-op JSON route that `make bench` uses as "
+            "the framework's floor. Leave unset in production: the route does not exist then."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

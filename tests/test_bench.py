@@ -1,0 +1,29 @@
+"""The benchmark's no-op route exists only when SIP_BENCH_NOOP enables it."""
+
+import pytest
+
+from burki_sip import create_app
+
+
+def test_noop_route_is_absent_by_default(client, fake_redis):
+    response = client.post("/bench/noop", json={"call_sid": "c1"})
+
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not found"
+
+
+@pytest.mark.parametrize("value", ["true", "1", True])
+def test_noop_route_answers_json_when_enabled(value, fake_redis):
+    app = create_app({"TESTING": True, "SIP_BENCH_NOOP": value}, redis_client=fake_redis)
+
+    response = app.test_client().post("/bench/noop", json={"call_sid": "c1"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"call_sid": "noop", "prewarmed": True}
+    assert fake_redis.dbsize() == 0
+
+
+def test_noop_route_is_absent_when_disabled_explicitly(fake_redis):
+    app = create_app({"TESTING": True, "SIP_BENCH_NOOP": "false"}, redis_client=fake_redis)
+
+    assert app.test_client().post("/bench/noop", json={}).status_code == 404
