@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import time
+
 import redis
 
 
@@ -40,6 +42,19 @@ def delta(before: Counters, after: Counters, overhead: Counters | None = None) -
 def snapshot_overhead(client: redis.Redis) -> Counters:
     """The counters' own cost: the difference between two back-to-back snapshots."""
     return delta(snapshot(client), snapshot(client))
+
+
+def wait_idle(client: redis.Redis, quiet: float = 0.5, timeout: float = 15.0) -> None:
+    """Wait until no command but our own INFO ran for ``quiet`` seconds (a load's tail is done)."""
+    deadline = time.monotonic() + timeout
+    last = client.info("stats")["total_commands_processed"]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = client.info("stats")["total_commands_processed"]
+        if now - last <= 1:
+            return
+        last = now
+    raise TimeoutError(f"Redis still busy after {timeout} s")
 
 
 def memory_usage(client: redis.Redis, key: str) -> int:

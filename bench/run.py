@@ -2,7 +2,8 @@
 
 Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64),
 BENCH_THREADS of wrk (1), BENCH_COUNT requests per scenario for the Redis counters (1200),
-BENCH_MEMORY_CALLS prewarms for the memory figure (10000), WEB_CONCURRENCY (2), and
+BENCH_MEMORY_CALLS prewarms for the memory figure (10000), BENCH_SCENARIOS (all; the no-op
+floor always runs), WEB_CONCURRENCY (2), and
 GUNICORN_CMD_ARGS to try other gunicorn settings (gunicorn reads it over gunicorn.conf.py).
 """
 
@@ -22,7 +23,8 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 
 from clients import requests_for, seed_body, send_all  # noqa: E402
 from loadgen import SCENARIOS, run_wrk  # noqa: E402
-from redisstats import delta, memory_usage, snapshot, snapshot_overhead, used_memory  # noqa: E402
+from redisstats import (delta, memory_usage, snapshot, snapshot_overhead,  # noqa: E402
+                        used_memory, wait_idle)
 from report import rounds_table, summarise, table  # noqa: E402
 from support import Gunicorn, RedisServer  # noqa: E402
 
@@ -36,16 +38,22 @@ def setting(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def scenarios() -> list[str]:
+    """The scenarios to run: BENCH_SCENARIOS (comma-separated) or all; the floor always first."""
+    chosen = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",")
+    return ["noop"] + [name for name in SCENARIOS if name in chosen and name != "noop"]
+
+
 def throughput(url: str, rounds: int, seconds: int) -> list[dict]:
     """Every scenario once per round, interleaved (A B A B), after a short warm-up of each."""
     options = {"connections": setting("BENCH_CONNECTIONS", 64),
                "threads": setting("BENCH_THREADS", 1), "api_key": API_KEY}
-    for scenario in SCENARIOS:
+    for scenario in scenarios():
         run_wrk(url, scenario, seconds=1, tag="w", **options)
     results = []
     for number in range(rounds):
         results.append({scenario: run_wrk(url, scenario, seconds=seconds, tag=f"r{number}",
-                                          **options) for scenario in SCENARIOS})
+                                          **options) for scenario in scenarios()})
         print(f"round {number + 1}: " + ", ".join(f"{name} {run.rate:.0f}/s"
                                                   for name, run in results[-1].items()),
               flush=True)
@@ -54,11 +62,12 @@ def throughput(url: str, rounds: int, seconds: int) -> list[dict]:
 
 def count_commands(url: str, client, count: int) -> dict:
     """Per scenario: Redis commands and round trips for exactly ``count`` requests."""
-    overhead = snapshot_overhead(client)
     counted = {}
-    for scenario in SCENARIOS:
+    for scenario in scenarios():
         send_all(url, requests_for(scenario, 6, f"cw{scenario}"), API_KEY)  # connect, load scripts
         batch = requests_for(scenario, count, f"c{scenario}")
+        wait_idle(client)
+        overhead = snapshot_overhead(client)
         before = snapshot(client)
         codes = send_all(url, batch, API_KEY)
         spent = delta(before, snapshot(client), overhead)
@@ -74,8 +83,8 @@ def count_commands(url: str, client, count: int) -> dict:
 
 def memory(url: str, client, calls: int) -> dict:
     """Bytes per prewarmed call: ``MEMORY USAGE`` of the seed's key, and ``used_memory`` growth."""
+    wait_idle(client)
     client.flushall()
-    time.sleep(0.5)
     before = used_memory(client)
     codes = send_all(url, [("/sip-prewarm", seed_body(f"sip-20260430-{n:06d}"))
                            for n in range(calls)], API_KEY, clients=8)
