@@ -19,9 +19,13 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def compact_json(value: Any) -> str:
     """JSON without spaces, non-ASCII kept as is: what ``redis-cli`` shows as text."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
 
 
 class CallStore:
@@ -51,9 +55,13 @@ class CallStore:
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
-        target = pipeline if pipeline is not None else self.client
-        target.set(self.keys.context(context["call_sid"]), compact_json(stored),
-                   ex=self.prewarm_ttl)
+        key, value = self.keys.context(context["call_sid"]), compact_json(stored)
+        if pipeline is not None:
+            pipeline.set(key, value, ex=self.prewarm_ttl)
+        elif type(self.client) is redis.Redis:
+            send_one(self.client, "SET", key, value, "EX", self.prewarm_ttl)
+        else:  # fakeredis, and clients for a cluster or a sentinel: their own paths
+            self.client.set(key, value, ex=self.prewarm_ttl)
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""
@@ -81,6 +89,24 @@ class CallStore:
         target = pipeline if pipeline is not None else self.client
         return target.xadd(self.keys.events(kind), entry, maxlen=self.events_maxlen,
                            approximate=True)
+
+
+def send_one(client: redis.Redis, *args):
+    """Send one command on a pooled connection and return its reply: redis-py's own pool and
+    connection (stale connections are still detected and replaced when taken from the pool), minus
+    the generic layers of ``execute_command`` that a fixed command does not need.
+
+    Raises:
+        redis.RedisError: as ``execute_command`` would, so the request is answered 503. The
+            connection drops itself on a socket error. Not retried here: the bridge retries.
+    """
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_packed_command(connection.pack_command(*args))
+        return connection.read_response()
+    finally:
+        pool.release(connection)
 
 
 def connect(url: str, socket_timeout: float) -> redis.Redis:
