@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from .errors import CALL_SID_REQUIRED
 from .payload import strict_loads
@@ -87,3 +87,20 @@ class PrewarmSchema(Schema):
     welcome_message = _text(TEXT_MAX)
     agenda = _text(TEXT_MAX)
     variables = Variables(allow_none=True)
+
+
+class WebhookSchema(Schema):
+    """``POST /sip-webhook`` (and, until it has a schema of its own, ``/sip-status``): any object.
+
+    It documents the body for the OpenAPI document; the view keeps the whole body and checks only
+    the call identifier (``sip.call_sid_of``), which may come as ``call_sid`` or as Twilio's
+    ``CallSid``. Every other field is kept as sent (``INCLUDE``).
+    """
+
+    class Meta:
+        unknown = INCLUDE
+
+    call_sid = fields.String(validate=check_call_sid,
+                             metadata={"description": "The call this event is about."})
+    CallSid = fields.String(validate=check_call_sid,
+                            metadata={"description": "Twilio-style name of ``call_sid``."})

@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from . import payload
-from .schemas import PrewarmSchema, check_call_sid
+from . import metrics, payload
+from .apidoc import JSON_OR_FORM, doc
+from .responses import PrewarmedSchema, ReceivedSchema
+from .schemas import PrewarmSchema, WebhookSchema, check_call_sid
 from .store import get_store
+from .telemetry import note_call_sid
 
 bp = Blueprint("sip", __name__)
 
@@ -18,20 +21,25 @@ CALL_SID_FIELDS = ("call_sid", "CallSid")
 
 
 @bp.post("/sip-prewarm")
+@doc({200: PrewarmedSchema}, body=PrewarmSchema, errors=(400, 413, 415, 503))
 def prewarm():
     """Store the call's context for the media-stream handler, with its TTL."""
     context = prewarm_schema.load(payload.json_object(request))
+    note_call_sid(context["call_sid"])
     get_store().save_context(context)
+    metrics.prewarmed()
     return {"call_sid": context["call_sid"], "prewarmed": True}
 
 
 @bp.post("/sip-webhook")
+@doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=(400, 413, 415, 503))
 def webhook():
     """Record an inbound-call or provider event in the webhook stream."""
     return record("webhook")
 
 
 @bp.post("/sip-status")
+@doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=(400, 413, 415, 503))
 def status():
     """Record a status callback in the status stream."""
     return record("status")
@@ -40,7 +48,10 @@ def status():
 def record(kind: str) -> dict:
     """Append the request body to the ``kind`` stream and answer with the entry id."""
     body = payload.json_or_form(request)
-    event_id = get_store().record_event(kind, body, request.mimetype, call_sid_of(body))
+    call_sid = call_sid_of(body)
+    note_call_sid(call_sid)
+    event_id = get_store().record_event(kind, body, request.mimetype, call_sid)
+    metrics.event_recorded(kind)
     return {"received": True, "event_id": event_id}
 
 
