@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import datetime, timezone
 
 from flask import g, has_request_context
 from gunicorn import glogging
 
 ACCESS_LOGGER = "burki_sip.access"
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 # The per-request fields passed in ``extra={"fields": ...}``; app lines may pass them too.
 FIELDS_ATTRIBUTE = "fields"
@@ -25,20 +27,40 @@ def timestamp(seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def json_line(created: float, level: str, logger: str, message: str, fields: dict) -> str:
+    """One log line: time, level, logger and message, then ``fields``, as a JSON object."""
+    line = {"time": timestamp(created), "level": level, "logger": logger, "message": message}
+    line.update(fields)
+    return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def write_access_line(fields: dict) -> None:
+    """Write the per-request line to stdout, in the format ``JsonFormatter`` gives every line.
+
+    It skips the logging machinery (record, handlers, formatter), which would cost more than the
+    rest of the per-request bookkeeping; callers check ``access_enabled()`` first.
+    """
+    stream = sys.stdout
+    stream.write(json_line(time.time(), "info", ACCESS_LOGGER, "request", fields) + "\n")
+    stream.flush()  # one write per line, so lines of concurrent workers never interleave
+
+
+def access_enabled() -> bool:
+    """True when ``LOG_LEVEL`` (or the ``burki_sip.access`` logger's own level) lets INFO through."""
+    return access_log.isEnabledFor(logging.INFO)
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: time, level, logger, message, then its fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": timestamp(record.created), "level": record.levelname.lower(),
-                "logger": record.name, "message": record.getMessage()}
         fields = getattr(record, FIELDS_ATTRIBUTE, None)
-        if fields:
-            line.update(fields)
-        elif has_request_context():
-            line.update(request_fields())
+        if not fields:
+            fields = request_fields() if has_request_context() else {}
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+            fields = {**fields, "exception": self.formatException(record.exc_info)}
+        return json_line(record.created, record.levelname.lower(), record.name,
+                         record.getMessage(), fields)
 
 
 def request_fields() -> dict:

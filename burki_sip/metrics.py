@@ -18,6 +18,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry,
 bp = Blueprint("metrics", __name__)
 
 UNMATCHED_ROUTE = "<unmatched>"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PROMETHEUS_TEXT = {"description": "Prometheus text exposition format.", "content": {
     "text/plain": {"schema": {"type": "string"}}}}
 
@@ -41,11 +42,24 @@ BRIDGE_FAILURES = Counter("burki_sip_bridge_sync_failures", "Bridge sync attempt
                           "reason (timeout, connection, status code class such as 5xx).",
                           ("reason",))
 
+# (route, method label, status) -> (requests counter child, latency histogram child)
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+
 
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
-    """Count one answered request and its latency (the only per-request metric work)."""
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route, method).observe(seconds)
+    """Count one answered request and its latency (the only per-request metric work).
+
+    The labelled children are kept per (route, method, status), which skips prometheus_client's
+    label checks on the hot path; methods outside ``METHODS`` count as ``other``, so a client
+    cannot add series by inventing methods.
+    """
+    key = (route, method if method in METHODS else "other", status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _REQUEST_CHILDREN[key] = (REQUESTS.labels(key[0], key[1], str(status)),
+                                              LATENCY.labels(key[0], key[1]))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def redis_error(exc: BaseException) -> None:

@@ -6,7 +6,6 @@ is benchmarked against a no-op floor.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import uuid
@@ -18,8 +17,6 @@ from . import logs, metrics
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller's (or Heroku's router's) request id may look like; anything else is replaced.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
-
-access_log = logging.getLogger(logs.ACCESS_LOGGER)
 
 
 def note_call_sid(call_sid: str | None) -> None:
@@ -50,13 +47,13 @@ def finish_request(response: Response) -> Response:
     metrics.observe_request(route, request.method, response.status_code, seconds)
     request_id = g.get("request_id") or request_id_of(None)
     response.headers[REQUEST_ID_HEADER] = request_id
-    if access_log.isEnabledFor(logging.INFO):
+    if logs.access_enabled():
         fields = {"method": request.method, "path": request.path, "route": route,
                   "status": response.status_code, "duration_ms": round(seconds * 1000, 3),
                   "request_id": request_id}
         if g.get("call_sid"):
             fields["call_sid"] = g.call_sid
-        access_log.info("request", extra={logs.FIELDS_ATTRIBUTE: fields})
+        logs.write_access_line(fields)
     return response
 
 
