@@ -9,12 +9,14 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .store import get_store
+from .sync import sync_organization_command
 
 
 @click.group()
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Inspect burki-sip's Redis data (reads REDIS_URL and REDIS_KEY_PREFIX like the service)."""
+    """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
+    service's settings: REDIS_*, SIP_BRIDGE_*)."""
     from . import create_app  # the app imports this module, so import it only when run
 
     ctx.with_resource(create_app().app_context())
@@ -31,7 +33,7 @@ def call_command(call_sid: str) -> None:
     click.echo(json.dumps(context, indent=2, ensure_ascii=False))
 
 
-COMMANDS = (call_command,)
+COMMANDS = (call_command, sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

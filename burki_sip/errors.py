@@ -39,10 +39,27 @@ class ApiError(Exception):
 
 
 class BridgeError(ApiError):
-    """The SIP bridge's API failed or answered with an error."""
+    """The SIP bridge's API failed or answered with an error.
 
-    def __init__(self, message: str, status_code: int = 502, **kwargs) -> None:
+    Attributes:
+        bridge_status: the bridge's HTTP status, or ``None`` when it never answered.
+        bridge_message: the bridge's error message, truncated; ``None`` without one.
+        attempts: how many requests were sent, retries included.
+    """
+
+    def __init__(self, message: str, status_code: int = 502, *, bridge_status: int | None = None,
+                 bridge_message: str | None = None, attempts: int = 0, **kwargs) -> None:
         super().__init__(message, status_code, **kwargs)
+        self.bridge_status = bridge_status
+        self.bridge_message = bridge_message
+        self.attempts = attempts
+
+
+class BridgeConfigError(BridgeError):
+    """``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid: nothing was sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 500)
 
 
 def error_response(message: str, status_code: int, fields: dict | None = None,
