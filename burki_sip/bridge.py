@@ -1,4 +1,4 @@
-"""The SIP bridge's API: ``BridgeClient`` syncs an organization's config, with timeouts and retries."""
+"""The SIP bridge's API: ``BridgeClient`` syncs an organization's config, retrying safely."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -23,7 +22,6 @@ SYNC_PATH = "/api/sync-organization"
 RETRY_STATUSES = failure.RETRY_STATUSES
 # Longest single wait between two attempts, whether backoff or the bridge's Retry-After.
 MAX_WAIT = 30
-EXTENSION = "burki_sip.bridge"
 
 
 def canonical_json(config: dict) -> bytes:
@@ -38,7 +36,7 @@ def idempotency_key(body: bytes) -> str:
 
 
 class CountingRetry(Retry):
-    """urllib3's ``Retry`` that notes, on the error it gives up with, how many attempts were made."""
+    """urllib3's ``Retry`` that notes, on the error it gives up with, how many attempts it made."""
 
     def increment(self, *args, **kwargs) -> Retry:
         """Count one more failed attempt, as ``Retry.increment`` does, and raise as it does."""
@@ -114,6 +112,16 @@ class BridgeClient:
     def __repr__(self) -> str:
         return f"BridgeClient({self.url!r})"
 
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> BridgeClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def sync_organization(self, config: Any) -> Any:
         """Validate an organization config and send it to the bridge.
 
@@ -134,40 +142,27 @@ class BridgeClient:
             response = self.session.post(self.url, data=body, headers=headers, stream=True,
                                          timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise self._fail(failure.unreachable(exc, self.timeout)) from exc
+            raise self._fail(failure.unreachable(exc, self.timeout, self._api_key)) from exc
         with response:
             attempts = len(response.raw.retries.history) + 1
             try:
                 content = response.content
             except requests.RequestException as exc:  # the body broke off or stalled
-                raise self._fail(failure.unreachable(exc, self.timeout, attempts)) from exc
+                error = failure.unreachable(exc, self.timeout, self._api_key, attempts)
+                raise self._fail(error) from exc
         if not 200 <= response.status_code < 300:
-            raise self._fail(failure.refused(response, content, attempts))
+            raise self._fail(failure.refused(response, content, self._api_key, attempts))
         try:
             answer = json.loads(content) if content.strip() else None
         except ValueError as exc:
-            raise self._fail(failure.not_json(response, content, attempts)) from exc
+            raise self._fail(failure.not_json(response, content, self._api_key, attempts)) from exc
         log.info("organization %s synced to %s in %d attempt(s)",
                  config["organization_id"], self.url, attempts)
         return answer
 
     def _fail(self, error: BridgeError) -> BridgeError:
-        """Prefix ``error``'s message with the request, drop the key from it, and log it."""
-        error.message = failure.redact(f"POST {self.url}: {error.message}", self._api_key)
+        """Prefix ``error``'s message with the request, and log it."""
+        error.message = f"POST {self.url}: {error.message}"
         error.args = (error.message,)
-        if error.bridge_message:
-            error.bridge_message = failure.redact(error.bridge_message, self._api_key)
         log.warning("SIP bridge sync failed: %s", error.message)
         return error
-
-
-def get_client() -> BridgeClient:
-    """The current app's ``BridgeClient``, built from its settings at the first use.
-
-    Raises:
-        BridgeConfigError: ``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid.
-    """
-    extensions = current_app.extensions
-    if EXTENSION not in extensions:
-        extensions[EXTENSION] = BridgeClient.from_config(current_app.config)
-    return extensions[EXTENSION]

@@ -31,8 +31,11 @@ def plural(attempts: int) -> str:
     return f"{attempts} attempt{'' if attempts == 1 else 's'}"
 
 
-def bridge_message(content: bytes) -> str | None:
-    """The bridge's own error message: its JSON ``error``/``message``/``detail``, else the text."""
+def bridge_message(content: bytes, secret: str) -> str | None:
+    """The bridge's own error message (JSON ``error``/``message``/``detail``, else the text).
+
+    ``secret`` is cut out of it: a bridge may echo the Authorization header it refused.
+    """
     text = content.decode("utf-8", "replace")
     try:
         parsed = json.loads(text)
@@ -41,7 +44,7 @@ def bridge_message(content: bytes) -> str | None:
     if isinstance(parsed, dict):
         text = next((parsed[name] for name in ("error", "message", "detail")
                      if isinstance(parsed.get(name), str)), text)
-    return shorten(text) or None
+    return shorten(redact(text, secret)) or None
 
 
 def describe(cause: BaseException, timeout: tuple[float, float]) -> tuple[str, str]:
@@ -63,7 +66,7 @@ def describe(cause: BaseException, timeout: tuple[float, float]) -> tuple[str, s
     return "could not be reached", "SIP_BRIDGE_URL and the bridge's status"
 
 
-def unreachable(exc: requests.RequestException, timeout: tuple[float, float],
+def unreachable(exc: requests.RequestException, timeout: tuple[float, float], secret: str,
                 attempts: int | None = None) -> BridgeError:
     """The error for a sync that got no complete answer (refused, timed out, cut off)."""
     cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
@@ -72,18 +75,17 @@ def unreachable(exc: requests.RequestException, timeout: tuple[float, float],
     cause = getattr(cause, "reason", None) or cause  # MaxRetryError wraps the last error
     what, check = describe(cause, timeout)
     return BridgeError(f"the SIP bridge {what} ({plural(attempts)}): check {check} "
-                       f"(last error: {shorten(str(cause))})", attempts=attempts)
+                       f"(last error: {shorten(redact(str(cause), secret))})", attempts=attempts)
 
 
-def what_to_check(response: requests.Response) -> str:
-    """What to check after the bridge answered ``response``'s error status."""
-    status = response.status_code
+def what_to_check(status: int, location: str | None) -> str:
+    """What to check after the bridge answered ``status`` (redirecting to ``location``)."""
     if status in (401, 403):
         return "SIP_BRIDGE_API_KEY: the bridge did not accept the key"
     if status == 404:
         return "SIP_BRIDGE_URL: the bridge has no /api/sync-organization there"
     if 300 <= status < 400:
-        return (f"SIP_BRIDGE_URL: the bridge redirects to {response.headers.get('Location')} "
+        return (f"SIP_BRIDGE_URL: the bridge redirects to {location} "
                 "(not followed)")
     if status in RETRY_STATUSES:
         return "the bridge's status and logs: it still failed when the retries ran out"
@@ -92,20 +94,23 @@ def what_to_check(response: requests.Response) -> str:
     return "the bridge's status and logs"
 
 
-def refused(response: requests.Response, content: bytes, attempts: int) -> BridgeError:
+def refused(response: requests.Response, content: bytes, secret: str,
+            attempts: int) -> BridgeError:
     """The error for a bridge that answered with a status other than 2xx."""
-    said = bridge_message(content)
+    said = bridge_message(content, secret)
+    location = redact(response.headers.get("Location") or "", secret)
     message = (f"the SIP bridge answered HTTP {response.status_code} ({plural(attempts)}): "
-               f"check {what_to_check(response)}")
+               f"check {what_to_check(response.status_code, location)}")
     if said:
         message += f"; the bridge said: {said}"
     return BridgeError(message, bridge_status=response.status_code, bridge_message=said,
                        attempts=attempts)
 
 
-def not_json(response: requests.Response, content: bytes, attempts: int) -> BridgeError:
+def not_json(response: requests.Response, content: bytes, secret: str,
+             attempts: int) -> BridgeError:
     """The error for a 2xx answer that is not JSON: probably not the bridge's API at all."""
-    said = bridge_message(content)
+    said = bridge_message(content, secret)
     return BridgeError(
         f"the SIP bridge answered HTTP {response.status_code} but not with JSON "
         f"({plural(attempts)}): check that SIP_BRIDGE_URL is the bridge's API; the sync may or "

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
-from .bridge import get_client
+from .bridge import BridgeClient
 from .errors import BridgeError
 from .organization import validate_organization
 from .payload import strict_loads
@@ -37,7 +37,7 @@ def masked(value: Any) -> Any:
 
 
 def load_config(file: IO[str]) -> dict:
-    """Read and validate the config in ``file``; raise ``InvalidConfigError`` saying what is wrong."""
+    """Read and validate the config in ``file``; ``InvalidConfigError`` says what is wrong."""
     try:
         config = strict_loads(file.read())
     except ValueError as exc:  # bad JSON, or bytes that are not UTF-8
@@ -73,7 +73,8 @@ def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
         click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
         return
     try:
-        answer = get_client().sync_organization(config)
+        with BridgeClient.from_config(current_app.config) as client:
+            answer = client.sync_organization(config)
     except BridgeError as exc:
         raise click.ClickException(exc.message) from exc
     show(answer)
