@@ -78,4 +78,4 @@ def keys() -> Keys:
 @pytest.fixture
 def store(any_redis, keys) -> CallStore:
     """A ``CallStore`` on fake and on real Redis (the test runs once for each)."""
-    return CallStore(any_redis, keys, prewarm_ttl=300, events_maxlen=100)
+    return CallStore(any_redis, keys, events_maxlen=100)
