@@ -134,6 +134,35 @@ class CallStore:
             state, ttl = pipe.execute()
         return (state or None), ttl
 
+    def newest_events(self, kind: str, count: int, call_sid: str | None = None,
+                      scan_limit: int = 10_000) -> list[tuple[str, dict]]:
+        """The newest ``count`` entries of a stream, oldest first, optionally of one call only.
+
+        Args:
+            kind: ``"webhook"`` or ``"status"``.
+            count: how many entries to return at most.
+            call_sid: keep only this call's entries.
+            scan_limit: how many entries to look through at most when filtering by call.
+        """
+        stream, found, upper, scanned = self.keys.events(kind), [], "+", 0
+        while len(found) < count and scanned < scan_limit:
+            batch = self.client.xrevrange(stream, max=upper, count=count if not call_sid else 500)
+            if not batch:
+                break
+            scanned += len(batch)
+            found += [item for item in batch if not call_sid or item[1].get("call_sid") == call_sid]
+            upper = "(" + batch[-1][0]
+        return found[:count][::-1]
+
+    def follow_events(self, kind: str, after: str = "$", block_ms: int = 5000):
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``)."""
+        stream = self.keys.events(kind)
+        while True:
+            for _, entries in self.client.xread({stream: after}, block=block_ms, count=100) or ():
+                for entry_id, fields in entries:
+                    after = entry_id
+                    yield entry_id, fields
+
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
                      transition: Transition | None = None) -> Recorded:
