@@ -73,6 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
             "Approximate cap on the entries of each event stream (trimmed by the same `XADD`)."),
+    Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
+            "Seconds a call's status lives after its latest callback while no terminal status "
+            "has arrived (refreshed by each callback)."),
+    Setting("SIP_CALL_RETENTION", _positive_int, 86400,
+            "Seconds every key of a call is kept once the call reaches a terminal status."),
+    Setting("SIP_DEDUPE_TTL", _positive_int, 72 * 3600,
+            "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
+            "within it is answered `\"duplicate\": true` and recorded nowhere."),
     Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
             "Largest request body in bytes; larger ones are answered 413."),
     Setting("SIP_BRIDGE_URL", _text, None,

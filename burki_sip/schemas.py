@@ -87,3 +87,43 @@ class PrewarmSchema(Schema):
     welcome_message = _text(TEXT_MAX)
     agenda = _text(TEXT_MAX)
     variables = Variables(allow_none=True)
+
+
+def check_timestamp(value) -> None:
+    """A provider timestamp is kept as given, but must be a short string or a plain number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValidationError("timestamp must be a string or a number")
+    if isinstance(value, str) and len(value) > NUMBER_MAX:
+        raise ValidationError(f"timestamp must be at most {NUMBER_MAX} characters")
+
+
+class WholeNumber(fields.Integer):
+    """An integer given as a JSON integer or, as forms send it, a string of digits; never a float."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StatusSchema(Schema):
+    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form.
+
+    Unknown fields are dropped here (``EXCLUDE``); the whole body is still kept in the stream entry.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    call_sid = fields.String(
+        required=True, validate=check_call_sid,
+        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
+    )
+    status = _text(64)
+    sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
+    reason = _text(256)
+    timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
+    sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
+    duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))

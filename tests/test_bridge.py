@@ -283,20 +283,21 @@ def test_the_key_is_absent_from_the_success_logs(httpserver, bridge, caplog):
     ("ftp://bridge.example", API_KEY, "http:// or https://"),
     ("https://user:pw@bridge.example", API_KEY, "must not hold credentials"),
 ])
-def test_missing_or_bad_settings_are_a_clear_configuration_error(url, key, fragment):
-    config = create_app({"SIP_BRIDGE_URL": url, "SIP_BRIDGE_API_KEY": key}).config
+def test_missing_or_bad_settings_are_a_clear_configuration_error(url, key, fragment, fake_redis):
+    settings = {"SIP_BRIDGE_URL": url, "SIP_BRIDGE_API_KEY": key}
+    config = create_app(settings, redis_client=fake_redis).config
     with pytest.raises(BridgeConfigError, match=fragment) as info:
         BridgeClient.from_config(config)
     assert API_KEY not in str(info.value)
 
 
-def test_from_config_reads_the_settings_from_the_environment(monkeypatch):
+def test_from_config_reads_the_settings_from_the_environment(monkeypatch, fake_redis):
     monkeypatch.setenv("SIP_BRIDGE_URL", "http://bridge.example/")
     monkeypatch.setenv("SIP_BRIDGE_API_KEY", API_KEY)
     monkeypatch.setenv("SIP_BRIDGE_CONNECT_TIMEOUT", "1.5")
     monkeypatch.setenv("SIP_BRIDGE_READ_TIMEOUT", "7")
     monkeypatch.setenv("SIP_BRIDGE_RETRIES", "0")
-    with BridgeClient.from_config(create_app().config) as client:
+    with BridgeClient.from_config(create_app(redis_client=fake_redis).config) as client:
         assert client.url == "http://bridge.example/api/sync-organization"
         assert client.timeout == (1.5, 7.0)
         assert client.session.get_adapter(client.url).max_retries.total == 0
@@ -306,17 +307,17 @@ def test_from_config_reads_the_settings_from_the_environment(monkeypatch):
     ("SIP_BRIDGE_CONNECT_TIMEOUT", "0"), ("SIP_BRIDGE_READ_TIMEOUT", "nan"),
     ("SIP_BRIDGE_RETRIES", "-1"), ("SIP_BRIDGE_RETRIES", "two"), ("SIP_BRIDGE_BACKOFF", "-0.5"),
 ])
-def test_bad_bridge_settings_fail_at_startup(name, value):
+def test_bad_bridge_settings_fail_at_startup(name, value, fake_redis):
     with pytest.raises(ValueError, match=name):
-        create_app({name: value})
+        create_app({name: value}, redis_client=fake_redis)
 
 
 @pytest.mark.parametrize(("error", "status"), [
     (BridgeError("the SIP bridge answered HTTP 503", bridge_status=503, attempts=4), 502),
     (BridgeConfigError("SIP_BRIDGE_URL is not set"), 500),
 ])
-def test_bridge_errors_in_a_request_become_json(error, status):
-    app = create_app({"TESTING": False})
+def test_bridge_errors_in_a_request_become_json(error, status, fake_redis):
+    app = create_app({"TESTING": False}, redis_client=fake_redis)
 
     @app.get("/needs-bridge")
     def needs_bridge():

@@ -1,0 +1,93 @@
+"""The service as the Procfile runs it: real gunicorn, real redis-server, real HTTP."""
+
+import json
+
+import pytest
+import requests
+
+from support import Gunicorn, RedisServer, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def redis_for_service():
+    """A redis-server of this test's own, so the test may stop and restart it."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service(redis_for_service):
+    """gunicorn wsgi:app with 2 workers, pointed at ``redis_for_service``."""
+    server = Gunicorn(redis_for_service.url, workers=2).start()
+    yield server
+    server.stop()
+
+
+def test_seed_prewarm_over_http(service, redis_for_service, seed_prewarm):
+    response = requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm, timeout=5)
+
+    assert response.status_code == 200
+    assert response.json() == {"call_sid": "sip-20260430-abc123", "prewarmed": True}
+    client = redis_for_service.client()
+    key = "burki:sip:call:{sip-20260430-abc123}:context"
+    stored = json.loads(client.get(key))
+    assert {name: stored[name] for name in seed_prewarm} == seed_prewarm
+    assert 290 <= client.ttl(key) <= 300
+
+
+def test_events_over_http(service, redis_for_service):
+    form = requests.post(f"{service.url}/sip-webhook",
+                         data={"CallSid": "CA1", "From": "+15559876543"}, timeout=5)
+    status = requests.post(f"{service.url}/sip-status",
+                           json={"call_sid": "CA1", "status": "ringing"}, timeout=5)
+
+    assert form.status_code == status.status_code == 200
+    client = redis_for_service.client()
+    assert client.xlen("burki:sip:events:webhook") == 1
+    assert client.xlen("burki:sip:events:status") >= 1
+
+
+def test_errors_from_gunicorn_are_json(service):
+    not_found = requests.get(f"{service.url}/nope", timeout=5)
+    too_large = requests.post(f"{service.url}/sip-webhook", json={"pad": "x" * 70_000}, timeout=5)
+
+    assert not_found.status_code == 404 and "error" in not_found.json()
+    assert too_large.status_code == 413 and "too large" in too_large.json()["error"]
+
+
+def post_prewarm(url, call_sid):
+    return requests.post(f"{url}/sip-prewarm", json={"call_sid": call_sid}, timeout=10)
+
+
+def test_redis_outage_gives_503_then_service_recovers(service, redis_for_service):
+    assert post_prewarm(service.url, "before").status_code == 200
+
+    redis_for_service.stop()
+    during = [post_prewarm(service.url, f"during-{n}") for n in range(5)]
+    assert {response.status_code for response in during} == {503}
+    assert all(response.json()["error"] and response.headers["Retry-After"] for response in during)
+
+    redis_for_service.start()
+    wait_until(lambda: post_prewarm(service.url, "after").status_code == 200, timeout=10,
+               interval=0.2, what="prewarm succeeding again")
+    assert redis_for_service.client().exists("burki:sip:call:{after}:context") == 1
+
+
+def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def deliver(_):
+        return requests.post(f"{service.url}/sip-status", timeout=10,
+                             json={"call_sid": "CA9", "status": "ringing"},
+                             headers={"webhook-id": "msg_same_delivery"})
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(deliver, range(50)))
+
+    assert {response.status_code for response in responses} == {200}
+    duplicates = [response.json().get("duplicate", False) for response in responses]
+    assert duplicates.count(False) == 1
+    assert redis_for_service.client().xlen("burki:sip:events:status") == 1

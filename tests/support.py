@@ -1,0 +1,157 @@
+"""Real processes for tests: a private redis-server and the service under gunicorn, on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+SEED_PREWARM = {
+    "call_sid": "sip-20260430-abc123",
+    "from_number": "+15559876543",
+    "to_number": "+15551234567",
+    "outbound": False,
+    "assistant_id": 123,
+    "welcome_message": "Thanks for calling. How can I help?",
+    "agenda": "Customer support intake",
+    "variables": {"customer_id": "cust_123"},
+}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not reached within {timeout} s")
+
+
+def port_open(port: int) -> bool:
+    """True when something accepts TCP connections on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def redis_server_binary() -> str:
+    """Path of redis-server, or a failure that names the package to install."""
+    path = shutil.which("redis-server")
+    if path is None:
+        raise RuntimeError("redis-server not found: install the 'redis-server' package "
+                           "(`make test` does this on Debian/Ubuntu when run as root)")
+    return path
+
+
+class RedisServer:
+    """A private, non-persistent redis-server on a free loopback port; can be stopped and restarted."""
+
+    def __init__(self, port: int | None = None, *extra_args: str) -> None:
+        self.port = port or free_port()
+        self.extra_args = extra_args
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self, **kwargs) -> redis.Redis:
+        """A new client of this server (``decode_responses=True``)."""
+        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, **kwargs)
+
+    def start(self) -> "RedisServer":
+        """Start the server and wait until it answers PING."""
+        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--protected-mode", "yes", *self.extra_args]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = self.client(socket_timeout=0.5)
+        wait_until(lambda: self._pings(probe), what=f"redis-server on port {self.port}")
+        probe.close()
+        return self
+
+    @staticmethod
+    def _pings(client: redis.Redis) -> bool:
+        try:
+            return client.ping()
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server (it keeps nothing: it runs without persistence)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+class Gunicorn:
+    """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
+
+    def __init__(self, redis_url: str, workers: int = 2, **env: str) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
+                    "REDIS_URL": redis_url, "WEB_CONCURRENCY": str(workers), **env}
+        self.process: subprocess.Popen | None = None
+        # A file, not a pipe: nobody reads while it runs, and a full pipe would block gunicorn.
+        self.log = tempfile.TemporaryFile(mode="w+")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        """Everything gunicorn and the app printed so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def start(self) -> "Gunicorn":
+        """Start gunicorn from the project root and wait until it accepts connections."""
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=self.env,
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
+                   timeout=30, what="gunicorn listening")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {self.output()}")
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
+        """Signal gunicorn, wait for it to exit, and return everything it printed."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self.log.closed:
+            return ""
+        output = self.output()
+        self.log.close()
+        return output
