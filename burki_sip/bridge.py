@@ -52,7 +52,11 @@ def check_url(base_url: str | None) -> None:
     if not base_url:
         raise BridgeConfigError("SIP_BRIDGE_URL is not set: set it to the bridge's base URL, "
                                 "e.g. https://bridge.example.com")
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # reading it raises ValueError for a port that is not 0-65535
+    except ValueError as exc:
+        raise BridgeConfigError(f"SIP_BRIDGE_URL is not a valid URL: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BridgeConfigError("SIP_BRIDGE_URL must be an http:// or https:// URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:

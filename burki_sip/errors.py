@@ -80,6 +80,24 @@ def validation_message(messages: dict) -> str:
     return f"invalid field{'s' if len(messages) > 1 else ''}: {names}"
 
 
+def flatten(messages, path: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if key == "_schema":
+                child = path
+            elif isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            for name, texts in flatten(value, child).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {path or "(root)": [str(text) for text in texts]}
+
+
 def handle_api_error(exc: ApiError):
     return error_response(exc.message, exc.status_code, exc.fields, exc.headers)
 

@@ -14,6 +14,8 @@ from typing import Any
 from marshmallow import (INCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
+from .errors import flatten
+
 E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")  # Regexp uses re.match: anchor the end
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 TRANSPORTS = ("udp", "tcp", "tls")
@@ -135,24 +137,6 @@ class OrganizationSchema(Schema):
                         key: [f"{item[key]} already at {name}[{first}].{key}"]}
         if errors:
             raise ValidationError(errors)
-
-
-def flatten(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            if key == "_schema":
-                child = path
-            elif isinstance(key, int):
-                child = f"{path}[{key}]"
-            else:
-                child = f"{path}.{key}" if path else str(key)
-            for name, texts in flatten(value, child).items():
-                flat.setdefault(name, []).extend(texts)
-        return flat
-    texts = messages if isinstance(messages, list) else [messages]
-    return {path or "(root)": [str(text) for text in texts]}
 
 
 def validate_organization(config: Any) -> dict:

@@ -54,6 +54,7 @@ def test_sync_posts_the_validated_config_with_key_and_idempotency_key(httpserver
     assert request.url == httpserver.url_for(SYNC_PATH)
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
     assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["Accept"] == "application/json"
     assert request.headers["Idempotency-Key"] == hashlib.sha256(expected_body).hexdigest()
     assert request.get_data() == expected_body
     assert json.loads(request.get_data())["trunks"][1]["port"] == 5061
@@ -282,6 +283,8 @@ def test_the_key_is_absent_from_the_success_logs(httpserver, bridge, caplog):
     ("bridge.example", API_KEY, "http:// or https://"),
     ("ftp://bridge.example", API_KEY, "http:// or https://"),
     ("https://user:pw@bridge.example", API_KEY, "must not hold credentials"),
+    ("http://bridge.example:99999", API_KEY, "not a valid URL"),
+    ("http://[::1", API_KEY, "not a valid URL"),
 ])
 def test_missing_or_bad_settings_are_a_clear_configuration_error(url, key, fragment, fake_redis):
     settings = {"SIP_BRIDGE_URL": url, "SIP_BRIDGE_API_KEY": key}
