@@ -11,12 +11,14 @@ from flask.cli import with_appcontext
 from .keys import EVENT_KINDS
 from .lifecycle import status_view
 from .store import get_store
+from .sync import sync_organization_command
 
 
 @click.group()
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Inspect burki-sip's Redis data (reads REDIS_URL and REDIS_KEY_PREFIX like the service)."""
+    """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
+    service's settings: REDIS_*, SIP_BRIDGE_*)."""
     from . import create_app  # the app imports this module, so import it only when run
 
     ctx.with_resource(create_app().app_context())
@@ -100,7 +102,7 @@ def events_command(kind: str, count: int, call_sid: str | None, follow: bool) ->
             click.echo(render_event(entry_id, fields))
 
 
-COMMANDS = (call_command, events_command)
+COMMANDS = (call_command, events_command, sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)
