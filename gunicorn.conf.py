@@ -24,6 +24,9 @@ worker_class = "sync"
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
+# gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
+# machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
+control_socket_disable = True
 # The app writes one JSON line per request itself (burki_sip/telemetry.py); gunicorn's own access
 # log would repeat it. gunicorn's other lines use the app's JSON format.
 accesslog = None

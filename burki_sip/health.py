@@ -1,4 +1,4 @@
-"""Probes for load balancers and release steps: ``/healthz`` (alive) and ``/readyz`` (Redis answers)."""
+"""Probes for load balancers and release steps: `/healthz` (up) and `/readyz` (Redis answers)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
+import click
 from flask import g, has_request_context
 from gunicorn import glogging
 
@@ -46,7 +47,7 @@ def write_access_line(fields: dict) -> None:
 
 
 def access_enabled() -> bool:
-    """True when ``LOG_LEVEL`` (or the ``burki_sip.access`` logger's own level) lets INFO through."""
+    """True when ``LOG_LEVEL`` (or the access logger's own level) lets INFO lines through."""
     return access_log.isEnabledFor(logging.INFO)
 
 
@@ -71,32 +72,36 @@ def request_fields() -> dict:
     return fields
 
 
-class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stdout`` is at the time (pytest swaps it per test)."""
+class ConsoleHandler(logging.StreamHandler):
+    """Writes JSON lines to whatever ``sys.stdout`` (or ``sys.stderr``) is at the time of each
+    line: pytest and click's test runner swap them."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
+    def __init__(self, stream_name: str = "stdout") -> None:
+        self.stream_name = stream_name
+        super().__init__()
         self.setFormatter(JsonFormatter())
 
     @property
     def stream(self):
-        return sys.stdout
+        return getattr(sys, self.stream_name)
 
     @stream.setter
     def stream(self, value) -> None:
-        pass  # always sys.stdout; StreamHandler.__init__ assigns it
+        pass  # StreamHandler.__init__ assigns one; the property always looks it up
 
 
 def configure(level: str) -> None:
     """Send every log line of the process to stdout as JSON, at ``level`` and above.
 
-    The handler goes on the root logger so library lines (redis-py, werkzeug) are JSON too; a
-    handler installed by an earlier call is replaced, so building several apps logs each line once.
+    A command line (``burki-sip``, ``flask``) keeps stdout for its own output, so there the lines
+    go to stderr. The handler goes on the root logger so library lines (redis-py, werkzeug) are
+    JSON too; one installed by an earlier call is replaced, so several apps log each line once.
     """
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, StdoutHandler)]:
+    for handler in [h for h in root.handlers if isinstance(h, ConsoleHandler)]:
         root.removeHandler(handler)
-    root.addHandler(StdoutHandler())
+    in_command_line = click.get_current_context(silent=True) is not None
+    root.addHandler(ConsoleHandler("stderr" if in_command_line else "stdout"))
     root.setLevel(level)
 
 

@@ -27,8 +27,8 @@ REQUESTS = Counter("burki_sip_http_requests", "HTTP requests answered, by route 
 LATENCY = Histogram("burki_sip_http_request_duration_seconds", "Time from the start of request "
                     "handling to the response, by route template and method.", ("route", "method"),
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-REDIS_ERRORS = Counter("burki_sip_redis_errors", "Requests that failed because Redis did not answer "
-                       "or refused a command, by redis-py exception class.", ("error",))
+REDIS_ERRORS = Counter("burki_sip_redis_errors", "Requests that failed because Redis did not "
+                       "answer or refused a command, by redis-py exception class.", ("error",))
 EVENTS = Counter("burki_sip_events_recorded", "Entries appended to an event stream, by stream "
                  "(webhook, status).", ("stream",))
 PREWARMS = Counter("burki_sip_prewarms", "Call contexts stored by POST /sip-prewarm.")

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, built from ``app.url_map`` and the marshmallow schemas, at ``/openapi.json``.
+"""The OpenAPI 3.1 document at ``/openapi.json``, built from ``app.url_map`` and the schemas.
 
 A view is described where it is defined, with ``apidoc.doc`` under its route decorator; the document
 walks every rule of the app, so a new route only needs its ``@doc``. Components shared by every
@@ -27,7 +27,7 @@ UNDOCUMENTED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
 def openapi_path(rule: str) -> str:
-    """A werkzeug rule (``/sip-status/<call_sid>``) as an OpenAPI path (``/sip-status/{call_sid}``)."""
+    """A werkzeug rule (``/calls/<call_sid>``) as an OpenAPI path (``/calls/{call_sid}``)."""
     return RULE_ARGUMENT.sub(r"{\1}", rule)
 
 

@@ -34,6 +34,15 @@ ERROR_COMPONENTS = {
     503: ("ServiceUnavailable", "Redis did not answer in time; retry after `Retry-After` seconds."),
 }
 ERRORS = {code: name for code, (name, _) in ERROR_COMPONENTS.items()}
+PROVIDER_ERRORS = (400, 413, 415, 503)
+
+DELIVERY_ID = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}
+DELIVERY_PARAMETERS = tuple(
+    {"name": name, "in": "header", "required": False, "schema": DELIVERY_ID,
+     "description": f"{what}: a repeat within `SIP_DEDUPE_TTL` is answered `duplicate: true` "
+                    "and recorded nowhere."}
+    for name, what in (("webhook-id", "Standard Webhooks delivery id"),
+                       ("Idempotency-Key", "Used when there is no `webhook-id`")))
 
 # Declared for the bridge's credentials; operations opt in with ``@doc(security=BRIDGE_AUTH)``.
 SECURITY_SCHEMES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -89,12 +90,66 @@ class PrewarmSchema(Schema):
     variables = Variables(allow_none=True)
 
 
-class WebhookSchema(Schema):
-    """``POST /sip-webhook`` (and, until it has a schema of its own, ``/sip-status``): any object.
+def check_timestamp(value) -> None:
+    """A provider timestamp is kept as given, but must be a short string or a plain number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValidationError("timestamp must be a string or a number")
+    if isinstance(value, str) and len(value) > NUMBER_MAX:
+        raise ValidationError(f"timestamp must be at most {NUMBER_MAX} characters")
 
-    It documents the body for the OpenAPI document; the view keeps the whole body and checks only
-    the call identifier (``sip.call_sid_of``), which may come as ``call_sid`` or as Twilio's
-    ``CallSid``. Every other field is kept as sent (``INCLUDE``).
+
+class WholeNumber(fields.Integer):
+    """An integer given as a JSON integer or, as forms send it, a string of digits; never a float."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StatusSchema(Schema):
+    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form.
+
+    Unknown fields are dropped here (``EXCLUDE``); the whole body is still kept in the stream entry.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    call_sid = fields.String(
+        required=True, validate=check_call_sid,
+        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
+    )
+    status = _text(64)
+    sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
+    reason = _text(256)
+    timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
+    sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
+    duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))
+
+
+# Twilio-style form names of StatusSchema's fields; the view renames them before validating.
+TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipResponseCode": "sip_code",
+                        "Timestamp": "timestamp", "SequenceNumber": "sequence",
+                        "CallDuration": "duration"}
+
+# The same callback under Twilio's names, for the OpenAPI document: StatusSchema's own fields.
+TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
+    "__doc__": "``POST /sip-status`` as a Twilio-style form: ``StatusSchema`` under those names.",
+    "Meta": type("Meta", (), {"unknown": EXCLUDE}),
+    **{twilio: copy.deepcopy(StatusSchema._declared_fields[ours])
+       for twilio, ours in TWILIO_STATUS_FIELDS.items()},
+})
+
+
+class WebhookSchema(Schema):
+    """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
+
+    The view keeps the whole body and checks only the call identifier (``sip.call_sid_of``),
+    which may come as ``call_sid`` or as Twilio's ``CallSid``. Every other field is kept as sent
+    (``INCLUDE``).
     """
 
     class Meta:

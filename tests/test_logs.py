@@ -36,7 +36,7 @@ def test_the_callers_request_id_is_kept_and_returned(client, capsys):
     assert access_lines(capsys)[0]["request_id"] == "heroku-3f2a9c"
 
 
-@pytest.mark.parametrize("sent", ["", "has space", "x" * 129, "tab\there", "{braces}", "\"quoted\""])
+@pytest.mark.parametrize("sent", ["", "has space", "x" * 129, "tab\there", "{braces}", '"q"'])
 def test_an_unusable_request_id_is_replaced(client, sent):
     returned = client.get("/healthz", headers={"X-Request-ID": sent}).headers["X-Request-ID"]
     assert returned != sent and len(returned) == 36

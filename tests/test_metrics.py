@@ -40,6 +40,25 @@ def test_events_are_counted_per_stream(client, stream):
     assert sample("burki_sip_events_recorded_total", stream=stream) == before + 1
 
 
+def test_status_transitions_are_counted_by_the_status_reached(client):
+    before = sample("burki_sip_status_transitions_total", status="ringing")
+    client.post("/sip-status", json={"call_sid": "CA7", "status": "ringing"})
+    client.post("/sip-status", json={"call_sid": "CA7", "status": "initiated"})  # late: not applied
+    assert sample("burki_sip_status_transitions_total", status="ringing") == before + 1
+    assert client.get("/sip-status/CA7").get_json()["status"] == "ringing"
+
+
+def test_a_repeated_delivery_counts_as_a_duplicate_not_an_event(client):
+    headers = {"webhook-id": "msg_metrics_1"}
+    before = (sample("burki_sip_events_recorded_total", stream="webhook"),
+              sample("burki_sip_duplicates_dropped_total", stream="webhook"))
+    for _ in range(3):
+        client.post("/sip-webhook", json={"call_sid": "CA8", "event": "ping"}, headers=headers)
+    assert (sample("burki_sip_events_recorded_total", stream="webhook"),
+            sample("burki_sip_duplicates_dropped_total", stream="webhook")) == (
+        before[0] + 1, before[1] + 2)
+
+
 def test_unknown_paths_share_one_route_label(client):
     before = sample("burki_sip_http_requests_total", route="<unmatched>", method="GET",
                     status="404")
@@ -57,15 +76,11 @@ def test_redis_errors_are_counted_by_class(client, fake_redis, seed_prewarm):
 
 
 @pytest.mark.parametrize(("helper", "args", "name", "labels"), [
-    (metrics.status_transition, ("ringing",), "burki_sip_status_transitions_total",
-     {"status": "ringing"}),
-    (metrics.duplicate_dropped, ("webhook",), "burki_sip_duplicates_dropped_total",
-     {"stream": "webhook"}),
     (metrics.bridge_sync_attempted, (), "burki_sip_bridge_sync_attempts_total", {}),
     (metrics.bridge_sync_failed, ("timeout",), "burki_sip_bridge_sync_failures_total",
      {"reason": "timeout"}),
 ])
-def test_helpers_for_lifecycle_duplicates_and_bridge(helper, args, name, labels):
+def test_bridge_sync_helpers(helper, args, name, labels):
     before = sample(name, **labels)
     helper(*args)
     assert sample(name, **labels) == before + 1

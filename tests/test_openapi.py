@@ -6,7 +6,7 @@ from burki_sip.apidoc import doc
 from burki_sip.openapi import build, openapi_path
 from burki_sip.openapi_parts import BRIDGE_AUTH
 from burki_sip.responses import HealthSchema
-from burki_sip.schemas import PrewarmSchema
+from burki_sip.schemas import TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def test_document_is_valid_openapi_3_1(document):
 
 def test_every_route_of_the_app_is_described(app, document):
     assert undocumented(app, document) == []
-    assert {"/sip-prewarm", "/sip-webhook", "/sip-status", "/healthz", "/readyz", "/metrics",
+    assert {"/sip-prewarm", "/sip-prewarm/{call_sid}", "/sip-webhook", "/sip-status",
+            "/sip-status/{call_sid}", "/healthz", "/readyz", "/metrics",
             "/openapi.json"} <= set(document["paths"])
 
 
@@ -54,6 +55,26 @@ def test_prewarm_body_is_the_validating_schema(document):
     assert prewarm["properties"]["call_sid"]["maxLength"] == 128
     assert prewarm["properties"]["assistant_id"]["type"] == ["integer", "null"]
     assert "object" in prewarm["properties"]["variables"]["type"]
+
+
+def test_status_body_is_the_status_schema_under_either_names(document):
+    body = document["paths"]["/sip-status"]["post"]["requestBody"]["content"]
+    assert body["application/x-www-form-urlencoded"]["schema"] == {"anyOf": [
+        {"$ref": "#/components/schemas/Status"}, {"$ref": "#/components/schemas/TwilioStatus"}]}
+    schemas = document["components"]["schemas"]
+    assert set(schemas["Status"]["properties"]) == set(StatusSchema().fields)
+    twilio = schemas["TwilioStatus"]
+    assert set(twilio["properties"]) == set(TWILIO_STATUS_FIELDS)
+    assert twilio["required"] == ["CallSid"]
+    for twilio_name, name in TWILIO_STATUS_FIELDS.items():
+        assert twilio["properties"][twilio_name] == schemas["Status"]["properties"][name]
+
+
+def test_deliveries_document_their_dedupe_headers(document):
+    for path in ("/sip-webhook", "/sip-status"):
+        names = {parameter.get("name") for parameter in
+                 document["paths"][path]["post"]["parameters"]}
+        assert {"webhook-id", "Idempotency-Key"} <= names
 
 
 def test_provider_endpoints_take_json_or_forms(document):

@@ -33,23 +33,13 @@ def test_absent_context_loads_as_none(store):
 
 
 def test_event_entry_has_its_fields(store, any_redis):
-    event_id = store.record_event("status", {"CallSid": "CA1", "CallStatus": "ringing"},
+    recorded = store.record_event("status", {"CallSid": "CA1", "CallStatus": "ringing"},
                                   "application/x-www-form-urlencoded", call_sid="CA1")
 
     [(entry_id, entry)] = any_redis.xrange("burki:sip:events:status")
-    assert entry_id == event_id
+    assert entry_id == recorded.event_id
     assert set(entry) == {"call_sid", "received_at", "content_type", "payload"}
     assert json.loads(entry["payload"]) == {"CallSid": "CA1", "CallStatus": "ringing"}
-
-
-def test_pipeline_sends_both_writes_in_one_round_trip(store, any_redis):
-    with any_redis.pipeline() as pipe:
-        store.save_context({"call_sid": "c2"}, pipeline=pipe)
-        store.record_event("webhook", {"call_sid": "c2"}, "application/json", "c2", pipeline=pipe)
-        assert any_redis.exists("burki:sip:call:{c2}:context") == 0
-        pipe.execute()
-    assert store.load_context("c2")["call_sid"] == "c2"
-    assert any_redis.xlen("burki:sip:events:webhook") == 1
 
 
 def test_prefix_separates_deployments(any_redis):
@@ -65,10 +55,8 @@ def test_stream_stays_capped_on_real_redis(real_redis):
     # Approximate trimming frees whole macro-nodes (100 entries by default), so the cap only
     # shows on real Redis and with more entries than a node holds.
     store = CallStore(real_redis, Keys(), events_maxlen=1000)
-    with real_redis.pipeline(transaction=False) as pipe:
-        for number in range(5000):
-            store.record_event("webhook", {"n": number}, "application/json", pipeline=pipe)
-        pipe.execute()
+    for number in range(5000):
+        store.record_event("webhook", {"n": number}, "application/json")
     assert 1000 <= real_redis.xlen("burki:sip:events:webhook") <= 1100
     [(_, newest)] = real_redis.xrevrange("burki:sip:events:webhook", count=1)
     assert json.loads(newest["payload"]) == {"n": 4999}
