@@ -26,6 +26,7 @@ REQUEST_ID_PARAMETER = "RequestId"
 # Status code -> (component name, description). Each operation lists the ones it can answer.
 ERROR_COMPONENTS = {
     400: ("BadRequest", "The body is not valid JSON, not an object, or failed validation."),
+    401: ("Unauthorized", "Missing or wrong credentials (see the security schemes)."),
     404: ("NotFound", "No such path, or no such call."),
     405: ("MethodNotAllowed", "The path exists but not with this method; see `Allow`."),
     413: ("PayloadTooLarge", "The body is larger than `MAX_CONTENT_LENGTH`."),
