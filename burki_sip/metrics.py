@@ -39,7 +39,8 @@ DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because
 BRIDGE_SYNCS = Counter("burki_sip_bridge_sync_attempts", "HTTP attempts to POST "
                        "{SIP_BRIDGE_URL}/api/sync-organization, retries included.")
 BRIDGE_FAILURES = Counter("burki_sip_bridge_sync_failures", "Bridge sync attempts that failed, by "
-                          "reason (timeout, connection, status code class such as 5xx).",
+                          "reason: unreachable, the status class (4xx, 5xx), or retried (failed "
+                          "attempts of a sync that then succeeded).",
                           ("reason",))
 
 # (route, method label, status) -> (requests counter child, latency histogram child)
@@ -87,14 +88,14 @@ def duplicate_dropped(stream: str) -> None:
     DUPLICATES.labels(stream).inc()
 
 
-def bridge_sync_attempted() -> None:
-    """Count one HTTP attempt to sync an organization to the bridge."""
-    BRIDGE_SYNCS.inc()
+def bridge_sync_attempted(attempts: int = 1) -> None:
+    """Count the HTTP attempts (retries included) one organization sync made."""
+    BRIDGE_SYNCS.inc(attempts)
 
 
-def bridge_sync_failed(reason: str) -> None:
-    """Count one failed bridge sync attempt; ``reason`` must come from a small fixed set."""
-    BRIDGE_FAILURES.labels(reason).inc()
+def bridge_sync_failed(reason: str, attempts: int = 1) -> None:
+    """Count failed bridge sync attempts; ``reason`` must come from a small fixed set."""
+    BRIDGE_FAILURES.labels(reason).inc(attempts)
 
 
 def multiprocess_dir() -> str | None:
