@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _positive_int(value: str | int) -> int:
     number = int(value)
     if number <= 0:
         raise ValueError("must be a positive integer")
+    return number
+
+
+def _non_negative_int(value: str | int) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return number
+
+
+def _non_negative_float(value: str | float) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a finite number, 0 or more")
+    return number
+
+
+def _seconds(value: str | float) -> float:
+    number = _non_negative_float(value)
+    if number == 0:
+        raise ValueError("must be more than 0 seconds")
     return number
 
 
@@ -23,6 +47,20 @@ def _boolean(value: str | bool) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ValueError("must be true or false")
+
+
+def _positive_float(value: str | float) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _log_level(value: str) -> str:
+    level = str(value).strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _text(value: str) -> str | None:
@@ -47,16 +85,42 @@ SETTINGS: tuple[Setting, ...] = (
             "Prefix of every Redis key, so several deployments can share one Redis."),
     Setting("REDIS_SOCKET_TIMEOUT", float, 2.0,
             "Seconds to wait for Redis to connect or answer before the request is answered 503."),
+    Setting("REDIS_HEALTH_TIMEOUT", _positive_float, 0.5,
+            "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
             "Approximate cap on the entries of each event stream (trimmed by the same `XADD`)."),
+    Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
+            "Seconds a call's status lives after its latest callback while no terminal status "
+            "has arrived (refreshed by each callback)."),
+    Setting("SIP_CALL_RETENTION", _positive_int, 86400,
+            "Seconds every key of a call is kept once the call reaches a terminal status."),
+    Setting("SIP_DEDUPE_TTL", _positive_int, 72 * 3600,
+            "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
+            "within it is answered `\"duplicate\": true` and recorded nowhere."),
     Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
             "Largest request body in bytes; larger ones are answered 413."),
     Setting("SIP_BRIDGE_URL", _text, None,
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
             "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+    Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
+            "Seconds to wait for a TCP connection to the bridge, per attempt."),
+    Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
+            "Seconds to wait for the bridge to answer (between bytes), per attempt."),
+    Setting("SIP_BRIDGE_RETRIES", _non_negative_int, 3,
+            "Retries after the first attempt on connection errors, timeouts, 429 and 502/503/504."),
+    Setting("SIP_BRIDGE_BACKOFF", _non_negative_float, 0.5,
+            "Backoff factor in seconds: retries wait 0, 2x, 4x, ... it, plus up to 1x of jitter "
+            "(a `Retry-After` from the bridge wins)."),
+    Setting("LOG_LEVEL", _log_level, "INFO",
+            "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
+            "the per-request line is INFO."),
+    Setting("PROMETHEUS_MULTIPROC_DIR", _text, None,
+            "Directory where gunicorn's workers keep their metric files (read by "
+            "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
+            "when gunicorn starts."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
             "Benchmarks only: serve `POST /bench/noop`, a no-op JSON route that `make bench` uses as "
             "the framework's floor. Leave unset in production: the route does not exist then."),

@@ -25,6 +25,24 @@ class Keys:
         """``<prefix>:call:{CALL_SID}:context``: JSON string of the prewarmed call context."""
         return f"{self.call(call_sid)}:context"
 
+    def status(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle (``HGETALL``)."""
+        return f"{self.call(call_sid)}:status"
+
+    def claimed(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}:claimed``: set once a media stream has claimed the context."""
+        return f"{self.call(call_sid)}:claimed"
+
+    def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
+        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries.
+
+        ``<prefix>:call:{CALL_SID}:delivery:<kind>:<id>`` when the payload names a call (so it
+        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``.
+        """
+        if call_sid:
+            return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
+        return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
+
     def events(self, kind: str) -> str:
         """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""
         if kind not in EVENT_KINDS:

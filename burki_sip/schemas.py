@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from .errors import CALL_SID_REQUIRED
 from .payload import strict_loads
@@ -97,54 +98,72 @@ class PrewarmSchema(Schema):
     variables = Variables(allow_none=True)
 
 
-prewarm_schema = PrewarmSchema()
+def check_timestamp(value) -> None:
+    """A provider timestamp is kept as given, but must be a short string or a plain number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValidationError("timestamp must be a string or a number")
+    if isinstance(value, str) and len(value) > NUMBER_MAX:
+        raise ValidationError(f"timestamp must be at most {NUMBER_MAX} characters")
 
 
-def _text_accepts(maximum: int):
-    return lambda value: value is None or (type(value) is str and len(value) <= maximum)
+class WholeNumber(fields.Integer):
+    """An integer given as a JSON integer or, as forms send it, a string of digits; never a float."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
-# What the fast path takes as it is, per field, in PrewarmSchema's declared order (the order
-# marshmallow loads in). Anything else goes to marshmallow, which accepts or names the error.
-FAST_ACCEPTS = {
-    "call_sid": lambda value: (type(value) is str and 0 < len(value) <= CALL_SID_MAX
-                               and CALL_SID_PATTERN.fullmatch(value) is not None),
-    "from_number": _text_accepts(NUMBER_MAX),
-    "to_number": _text_accepts(NUMBER_MAX),
-    "outbound": lambda value: value is None or type(value) is bool,
-    "assistant_id": lambda value: value is None or type(value) is int,
-    "welcome_message": _text_accepts(TEXT_MAX),
-    "agenda": _text_accepts(TEXT_MAX),
-}
+class StatusSchema(Schema):
+    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form.
 
-
-def fast_load_prewarm(data: dict) -> dict | None:
-    """What ``PrewarmSchema().load(data)`` returns, for the bodies that need no conversion.
-
-    Returns ``None`` (and marshmallow decides) for anything else: a missing or odd call_sid, a
-    value of another type than JSON gives for the field, a string over its limit, bad variables.
-    tests/test_schemas_fast.py checks with hypothesis that whatever this accepts, marshmallow
-    accepts identically, in the same key order.
+    Unknown fields are dropped here (``EXCLUDE``); the whole body is still kept in the stream entry.
     """
-    if "call_sid" not in data:
-        return None
-    loaded = {}
-    for name, accepts in FAST_ACCEPTS.items():
-        if name in data:
-            value = data[name]
-            if not accepts(value):
-                return None
-            loaded[name] = value
-    if "variables" in data:
-        value = data["variables"]
-        if value is not None:
-            value, problem = load_variables(value)
-            if problem:
-                return None
-        loaded["variables"] = value
-    return loaded
+
+    class Meta:
+        unknown = EXCLUDE
+
+    call_sid = fields.String(
+        required=True, validate=check_call_sid,
+        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
+    )
+    status = _text(64)
+    sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
+    reason = _text(256)
+    timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
+    sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
+    duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))
 
 
-def load_prewarm(data: dict) -> dict:
-    """Validate a prewarm body: the fast path when it can, else marshmallow (same result)."""
-    return fast_load_prewarm(data) or prewarm_schema.load(data)
+# Twilio-style form names of StatusSchema's fields; the view renames them before validating.
+TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipResponseCode": "sip_code",
+                        "Timestamp": "timestamp", "SequenceNumber": "sequence",
+                        "CallDuration": "duration"}
+
+# The same callback under Twilio's names, for the OpenAPI document: StatusSchema's own fields.
+TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
+    "__doc__": "``POST /sip-status`` as a Twilio-style form: ``StatusSchema`` under those names.",
+    "Meta": type("Meta", (), {"unknown": EXCLUDE}),
+    **{twilio: copy.deepcopy(StatusSchema._declared_fields[ours])
+       for twilio, ours in TWILIO_STATUS_FIELDS.items()},
+})
+
+
+class WebhookSchema(Schema):
+    """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
+
+    The view keeps the whole body and checks only the call identifier (``sip.call_sid_of``),
+    which may come as ``call_sid`` or as Twilio's ``CallSid``. Every other field is kept as sent
+    (``INCLUDE``).
+    """
+
+    class Meta:
+        unknown = INCLUDE
+
+    call_sid = fields.String(validate=check_call_sid,
+                             metadata={"description": "The call this event is about."})
+    CallSid = fields.String(validate=check_call_sid,
+                            metadata={"description": "Twilio-style name of ``call_sid``."})

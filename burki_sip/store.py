@@ -1,17 +1,25 @@
-"""Call context and event streams in Redis: ``CallStore``, and its wiring into the app."""
+"""Call context, call status and event streams in Redis: ``CallStore``, and its wiring into the app."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib.resources import files
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from flask import Flask, current_app
 
+from .fastpath import send_one
 from .keys import Keys
+from .lifecycle import TERMINAL_RANK, rank_of
 
 EXTENSION = "burki_sip"
+RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
+CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
 
 
 def utc_now() -> str:
@@ -28,22 +36,62 @@ def compact_json(value: Any) -> str:
     return _COMPACT.encode(value)
 
 
+@dataclass(frozen=True)
+class Transition:
+    """What a callback says about a call: a status (canonical or ``hangup``) and its facts."""
+
+    status: str
+    sequence: int | None = None
+    sip_code: int | None = None
+    reason: str | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The outcome of ``record_event``."""
+
+    event_id: str | None
+    duplicate: bool = False
+    applied: bool = False
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long each kind of key lives, in seconds (see the settings of the same names)."""
+
+    prewarm_ttl: int = 300
+    dedupe_ttl: int = 72 * 3600
+    idle_ttl: int = 6 * 3600
+    retention: int = 86400
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 class CallStore:
     """Reads and writes one deployment's call data.
 
     Args:
         client: a redis-py client created with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
-        prewarm_ttl: seconds a call context lives.
+        lifetimes: TTLs of contexts, duplicate markers and call status.
         events_maxlen: approximate cap on each event stream.
+        streams_in_script: append stream entries inside the update script (one round trip). Redis
+            Cluster needs ``False``: the streams live in other slots than a call's keys.
     """
 
-    def __init__(self, client: redis.Redis, keys: Keys, prewarm_ttl: int = 300,
-                 events_maxlen: int = 100_000) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
+                 events_maxlen: int = 100_000, streams_in_script: bool = True) -> None:
         self.client = client
         self.keys = keys
-        self.prewarm_ttl = prewarm_ttl
+        self.lifetimes = lifetimes
         self.events_maxlen = events_maxlen
+        self.streams_in_script = streams_in_script
+        self._record = client.register_script(RECORD_LUA)
+        self._claim = client.register_script(CLAIM_LUA)
 
     def save_context(self, context: dict, pipeline=None) -> None:
         """Store a call's context with its TTL in one ``SET ... EX``, replacing any earlier one.
@@ -57,75 +105,177 @@ class CallStore:
         stored["prewarmed_at"] = utc_now()
         key, value = self.keys.context(context["call_sid"]), compact_json(stored)
         if pipeline is not None:
-            pipeline.set(key, value, ex=self.prewarm_ttl)
+            pipeline.set(key, value, ex=self.lifetimes.prewarm_ttl)
         elif type(self.client) is redis.Redis:
-            send_one(self.client, "SET", key, value, "EX", self.prewarm_ttl)
+            send_one(self.client, "SET", key, value, "EX", self.lifetimes.prewarm_ttl)
         else:  # fakeredis, and clients for a cluster or a sentinel: their own paths
-            self.client.set(key, value, ex=self.prewarm_ttl)
+            self.client.set(key, value, ex=self.lifetimes.prewarm_ttl)
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""
         raw = self.client.get(self.keys.context(call_sid))
         return None if raw is None else json.loads(raw)
 
-    def record_event(self, kind: str, payload: dict, content_type: str,
-                     call_sid: str | None = None, pipeline=None) -> str:
-        """Append one received request to the ``kind`` stream, capped in the same ``XADD``.
+    def inspect_context(self, call_sid: str) -> tuple[dict | None, int, bool]:
+        """Return a call's context, its remaining TTL in seconds and whether it was claimed."""
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.get(self.keys.context(call_sid))
+            pipe.ttl(self.keys.context(call_sid))
+            pipe.exists(self.keys.claimed(call_sid))
+            raw, ttl, claimed = pipe.execute()
+        return (None if raw is None else json.loads(raw)), ttl, bool(claimed)
+
+    def claim_context(self, call_sid: str) -> dict | None:
+        """Return a call's context to the first caller only, marking it claimed; else ``None``.
+
+        Two media-stream connections for one call cannot both start: the check and the mark are
+        one atomic script.
+        """
+        raw = self._claim(keys=[self.keys.context(call_sid), self.keys.claimed(call_sid)],
+                          args=[utc_now(), self.lifetimes.prewarm_ttl * 1000])
+        return None if raw is None else json.loads(raw)
+
+    def load_status(self, call_sid: str) -> tuple[dict | None, int]:
+        """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.status(call_sid))
+            pipe.ttl(self.keys.status(call_sid))
+            state, ttl = pipe.execute()
+        return (state or None), ttl
+
+    def newest_events(self, kind: str, count: int, call_sid: str | None = None,
+                      scan_limit: int = 10_000) -> list[tuple[str, dict]]:
+        """The newest ``count`` entries of a stream, oldest first, optionally of one call only.
 
         Args:
             kind: ``"webhook"`` or ``"status"``.
-            payload: the decoded body, stored as JSON.
+            count: how many entries to return at most.
+            call_sid: keep only this call's entries.
+            scan_limit: how many entries to look through at most when filtering by call.
+        """
+        stream, found, upper, scanned = self.keys.events(kind), [], "+", 0
+        while len(found) < count and scanned < scan_limit:
+            batch = self.client.xrevrange(stream, max=upper, count=count if not call_sid else 500)
+            if not batch:
+                break
+            scanned += len(batch)
+            found += [item for item in batch if not call_sid or item[1].get("call_sid") == call_sid]
+            upper = "(" + batch[-1][0]
+        return found[:count][::-1]
+
+    def follow_events(self, kind: str, after: str = "$", block_ms: int = 5000):
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``)."""
+        stream = self.keys.events(kind)
+        while True:
+            for _, entries in self.client.xread({stream: after}, block=block_ms, count=100) or ():
+                for entry_id, fields in entries:
+                    after = entry_id
+                    yield entry_id, fields
+
+    def record_event(self, kind: str, payload: dict, content_type: str,
+                     call_sid: str | None = None, delivery_id: str | None = None,
+                     transition: Transition | None = None) -> Recorded:
+        """Record one received request in one round trip (see ``record.lua``).
+
+        Args:
+            kind: ``"webhook"`` or ``"status"``.
+            payload: the decoded body, stored as JSON in the stream entry.
             content_type: the request's media type.
             call_sid: the call the payload names, when it names one.
-            pipeline: a pipeline to queue the command on instead of sending it now.
+            delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
+                dropped and reported as a duplicate.
+            transition: the status this request moves the call to (needs ``call_sid``).
 
         Returns:
-            The stream entry id (``None`` when queued on a pipeline).
+            The stream entry id, whether it was a duplicate, and the call's status after it.
         """
         entry = {"received_at": utc_now(), "content_type": content_type,
                  "payload": compact_json(payload)}
         if call_sid:
             entry = {"call_sid": call_sid, **entry}
-        target = pipeline if pipeline is not None else self.client
-        return target.xadd(self.keys.events(kind), entry, maxlen=self.events_maxlen,
-                           approximate=True)
+        needs_call_keys = transition is not None or delivery_id is not None
+        call_keys = self._call_keys(kind, call_sid, delivery_id) if needs_call_keys else []
+        stream = self.keys.events(kind)
+        in_script = self.streams_in_script or not call_keys
+        keys = call_keys + [stream] if in_script else call_keys + [call_keys[0]]
+        args = self._record_args(transition, delivery_id, entry, entry["received_at"], in_script)
+        duplicate, applied, current, event_id, status = self._record(keys=self._pad(keys),
+                                                                     args=args)
+        if not duplicate and not in_script:
+            event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
+        return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
 
+    def _call_keys(self, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
+        """Status, context, claimed and duplicate-marker keys, all in the call's slot."""
+        marker = self.keys.delivery(kind, delivery_id, call_sid) if delivery_id else None
+        if call_sid:
+            call = [self.keys.status(call_sid), self.keys.context(call_sid),
+                    self.keys.claimed(call_sid)]
+            return call + [marker or call[0]]
+        return [marker] * 4 if marker else []
 
-def send_one(client: redis.Redis, *args):
-    """Send one command on a pooled connection and return its reply: redis-py's own pool and
-    connection (stale connections are still detected and replaced when taken from the pool), minus
-    the generic layers of ``execute_command`` that a fixed command does not need.
+    @staticmethod
+    def _pad(keys: list[str]) -> list[str]:
+        return keys if len(keys) == 5 else [keys[0]] * (5 - len(keys)) + keys
 
-    Raises:
-        redis.RedisError: as ``execute_command`` would, so the request is answered 503. The
-            connection drops itself on a socket error. Not retried here: the bridge retries.
-    """
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    try:
-        connection.send_packed_command(connection.pack_command(*args))
-        return connection.read_response()
-    finally:
-        pool.release(connection)
+    def _record_args(self, transition: Transition | None, delivery_id: str | None, entry: dict,
+                     now: str, in_script: bool) -> list:
+        lifetimes = self.lifetimes
+        t = transition or Transition("")
+        args = [lifetimes.dedupe_ttl if delivery_id else "", t.status,
+                rank_of(t.status) if t.status else "", _text(t.sequence), now, lifetimes.idle_ttl,
+                lifetimes.retention, TERMINAL_RANK, _text(t.sip_code), _text(t.reason),
+                _text(t.duration), self.events_maxlen if in_script else ""]
+        for name, value in entry.items():
+            args += [name, value]
+        return args
 
-
-def connect(url: str, socket_timeout: float) -> redis.Redis:
-    """A pooled client for ``url`` that gives up after ``socket_timeout`` seconds."""
-    return redis.Redis.from_url(
-        url, decode_responses=True, socket_timeout=socket_timeout,
-        socket_connect_timeout=socket_timeout, health_check_interval=30,
-    )
+    def _append_outside(self, stream: str, entry: dict, status: str, applied: int,
+                        marker: str, delivery_id: str | None) -> str:
+        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts."""
+        if status:
+            entry = {**entry, "status": status, "applied": "true" if applied else "false"}
+        try:
+            return self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
+        except redis.RedisError:
+            if delivery_id:
+                self.client.delete(marker)
+            raise
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
     """Create the app's one ``CallStore``, from ``redis_client`` or from ``REDIS_URL``."""
     config = app.config
     if redis_client is None:
-        url = config["REDIS_URL"] or "redis://localhost:6379/0"
-        redis_client = connect(url, config["REDIS_SOCKET_TIMEOUT"])
-    app.extensions[EXTENSION] = CallStore(
-        redis_client, Keys(config["REDIS_KEY_PREFIX"]),
-        prewarm_ttl=config["SIP_PREWARM_TTL"], events_maxlen=config["SIP_EVENTS_MAXLEN"],
+        redis_client = connect(config["REDIS_URL"] or "redis://localhost:6379/0",
+                               config["REDIS_SOCKET_TIMEOUT"])
+    app.extensions[EXTENSION] = store_from_config(redis_client, config)
+
+
+def store_from_config(client: redis.Redis, config: dict) -> CallStore:
+    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give."""
+    lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
+                          config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
+    return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), lifetimes,
+                     events_maxlen=config["SIP_EVENTS_MAXLEN"])
+
+
+def quick_retry() -> Retry:
+    """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
+
+    Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL);
+    redis-py's default backs off for seconds while the bridge waits. Timeouts are not retried: the
+    command may have run.
+    """
+    return Retry(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
+                 supported_errors=(redis.ConnectionError,))
+
+
+def connect(url: str, socket_timeout: float) -> redis.Redis:
+    """A pooled client for ``url`` that gives up after ``socket_timeout`` seconds."""
+    return redis.Redis.from_url(
+        url, decode_responses=True, socket_timeout=socket_timeout,
+        socket_connect_timeout=socket_timeout, health_check_interval=30, retry=quick_retry(),
     )
 
 

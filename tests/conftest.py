@@ -78,4 +78,10 @@ def keys() -> Keys:
 @pytest.fixture
 def store(any_redis, keys) -> CallStore:
     """A ``CallStore`` on fake and on real Redis (the test runs once for each)."""
-    return CallStore(any_redis, keys, prewarm_ttl=300, events_maxlen=100)
+    return CallStore(any_redis, keys, events_maxlen=100)
+
+
+@pytest.fixture
+def client_of_real(real_redis):
+    """A test client of the app on the session's real redis-server."""
+    return create_app({"TESTING": True}, redis_client=real_redis).test_client()

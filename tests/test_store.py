@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from burki_sip.keys import Keys
-from burki_sip.store import CallStore
+from burki_sip.store import CallStore, Lifetimes
 
 
 def test_context_is_json_text_with_its_ttl(store, any_redis, seed_prewarm):
@@ -34,23 +34,13 @@ def test_absent_context_loads_as_none(store):
 
 
 def test_event_entry_has_its_fields(store, any_redis):
-    event_id = store.record_event("status", {"CallSid": "CA1", "CallStatus": "ringing"},
+    recorded = store.record_event("status", {"CallSid": "CA1", "CallStatus": "ringing"},
                                   "application/x-www-form-urlencoded", call_sid="CA1")
 
     [(entry_id, entry)] = any_redis.xrange("burki:sip:events:status")
-    assert entry_id == event_id
+    assert entry_id == recorded.event_id
     assert set(entry) == {"call_sid", "received_at", "content_type", "payload"}
     assert json.loads(entry["payload"]) == {"CallSid": "CA1", "CallStatus": "ringing"}
-
-
-def test_pipeline_sends_both_writes_in_one_round_trip(store, any_redis):
-    with any_redis.pipeline() as pipe:
-        store.save_context({"call_sid": "c2"}, pipeline=pipe)
-        store.record_event("webhook", {"call_sid": "c2"}, "application/json", "c2", pipeline=pipe)
-        assert any_redis.exists("burki:sip:call:{c2}:context") == 0
-        pipe.execute()
-    assert store.load_context("c2")["call_sid"] == "c2"
-    assert any_redis.xlen("burki:sip:events:webhook") == 1
 
 
 def test_prefix_separates_deployments(any_redis):
@@ -66,10 +56,8 @@ def test_stream_stays_capped_on_real_redis(real_redis):
     # Approximate trimming frees whole macro-nodes (100 entries by default), so the cap only
     # shows on real Redis and with more entries than a node holds.
     store = CallStore(real_redis, Keys(), events_maxlen=1000)
-    with real_redis.pipeline(transaction=False) as pipe:
-        for number in range(5000):
-            store.record_event("webhook", {"n": number}, "application/json", pipeline=pipe)
-        pipe.execute()
+    for number in range(5000):
+        store.record_event("webhook", {"n": number}, "application/json")
     assert 1000 <= real_redis.xlen("burki:sip:events:webhook") <= 1100
     [(_, newest)] = real_redis.xrevrange("burki:sip:events:webhook", count=1)
     assert json.loads(newest["payload"]) == {"n": 4999}
@@ -105,11 +93,10 @@ def test_connection_killed_by_the_server_is_replaced(real_redis, redis_server):
 
 @pytest.mark.integration
 def test_error_reply_is_raised_and_the_connection_stays_usable(real_redis):
-    store = CallStore(real_redis, Keys(), prewarm_ttl=300)
-    store.prewarm_ttl = -1  # Redis refuses a negative expiry: an error reply, not a socket error
+    refused = CallStore(real_redis, Keys(), Lifetimes(prewarm_ttl=-1))  # Redis refuses it
 
     with pytest.raises(redis.ResponseError):
-        store.save_context({"call_sid": "c1"})
-    store.prewarm_ttl = 300
+        refused.save_context({"call_sid": "c1"})
+    store = CallStore(real_redis, Keys())
     store.save_context({"call_sid": "c1"})
     assert store.load_context("c1")["call_sid"] == "c1"

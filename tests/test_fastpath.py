@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
+from burki_sip.fastpath import fast_load_prewarm, load_prewarm
 from burki_sip.schemas import (CALL_SID_MAX, NUMBER_MAX, TEXT_MAX, VARIABLES_MAX_BYTES,
-                               VARIABLES_MAX_DEPTH, PrewarmSchema, fast_load_prewarm,
-                               load_prewarm)
+                               VARIABLES_MAX_DEPTH, PrewarmSchema)
 
 schema = PrewarmSchema()
 

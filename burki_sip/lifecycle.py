@@ -1,0 +1,89 @@
+"""The call status vocabulary: ranks, and how provider words and SIP codes map onto it."""
+
+from __future__ import annotations
+
+# Ranked; a callback moves a call forward only. Every terminal status shares the top rank.
+RANKS = {
+    "queued": 0,
+    "initiated": 1,
+    "ringing": 2,
+    "early-media": 3,
+    "in-progress": 4,
+    "completed": 5,
+    "busy": 5,
+    "no-answer": 5,
+    "canceled": 5,
+    "failed": 5,
+}
+TERMINAL_RANK = 5
+TERMINAL = frozenset(status for status, rank in RANKS.items() if rank == TERMINAL_RANK)
+
+# "hangup" is completed after in-progress and canceled before it: only Redis knows which, so the
+# update script resolves it (see record.lua).
+HANGUP = "hangup"
+
+ALIASES = {
+    "answered": "in-progress",
+    "in_progress": "in-progress",
+    "inprogress": "in-progress",
+    "early_media": "early-media",
+    "no_answer": "no-answer",
+    "noanswer": "no-answer",
+    "cancelled": "canceled",
+    "trying": "initiated",
+    "hangup": HANGUP,
+    "ended": HANGUP,
+}
+
+ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
+
+SIP_CODES = {
+    100: "initiated",
+    180: "ringing",
+    181: "ringing",
+    182: "ringing",
+    183: "early-media",
+    200: "in-progress",
+    486: "busy",
+    600: "busy",
+    408: "no-answer",
+    480: "no-answer",
+    487: "canceled",
+}
+
+
+def status_from_word(word: str) -> str | None:
+    """The canonical status (or ``HANGUP``) a provider's word means; ``None`` if unknown."""
+    normalised = word.strip().lower()
+    if normalised in RANKS:
+        return normalised
+    return ALIASES.get(normalised)
+
+
+def status_from_sip_code(code: int) -> str | None:
+    """The status a SIP response code means: listed codes, any 2xx, any other final 3xx-6xx."""
+    if code in SIP_CODES:
+        return SIP_CODES[code]
+    if 200 <= code < 300:
+        return "in-progress"
+    if 300 <= code < 700:
+        return "failed"
+    return None
+
+
+def rank_of(status: str) -> int:
+    """The rank of a canonical status or of ``HANGUP`` (which always ends the call)."""
+    return TERMINAL_RANK if status == HANGUP else RANKS[status]
+
+
+def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
+    """A call's status hash as the JSON the API and the CLI show."""
+    view = {"call_sid": call_sid, "status": state.get("status"),
+            "terminal": state.get("status") in TERMINAL,
+            "timeline": {status: state[f"{status}_at"] for status in RANKS if f"{status}_at" in state}}
+    for name in ("sip_code", "reason", "sequence", "duration", "updated_at"):
+        if name in state:
+            view[name] = state[name]
+    if ttl is not None:
+        view["ttl"] = ttl
+    return view

@@ -1,0 +1,175 @@
+"""Call lifecycle, duplicates and claims in the store, on fakeredis and on a real redis-server."""
+
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from burki_sip.keys import Keys
+from burki_sip.store import CallStore, Lifetimes, Transition
+
+LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)
+STATUS_KEY = "burki:sip:call:{c1}:status"
+
+
+@pytest.fixture(params=[True, False], ids=["one-round-trip", "cluster-split"])
+def store(request, any_redis):
+    """Both ways of writing: streams inside the script, and the cluster mode's separate XADD."""
+    return CallStore(any_redis, Keys(), LIFETIMES, streams_in_script=request.param)
+
+
+def callback(store, status, call_sid="c1", delivery_id=None, **facts):
+    return store.record_event("status", {"call_sid": call_sid, "status": status},
+                              "application/json", call_sid, delivery_id,
+                              Transition(status, **facts))
+
+
+def test_a_call_walks_forward(store, any_redis):
+    outcomes = [callback(store, status) for status in ("ringing", "in-progress", "completed")]
+
+    assert [(o.applied, o.status) for o in outcomes] == [
+        (True, "ringing"), (True, "in-progress"), (True, "completed")]
+    state = any_redis.hgetall(STATUS_KEY)
+    assert state["status"] == "completed" and state["rank"] == "5"
+    assert {"ringing_at", "in-progress_at", "completed_at", "updated_at"} <= set(state)
+
+
+@pytest.mark.parametrize(("sequence", "final"), [
+    (["completed", "ringing"], "completed"),
+    (["in-progress", "ringing", "completed"], "completed"),
+    (["ringing", "initiated", "queued"], "ringing"),
+    (["busy", "completed", "failed"], "busy"),
+    (["early-media", "ringing", "in-progress", "early-media"], "in-progress"),
+])
+def test_out_of_order_callbacks_end_at_the_highest_rank(store, any_redis, sequence, final):
+    for status in sequence:
+        callback(store, status)
+    assert any_redis.hget(STATUS_KEY, "status") == final
+
+
+def test_late_callback_is_recorded_but_not_applied(store, any_redis):
+    callback(store, "completed")
+    late = callback(store, "ringing")
+
+    assert (late.applied, late.status) == (False, "completed")
+    assert "ringing_at" in any_redis.hgetall(STATUS_KEY)
+    entries = any_redis.xrange("burki:sip:events:status")
+    assert [(e["status"], e["applied"]) for _, e in entries] == [
+        ("completed", "true"), ("ringing", "false")]
+
+
+def test_exact_duplicate_changes_nothing_but_is_streamed(store, any_redis):
+    callback(store, "completed", sip_code=200)
+    before = any_redis.hgetall(STATUS_KEY)
+    again = callback(store, "completed", sip_code=200)
+
+    assert again.applied is False
+    assert any_redis.hgetall(STATUS_KEY) == before
+    assert any_redis.xlen("burki:sip:events:status") == 2
+
+
+def test_sequence_orders_callbacks_of_equal_rank(store, any_redis):
+    assert callback(store, "ringing", sequence=2).applied
+    assert not callback(store, "ringing", sequence=1, reason="stale").applied
+    assert callback(store, "ringing", sequence=3, reason="fresh").applied
+
+    state = any_redis.hgetall(STATUS_KEY)
+    assert state["sequence"] == "3" and state["reason"] == "fresh"
+
+
+def test_late_callback_adds_facts_without_overwriting(store, any_redis):
+    callback(store, "completed", sip_code=200)
+    callback(store, "in-progress", sip_code=183, duration=42)
+
+    state = any_redis.hgetall(STATUS_KEY)
+    assert state["sip_code"] == "200"
+    assert state["duration"] == "42"
+
+
+@pytest.mark.parametrize(("before", "outcome"), [
+    (["ringing", "in-progress"], "completed"),
+    (["ringing"], "canceled"),
+    ([], "canceled"),
+])
+def test_hangup_means_completed_only_after_in_progress(store, any_redis, before, outcome):
+    for status in before:
+        callback(store, status)
+    assert callback(store, "hangup").status == outcome
+    [(_, last)] = any_redis.xrevrange("burki:sip:events:status", count=1)
+    assert last["status"] == outcome
+
+
+def test_status_key_always_has_the_idle_ttl(store, any_redis):
+    callback(store, "ringing")
+    any_redis.expire(STATUS_KEY, 10)
+    callback(store, "ringing")
+    assert 1990 <= any_redis.ttl(STATUS_KEY) <= 2000
+
+
+def test_terminal_status_gives_every_call_key_the_retention(store, any_redis):
+    store.save_context({"call_sid": "c1"})
+    assert store.claim_context("c1") is not None
+    callback(store, "in-progress")
+    callback(store, "completed")
+
+    for suffix in ("status", "context", "claimed"):
+        assert 4990 <= any_redis.ttl(f"burki:sip:call:{{c1}}:{suffix}") <= 5000
+    callback(store, "completed")
+    assert 4990 <= any_redis.ttl(STATUS_KEY) <= 5000
+
+
+def test_repeated_delivery_is_dropped(store, any_redis):
+    first = callback(store, "ringing", delivery_id="msg_1")
+    again = callback(store, "ringing", delivery_id="msg_1")
+    other = callback(store, "ringing", delivery_id="msg_2")
+
+    assert (first.duplicate, again.duplicate, other.duplicate) == (False, True, False)
+    assert again.status == "ringing"
+    assert any_redis.xlen("burki:sip:events:status") == 2
+    marker = "burki:sip:call:{c1}:delivery:status:msg_1"
+    assert 990 <= any_redis.ttl(marker) <= 1000
+
+
+def test_repeated_delivery_without_a_call_is_dropped(store, any_redis):
+    for _ in range(3):
+        store.record_event("webhook", {"event": "trunk.down"}, "application/json",
+                           delivery_id="msg_9")
+    assert any_redis.xlen("burki:sip:events:webhook") == 1
+    assert any_redis.exists("burki:sip:delivery:webhook:{msg_9}") == 1
+
+
+def test_claim_returns_the_context_once(store):
+    store.save_context({"call_sid": "c1", "agenda": "a"})
+    first = store.claim_context("c1")
+    assert first["agenda"] == "a"
+    assert store.claim_context("c1") is None
+    assert store.claim_context("never") is None
+    assert store.inspect_context("c1")[2] is True
+
+
+@pytest.mark.integration
+def test_concurrent_claims_hand_out_the_context_once(real_redis):
+    store = CallStore(real_redis, Keys(), LIFETIMES)
+    store.save_context({"call_sid": "c1"})
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: store.claim_context("c1"), range(64)))
+    assert sum(result is not None for result in results) == 1
+
+
+@pytest.mark.integration
+def test_concurrent_callbacks_end_in_the_state_the_ranks_dictate(real_redis):
+    store = CallStore(real_redis, Keys(), LIFETIMES)
+    statuses = ["queued", "initiated", "ringing", "early-media", "in-progress"] * 39 + [
+        "completed"] * 5
+    random.Random(7).shuffle(statuses)
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda status: callback(store, status), statuses))
+
+    assert real_redis.hget(STATUS_KEY, "status") == "completed"
+    assert real_redis.xlen("burki:sip:events:status") == 200
+    # Each rank is applied at most once: the state only moved forward.
+    applied = [json.loads(e["payload"])["status"] for _, e in
+               real_redis.xrange("burki:sip:events:status") if e["applied"] == "true"]
+    assert len(applied) == len(set(applied)) and applied[-1] == "completed"
+    assert sum(o.applied for o in outcomes) == len(applied)
