@@ -6,6 +6,9 @@ it) for less work; anything unusual goes the generic way. docs/PERFORMANCE.md ha
 
 from __future__ import annotations
 
+import os
+import threading
+
 import redis
 
 from .schemas import (CALL_SID_MAX, CALL_SID_PATTERN, NUMBER_MAX, TEXT_MAX, PrewarmSchema,
@@ -64,24 +67,34 @@ def load_prewarm(data: dict) -> dict:
     return fast_load_prewarm(data) or prewarm_schema.load(data)
 
 
-def send_one(client: redis.Redis, *args):
-    """Send one command on a pooled connection and return its reply.
+_own = threading.local()
 
-    redis-py's own pool (a connection the server closed is replaced when taken from it) and the
-    connection's own retry policy (``store.quick_retry``), without ``execute_command``'s generic
-    layers, which cost as much again as the round trip for a fixed command.
+
+def own_connection(client: redis.Redis) -> redis.Connection:
+    """This thread's own connection to ``client``'s Redis, made on first use in this process."""
+    held = getattr(_own, "held", None)
+    if held is None or held[0] != os.getpid() or held[1] is not client:
+        pool = client.connection_pool
+        held = _own.held = (os.getpid(), client, pool.connection_class(**pool.connection_kwargs))
+    return held[2]
+
+
+def send_one(client: redis.Redis, *args):
+    """Send one idempotent command on this thread's own connection and return its reply.
+
+    A connection the server closed (restart, idle timeout, ``CLIENT KILL``) fails on use and is
+    reopened by the connection's retry policy (``store.quick_retry``: connection errors only, not
+    timeouts), which runs the command again: hence idempotent commands only (``SET``). This skips
+    the pool's per-command checkout (a lock, two counters and a non-blocking read) and
+    ``execute_command``'s generic layers, which cost as much again as the round trip itself.
 
     Raises:
         redis.RedisError: as ``execute_command`` would, so the request is answered 503.
     """
-    pool = client.connection_pool
-    connection = pool.get_connection()
+    connection = own_connection(client)
 
     def send():
-        connection.send_packed_command(connection.pack_command(*args))
+        connection.send_packed_command(connection.pack_command(*args), check_health=False)
         return connection.read_response()
 
-    try:
-        return connection.retry.call_with_retry(send, lambda error: connection.disconnect())
-    finally:
-        pool.release(connection)
+    return connection.retry.call_with_retry(send, lambda error: connection.disconnect())
