@@ -29,6 +29,8 @@ def requests_for(scenario: str, count: int, tag: str) -> list[tuple[str, dict]]:
     """``count`` (path, body) pairs of a scenario, the same bodies the wrk scripts send."""
     if scenario == "noop":
         return [("/bench/noop", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
+    if scenario == "noop+set":
+        return [("/bench/set", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
     if scenario == "prewarm":
         return [("/sip-prewarm", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
     if scenario == "webhook":

@@ -11,8 +11,8 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
 
 # scenario name -> Lua script; the floor comes first so every round starts from it.
-SCENARIOS = {"noop": "noop.lua", "prewarm": "prewarm.lua", "status": "status.lua",
-             "webhook": "webhook.lua"}
+SCENARIOS = {"noop": "noop.lua", "noop+set": "set.lua", "prewarm": "prewarm.lua",
+             "status": "status.lua", "webhook": "webhook.lua"}
 
 
 @dataclass

@@ -36,7 +36,7 @@ def _number(value, digits: int = 2) -> str:
 def table(rows: list[dict]) -> str:
     """The results as a Markdown table."""
     lines = ["| scenario | req/s (median) | × no-op | p50 ms | p99 ms | p99.9 ms | non-2xx | "
-             "socket errors | Redis commands/req | round trips/req | commands |",
+             "socket errors | Redis commands/req | round trips/req | commands per request (incl. inside Lua) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         lines.append(

@@ -1,6 +1,6 @@
 """``make bench``: a private redis-server, the service as the Procfile runs it, wrk, one table.
 
-Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64),
+Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64),
 BENCH_THREADS of wrk (1), BENCH_COUNT requests per scenario for the Redis counters (1200),
 BENCH_MEMORY_CALLS prewarms for the memory figure (10000), BENCH_SCENARIOS (all; the no-op
 floor always runs), WEB_CONCURRENCY (2), and
@@ -118,7 +118,7 @@ def main() -> None:
     try:
         service.start()
         client = server.client()
-        rounds = throughput(service.url, setting("BENCH_ROUNDS", 3), setting("BENCH_SECONDS", 5))
+        rounds = throughput(service.url, setting("BENCH_ROUNDS", 5), setting("BENCH_SECONDS", 5))
         counted = count_commands(service.url, client, setting("BENCH_COUNT", 1200))
         mem = memory(service.url, client, setting("BENCH_MEMORY_CALLS", 10_000))
     finally:

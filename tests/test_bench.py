@@ -27,3 +27,18 @@ def test_noop_route_is_absent_when_disabled_explicitly(fake_redis):
     app = create_app({"TESTING": True, "SIP_BENCH_NOOP": "false"}, redis_client=fake_redis)
 
     assert app.test_client().post("/bench/noop", json={}).status_code == 404
+
+
+def test_set_floor_stores_the_seed_context_under_a_new_call_sid(fake_redis):
+    app = create_app({"TESTING": True, "SIP_BENCH_NOOP": True}, redis_client=fake_redis)
+
+    first = app.test_client().post("/bench/set", json={}).get_json()
+    second = app.test_client().post("/bench/set", json={}).get_json()
+
+    assert first["call_sid"] != second["call_sid"]
+    assert sorted(fake_redis.keys()) == sorted(
+        f"burki:sip:call:{{{answer['call_sid']}}}:context" for answer in (first, second))
+
+
+def test_set_floor_is_absent_by_default(client):
+    assert client.post("/bench/set", json={}).status_code == 404
