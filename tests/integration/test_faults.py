@@ -203,7 +203,11 @@ def test_2000_concurrent_prewarms_are_all_stored_and_none_mixed_up(service, redi
 
 
 def fill_until_full(client, limit_bytes: int) -> None:
-    """Set ``maxmemory`` just above what Redis uses, with noeviction, and fill it up."""
+    """Set ``maxmemory`` just above what Redis uses, with noeviction, and fill it up.
+
+    Once a write is refused, the limit is set 64 KiB under what Redis then uses: buffers that
+    shrink afterwards must not let the next write slip in and make the test flaky.
+    """
     client.config_set("maxmemory-policy", "noeviction")
     client.config_set("maxmemory", client.info("memory")["used_memory"] + limit_bytes)
     filler = "x" * 10_000
@@ -211,6 +215,7 @@ def fill_until_full(client, limit_bytes: int) -> None:
         try:
             client.set(f"filler:{number}", filler)
         except redis.exceptions.OutOfMemoryError:
+            client.config_set("maxmemory", client.info("memory")["used_memory"] - 65_536)
             return
     raise AssertionError("redis never reached maxmemory")
 
