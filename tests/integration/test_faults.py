@@ -6,6 +6,7 @@ with its own requests.Session. Every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -160,9 +161,15 @@ def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_se
 
 def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
     load = Load(service.url)
-    load.run([f"warm-{n}" for n in range(40)])  # both workers hold a pooled connection now
     admin = redis_for_service.client()
+    batches = itertools.count()  # bounded by the wait below
 
+    def both_workers_connected() -> bool:
+        # The kernel may hand every connection to one worker: warm up until both hold one.
+        load.run([f"warm-{next(batches)}-{n}" for n in range(20)])
+        return len(admin.client_list(_type="normal")) >= 3  # 2 workers and this admin client
+
+    wait_until(both_workers_connected, timeout=30, interval=0, what="both workers connected")
     killed = admin.client_kill_filter(_type="normal", skipme=True)
     answers = [load.prewarm(f"after-kill-{n}", n) for n in range(100)]
 
