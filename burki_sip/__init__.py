@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import cli, errors, sip, store
+from . import auth, cli, errors, sip, store
 from .config import check, defaults, from_env
 
 
@@ -31,5 +31,6 @@ def create_app(config: Mapping[str, Any] | None = None,
     errors.init_app(app)
     store.init_app(app, redis_client)
     cli.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(sip.bp)
     return app
