@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import auth, cli, errors, sip, store
 from .config import check, defaults, from_env
+from .limits import BoundedRequest
 
 
 def create_app(config: Mapping[str, Any] | None = None,
@@ -23,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None,
         ValueError: a setting is invalid; the message names it.
     """
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
     app.config.update(from_env() if config is None else config)
     check(app.config)
