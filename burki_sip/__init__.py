@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import auth, cli, errors, sip, store
+from . import auth, cli, errors, redact, sip, store
 from .config import check, defaults, from_env
 from .limits import BoundedRequest
 
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     check(app.config)
     app.json.sort_keys = False
 
+    redact.init_app(app)
     errors.init_app(app)
     store.init_app(app, redis_client)
     cli.init_app(app)
