@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import auth, cli, errors, redact, sip, store
+from . import auth, cli, errors, health, metrics, openapi, redact, sip, store, telemetry
 from .config import check, defaults, from_env
 from .limits import BoundedRequest
 
@@ -30,10 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None,
     check(app.config)
     app.json.sort_keys = False
 
+    telemetry.init_app(app)
     redact.init_app(app)
     errors.init_app(app)
     store.init_app(app, redis_client)
     cli.init_app(app)
     auth.init_app(app)
     app.register_blueprint(sip.bp)
+    health.init_app(app, redis_client)
+    app.register_blueprint(metrics.bp)
+    openapi.init_app(app)
     return app

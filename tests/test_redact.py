@@ -112,10 +112,10 @@ def canary_requests(client):
     return signed["webhook-signature"], forged["webhook-signature"]
 
 
-def test_no_canary_reaches_the_logs(fake_redis, caplog, monkeypatch):
+def test_no_canary_reaches_the_logs(fake_redis, caplog, capsys, monkeypatch):
     caplog.set_level(logging.DEBUG)
-    app = create_app({"SIP_INBOUND_API_KEYS": CANARY_KEY, "SIP_WEBHOOK_SECRETS": CANARY_SECRET},
-                     redis_client=fake_redis)
+    app = create_app({"SIP_INBOUND_API_KEYS": CANARY_KEY, "SIP_WEBHOOK_SECRETS": CANARY_SECRET,
+                      "LOG_LEVEL": "DEBUG"}, redis_client=fake_redis)
     signatures = canary_requests(app.test_client())
 
     def careless_store(*args, **kwargs):  # code that puts a whole request into an exception
@@ -125,10 +125,12 @@ def test_no_canary_reaches_the_logs(fake_redis, caplog, monkeypatch):
     monkeypatch.setattr(app.extensions["burki_sip"], "record_event", careless_store)
     canary_requests(app.test_client())
 
-    logged = caplog.text
+    json_lines = capsys.readouterr().out  # the app's own JSON log lines (burki_sip.logs)
+    logged = caplog.text + json_lines
     canaries = [CANARY_KEY, CANARY_WRONG_KEY, CANARY_SECRET, CANARY_SECRET.removeprefix("whsec_"),
                 CANARY_PHONE, CANARY_PHONE_DIGITS, *signatures, *(s[3:] for s in signatures)]
     assert [canary for canary in canaries if canary in logged] == []
     # The logs did see these requests: refusals, and the careless errors, masked.
     assert "refused POST /sip-status from 127.0.0.1: invalid API key" in logged
-    assert "RuntimeError: cannot store" in logged and "+49*******5678" in logged
+    for text in (caplog.text, json_lines):
+        assert "RuntimeError: cannot store" in text and "+49*******5678" in text
