@@ -222,3 +222,19 @@ def test_a_bad_secret_setting_is_named_but_never_echoed(fake_redis, name, value)
     with pytest.raises(ValueError, match=name) as raised:
         create_app({name: value}, redis_client=fake_redis)
     assert value not in str(raised.value)
+
+
+def test_the_api_document_shows_what_the_guard_enforces(fake_redis):
+    document = make_app(fake_redis).test_client().get("/openapi.json").get_json()
+    key = [{"bearerAuth": []}, {"apiKeyAuth": []}]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            guarded = path.startswith("/sip-")
+            assert ({"401", "403"} <= set(operation["responses"])) is guarded, (method, path)
+            expected = None
+            if guarded:
+                signed = method == "post" and path in ("/sip-webhook", "/sip-status")
+                expected = key + [{"webhookSignature": []}] if signed else key
+            assert operation.get("security") == expected, (method, path)
+    assert document["components"]["securitySchemes"]["webhookSignature"]["name"] == \
+        "webhook-signature"
