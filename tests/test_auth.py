@@ -3,7 +3,6 @@ import json
 import logging
 
 import pytest
-from flask import Blueprint
 
 from burki_sip import auth, create_app
 from security_support import (KEY, OLD_KEY, OTHER_SECRET, VECTOR_SECRET, signed_headers,
@@ -21,12 +20,8 @@ ROUTES = [
 
 
 def make_app(fake_redis, **settings):
-    """The app with the given security settings; ``/healthz`` stands in for the open routes."""
-    app = create_app({"TESTING": True, **settings}, redis_client=fake_redis)
-    extra = Blueprint("extra", __name__)
-    extra.get("/healthz")(lambda: {"ok": True})
-    app.register_blueprint(extra)
-    return app
+    """The app with the given security settings."""
+    return create_app({"TESTING": True, **settings}, redis_client=fake_redis)
 
 
 @pytest.fixture
@@ -106,9 +101,16 @@ def test_the_inbound_list_replaces_the_bridge_key(fake_redis):
                 headers={"X-API-Key": OLD_KEY}).status_code == 401
 
 
-def test_routes_outside_the_sip_blueprint_stay_open(secured):
-    assert secured.get("/healthz").status_code == 200
-    assert secured.get("/nowhere").status_code == 404  # routing errors are not a 401 either
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])
+def test_routes_outside_the_sip_blueprint_stay_open(fake_redis, path):
+    app = make_app(fake_redis, SIP_INBOUND_API_KEYS=KEY, SIP_WEBHOOK_SECRETS=VECTOR_SECRET,
+                   SIP_ALLOWED_IPS="203.0.113.0/24")
+    assert app.test_client().get(path).status_code == 200
+
+
+def test_routing_errors_are_not_401(secured):
+    assert secured.get("/nowhere").status_code == 404
+    assert secured.put("/sip-status").status_code == 405
 
 
 def test_every_configured_key_is_compared_in_constant_time(fake_redis, monkeypatch):
