@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
+
+from .network import parse_networks
+from .signatures import parse_secrets
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -67,6 +70,20 @@ def _text(value: str) -> str | None:
     return value.strip() or None
 
 
+def _key_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    keys = tuple(item.strip() for item in items if item.strip())
+    if any(any(char.isspace() for char in key) for key in keys):
+        raise ValueError("a key must not contain spaces")
+    return keys or None
+
+
+def _optional(parse: Callable[[Any], tuple]) -> Callable[[Any], tuple | None]:
+    def parse_optional(value):
+        return parse(value) or None
+    return parse_optional
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, parser, default and meaning."""
@@ -75,6 +92,8 @@ class Setting:
     parse: Callable[[Any], Any]
     default: Any
     help: str
+    # Secret settings are never echoed, not even in the start-up error about a bad value.
+    secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -100,11 +119,34 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
             "within it is answered `\"duplicate\": true` and recorded nowhere."),
     Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
-            "Largest request body in bytes; larger ones are answered 413."),
+            "Largest request body in bytes; larger ones are answered 413 (chunked bodies too)."),
+    Setting("MAX_FORM_MEMORY_SIZE", _positive_int, 64 * 1024,
+            "Largest text field of a `multipart/form-data` body in bytes; larger is answered 413. "
+            "werkzeug applies it to what it buffers at once too: keep it at least as large as "
+            "the largest multipart body to accept."),
+    Setting("MAX_FORM_PARTS", _positive_int, 200,
+            "Most fields (parts) a form body may have, multipart or URL-encoded; more is "
+            "answered 413."),
+    Setting("SIP_INBOUND_API_KEYS", _key_list, None,
+            "Keys accepted on every SIP route, comma-separated (several during a rotation), "
+            "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
+            "is the one key. No key at all: the routes are open (a warning at every start).",
+            secret=True),
+    Setting("SIP_WEBHOOK_SECRETS", _optional(parse_secrets), None,
+            "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
+            "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
+            secret=True),
+    Setting("SIP_ALLOWED_IPS", _optional(parse_networks), None,
+            "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
+            "others are answered 403. Unset: any address."),
+    Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
+            "How many proxies in front of the service append to `X-Forwarded-For` (Heroku: 1). "
+            "0: the header is ignored and the client address is the TCP peer."),
     Setting("SIP_BRIDGE_URL", _text, None,
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
-            "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+            "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
+            "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
     Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
             "Seconds to wait for a TCP connection to the bridge, per attempt."),
     Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
@@ -145,4 +187,5 @@ def check(config: dict[str, Any]) -> None:
         try:
             config[name] = setting.parse(config[name])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}={config[name]!r} is invalid: {exc}") from exc
+            shown = name if setting.secret else f"{name}={config[name]!r}"
+            raise ValueError(f"{shown} is invalid: {exc}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, has_request_context, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -119,6 +119,17 @@ def handle_redis_error(exc: redis.RedisError):
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def too_large_message(config) -> str:
+    """The 413 message, naming the limit that applies (werkzeug does not say which one hit)."""
+    message = HTTP_MESSAGES[413]
+    if config.get("MAX_CONTENT_LENGTH"):
+        message += f" (limit {config['MAX_CONTENT_LENGTH']} bytes)"
+    if has_request_context() and request.mimetype == "multipart/form-data":
+        message += (f"; a multipart form may have at most {config.get('MAX_FORM_PARTS')} parts "
+                    f"and {config.get('MAX_FORM_MEMORY_SIZE')} bytes per text field")
+    return message
+
+
 def handle_http_exception(exc: HTTPException):
     if isinstance(exc, InternalServerError):
         log.error("unhandled error", exc_info=exc.original_exception or exc)
@@ -127,8 +138,8 @@ def handle_http_exception(exc: HTTPException):
     headers = {}
     if code == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
-    if code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
-        message = f"request body too large (limit {current_app.config['MAX_CONTENT_LENGTH']} bytes)"
+    if code == 413:
+        message = too_large_message(current_app.config)
     return error_response(message, code, headers=headers)
 
 
