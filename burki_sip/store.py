@@ -9,10 +9,9 @@ from importlib.resources import files
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 from flask import Flask, current_app
 
+from .connection import client_from_config, is_cluster
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
@@ -206,39 +205,23 @@ class CallStore:
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
-    """Create the app's one ``CallStore``, from ``redis_client`` or from ``REDIS_URL``."""
-    config = app.config
+    """Create the app's one ``CallStore``, from ``redis_client`` or from the ``REDIS_*`` settings."""
     if redis_client is None:
-        redis_client = connect(config["REDIS_URL"] or "redis://localhost:6379/0",
-                               config["REDIS_SOCKET_TIMEOUT"])
-    app.extensions[EXTENSION] = store_from_config(redis_client, config)
+        redis_client = client_from_config(app.config)
+    app.extensions[EXTENSION] = store_from_config(redis_client, app.config)
 
 
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
-    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give."""
+    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
+
+    On a Redis Cluster the event streams live in other slots than a call's keys, so they are
+    appended outside the update script (one extra round trip).
+    """
     lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
                           config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), lifetimes,
-                     events_maxlen=config["SIP_EVENTS_MAXLEN"])
-
-
-def quick_retry() -> Retry:
-    """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
-
-    Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL);
-    redis-py's default backs off for seconds while the bridge waits. Timeouts are not retried: the
-    command may have run.
-    """
-    return Retry(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
-                 supported_errors=(redis.ConnectionError,))
-
-
-def connect(url: str, socket_timeout: float) -> redis.Redis:
-    """A pooled client for ``url`` that gives up after ``socket_timeout`` seconds."""
-    return redis.Redis.from_url(
-        url, decode_responses=True, socket_timeout=socket_timeout,
-        socket_connect_timeout=socket_timeout, health_check_interval=30, retry=quick_retry(),
-    )
+                     events_maxlen=config["SIP_EVENTS_MAXLEN"],
+                     streams_in_script=not is_cluster(client))
 
 
 def get_store() -> CallStore:
