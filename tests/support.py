@@ -68,9 +68,10 @@ def redis_server_binary() -> str:
 class RedisServer:
     """A private, non-persistent redis-server on a free loopback port; can be stopped and restarted."""
 
-    def __init__(self, port: int | None = None, *extra_args: str) -> None:
+    def __init__(self, port: int | None = None, *extra_args: str, password: str | None = None) -> None:
         self.port = port or free_port()
         self.extra_args = extra_args
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
@@ -79,12 +80,15 @@ class RedisServer:
 
     def client(self, **kwargs) -> redis.Redis:
         """A new client of this server (``decode_responses=True``)."""
-        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, **kwargs)
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                           decode_responses=True, **kwargs)
 
     def start(self) -> "RedisServer":
         """Start the server and wait until it answers PING."""
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--protected-mode", "yes", *self.extra_args]
+        if self.password:
+            args += ["--requirepass", self.password, "--masterauth", self.password]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = self.client(socket_timeout=0.5)
         wait_until(lambda: self._pings(probe), what=f"redis-server on port {self.port}")
