@@ -1,4 +1,4 @@
-"""The Redis client the settings describe: one server, a Redis Cluster, or a Sentinel-managed primary."""
+"""The Redis client the settings give: one server, a Redis Cluster, or a Sentinel-managed primary."""
 
 from __future__ import annotations
 

@@ -131,11 +131,15 @@ class Gunicorn:
         self.log.seek(0)
         return self.log.read()
 
-    def start(self) -> "Gunicorn":
-        """Start gunicorn from the project root and wait until it accepts connections."""
+    def start(self, own_process_group: bool = False) -> "Gunicorn":
+        """Start gunicorn from the project root and wait until it accepts connections.
+
+        ``own_process_group``: master and workers form a group of their own, which can be signalled
+        at once as a platform stops a container (``os.killpg(process.pid, ...)``).
+        """
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=own_process_group,
         )
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
                    timeout=30, what="gunicorn listening")
