@@ -1,12 +1,15 @@
 """The service on a real Redis Cluster and on a real Sentinel-managed primary, through gunicorn."""
 
 import json
+import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from burki_sip import create_app
 from burki_sip.keys import Keys
+from burki_sip.store import CallStore, Transition
 from support import Gunicorn
 from topologies import SentinelPrimary
 
@@ -104,3 +107,25 @@ def test_service_follows_a_sentinel_failover(replicated):
     [promoted] = replicated.replicas
     assert promoted.port == new_port
     assert promoted.client().exists("burki:sip:call:{after}:context") == 1
+
+
+def test_concurrent_callbacks_on_a_cluster_apply_each_rank_once(cluster_redis):
+    store = CallStore(cluster_redis, Keys(), streams_in_script=False)
+    statuses = ["queued", "initiated", "ringing", "early-media", "in-progress"] * 39 + [
+        "completed"] * 5
+    random.Random(7).shuffle(statuses)
+
+    def send(status):
+        return store.record_event("status", {"status": status}, "application/json", "c1",
+                                  transition=Transition(status))
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(send, statuses))
+
+    assert cluster_redis.hget("burki:sip:call:{c1}:status", "status") == "completed"
+    entries = [entry for _, entry in cluster_redis.xrange("burki:sip:events:status")]
+    assert len(entries) == 200
+    # Stream order may differ from the order of the updates here; what each entry says may not.
+    applied = [json.loads(e["payload"])["status"] for e in entries if e["applied"] == "true"]
+    assert len(applied) == len(set(applied)) == sum(o.applied for o in outcomes)
+    assert "completed" in applied
