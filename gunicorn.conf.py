@@ -12,6 +12,9 @@ worker_class = "sync"
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
+# gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
+# machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
+control_socket_disable = True
 
 
 def on_starting(server):

@@ -8,30 +8,101 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .keys import EVENT_KINDS
+from .lifecycle import status_view
 from .store import get_store
+from .sync import sync_organization_command
 
 
 @click.group()
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Inspect burki-sip's Redis data (reads REDIS_URL and REDIS_KEY_PREFIX like the service)."""
+    """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
+    service's settings: REDIS_*, SIP_BRIDGE_*)."""
     from . import create_app  # the app imports this module, so import it only when run
 
     ctx.with_resource(create_app().app_context())
 
 
+def describe_call(call_sid: str) -> dict:
+    """Everything stored about one call: context, its TTL and claim, and the status view."""
+    store = get_store()
+    context, context_ttl, claimed = store.inspect_context(call_sid)
+    state, status_ttl = store.load_status(call_sid)
+    return {
+        "call_sid": call_sid,
+        "context": context,
+        "context_ttl": context_ttl if context is not None else None,
+        "claimed": claimed,
+        "status": status_view(call_sid, state, status_ttl) if state else None,
+    }
+
+
+def render_call(call: dict) -> str:
+    """The output of ``burki-sip call`` for a person."""
+    lines = [f"call {call['call_sid']}"]
+    if call["context"] is None:
+        lines.append("  context: none (never prewarmed, or expired)")
+    else:
+        claimed = ", claimed by a media stream" if call["claimed"] else ""
+        lines.append(f"  context (expires in {call['context_ttl']} s{claimed}):")
+        lines += [f"    {name}: {json.dumps(value, ensure_ascii=False)}"
+                  for name, value in call["context"].items()]
+    status = call["status"]
+    if status is None:
+        lines.append("  status: none (no callback yet)")
+        return "\n".join(lines)
+    lines.append(f"  status: {status['status']} (kept {status['ttl']} s more)")
+    lines += [f"    {name}: {status[name]}" for name in ("sip_code", "reason", "sequence", "duration")
+              if name in status]
+    lines.append("  timeline:")
+    lines += [f"    {at}  {name}" for name, at in status["timeline"].items()]
+    return "\n".join(lines)
+
+
 @click.command("call")
 @click.argument("call_sid")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 @with_appcontext
-def call_command(call_sid: str) -> None:
-    """Show the prewarmed context of CALL_SID."""
-    context = get_store().load_context(call_sid)
-    if context is None:
-        raise click.ClickException(f"no context for call {call_sid} (never prewarmed, or expired)")
-    click.echo(json.dumps(context, indent=2, ensure_ascii=False))
+def call_command(call_sid: str, as_json: bool) -> None:
+    """Show the context, TTL, status and timeline of CALL_SID."""
+    call = describe_call(call_sid)
+    if call["context"] is None and call["status"] is None:
+        if as_json:
+            click.echo(json.dumps(call))
+        raise click.ClickException(f"nothing stored for call {call_sid}")
+    click.echo(json.dumps(call, ensure_ascii=False) if as_json else render_call(call))
 
 
-COMMANDS = (call_command,)
+def render_event(entry_id: str, fields: dict) -> str:
+    """One stream entry on one line: id, time, call, status and the payload."""
+    status = f" {fields['status']}{'' if fields.get('applied') != 'false' else ' (not applied)'}" \
+        if "status" in fields else ""
+    return (f"{entry_id} {fields.get('received_at', '-')} {fields.get('call_sid', '-')}{status} "
+            f"{fields.get('payload', '')}")
+
+
+@click.command("events")
+@click.argument("kind", type=click.Choice(EVENT_KINDS), default="status")
+@click.option("--count", default=20, show_default=True, help="How many of the newest to show.")
+@click.option("--call", "call_sid", help="Only this call's events.")
+@click.option("--follow", is_flag=True, help="Then wait for new events and print them (Ctrl-C ends).")
+@with_appcontext
+def events_command(kind: str, count: int, call_sid: str | None, follow: bool) -> None:
+    """Print the newest webhook or status events, one per line; --follow for new ones."""
+    store = get_store()
+    last = "$"
+    for entry_id, fields in store.newest_events(kind, count, call_sid):
+        click.echo(render_event(entry_id, fields))
+        last = entry_id
+    if not follow:
+        return
+    for entry_id, fields in store.follow_events(kind, after=last):
+        if not call_sid or fields.get("call_sid") == call_sid:
+            click.echo(render_event(entry_id, fields))
+
+
+COMMANDS = (call_command, events_command, sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -14,6 +15,27 @@ def _positive_int(value: str | int) -> int:
     number = int(value)
     if number <= 0:
         raise ValueError("must be a positive integer")
+    return number
+
+
+def _non_negative_int(value: str | int) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return number
+
+
+def _non_negative_float(value: str | float) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a finite number, 0 or more")
+    return number
+
+
+def _seconds(value: str | float) -> float:
+    number = _non_negative_float(value)
+    if number == 0:
+        raise ValueError("must be more than 0 seconds")
     return number
 
 
@@ -103,6 +125,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
             "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+    Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
+            "Seconds to wait for a TCP connection to the bridge, per attempt."),
+    Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
+            "Seconds to wait for the bridge to answer (between bytes), per attempt."),
+    Setting("SIP_BRIDGE_RETRIES", _non_negative_int, 3,
+            "Retries after the first attempt on connection errors, timeouts, 429 and 502/503/504."),
+    Setting("SIP_BRIDGE_BACKOFF", _non_negative_float, 0.5,
+            "Backoff factor in seconds: retries wait 0, 2x, 4x, ... it, plus up to 1x of jitter "
+            "(a `Retry-After` from the bridge wins)."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -40,10 +40,27 @@ class ApiError(Exception):
 
 
 class BridgeError(ApiError):
-    """The SIP bridge's API failed or answered with an error."""
+    """The SIP bridge's API failed or answered with an error.
 
-    def __init__(self, message: str, status_code: int = 502, **kwargs) -> None:
+    Attributes:
+        bridge_status: the bridge's HTTP status, or ``None`` when it never answered.
+        bridge_message: the bridge's error message, truncated; ``None`` without one.
+        attempts: how many requests were sent, retries included.
+    """
+
+    def __init__(self, message: str, status_code: int = 502, *, bridge_status: int | None = None,
+                 bridge_message: str | None = None, attempts: int = 0, **kwargs) -> None:
         super().__init__(message, status_code, **kwargs)
+        self.bridge_status = bridge_status
+        self.bridge_message = bridge_message
+        self.attempts = attempts
+
+
+class BridgeConfigError(BridgeError):
+    """``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid: nothing was sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 500)
 
 
 def error_response(message: str, status_code: int, fields: dict | None = None,
@@ -62,6 +79,24 @@ def validation_message(messages: dict) -> str:
     """One sentence summarising marshmallow's per-field messages."""
     names = ", ".join(sorted(str(name) for name in messages))
     return f"invalid field{'s' if len(messages) > 1 else ''}: {names}"
+
+
+def flatten(messages, path: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if key == "_schema":
+                child = path
+            elif isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            for name, texts in flatten(value, child).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {path or "(root)": [str(text) for text in texts]}
 
 
 def handle_api_error(exc: ApiError):

@@ -133,6 +133,35 @@ class CallStore:
             state, ttl = pipe.execute()
         return (state or None), ttl
 
+    def newest_events(self, kind: str, count: int, call_sid: str | None = None,
+                      scan_limit: int = 10_000) -> list[tuple[str, dict]]:
+        """The newest ``count`` entries of a stream, oldest first, optionally of one call only.
+
+        Args:
+            kind: ``"webhook"`` or ``"status"``.
+            count: how many entries to return at most.
+            call_sid: keep only this call's entries.
+            scan_limit: how many entries to look through at most when filtering by call.
+        """
+        stream, found, upper, scanned = self.keys.events(kind), [], "+", 0
+        while len(found) < count and scanned < scan_limit:
+            batch = self.client.xrevrange(stream, max=upper, count=count if not call_sid else 500)
+            if not batch:
+                break
+            scanned += len(batch)
+            found += [item for item in batch if not call_sid or item[1].get("call_sid") == call_sid]
+            upper = "(" + batch[-1][0]
+        return found[:count][::-1]
+
+    def follow_events(self, kind: str, after: str = "$", block_ms: int = 5000):
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``)."""
+        stream = self.keys.events(kind)
+        while True:
+            for _, entries in self.client.xread({stream: after}, block=block_ms, count=100) or ():
+                for entry_id, fields in entries:
+                    after = entry_id
+                    yield entry_id, fields
+
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
                      transition: Transition | None = None) -> Recorded:
@@ -193,15 +222,22 @@ class CallStore:
 
     def _append_outside(self, stream: str, entry: dict, status: str, applied: int,
                         marker: str, delivery_id: str | None) -> str:
-        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts."""
+        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts.
+
+        With a delivery id, a third: the marker then holds the entry id, so a retry is answered with
+        the same ``event_id`` as on one server (a retry in between sees the first one's time).
+        """
         if status:
             entry = {**entry, "status": status, "applied": "true" if applied else "false"}
         try:
-            return self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
+            event_id = self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
         except redis.RedisError:
             if delivery_id:
                 self.client.delete(marker)
             raise
+        if delivery_id:
+            self.client.set(marker, event_id, xx=True, keepttl=True)
+        return event_id
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:

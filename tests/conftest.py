@@ -124,3 +124,9 @@ def keys() -> Keys:
 def store(any_redis, keys) -> CallStore:
     """A ``CallStore`` on every kind of ``any_redis`` (the test runs once for each)."""
     return CallStore(any_redis, keys, events_maxlen=100, streams_in_script=not is_cluster(any_redis))
+
+
+@pytest.fixture
+def client_of_real(real_redis):
+    """A test client of the app on the session's real redis-server."""
+    return create_app({"TESTING": True}, redis_client=real_redis).test_client()

@@ -1,11 +1,24 @@
-"""The lifecycle, duplicate and read routes, through the app on a fake Redis."""
+"""The lifecycle, duplicate and read routes, through the app on fakeredis and on real Redis."""
 
 import pytest
+
+from burki_sip import create_app
+
+
+@pytest.fixture
+def db(any_redis):
+    """Every test here runs twice: on fakeredis and on the real redis-server."""
+    return any_redis
+
+
+@pytest.fixture
+def client(db):
+    return create_app({"TESTING": True}, redis_client=db).test_client()
 
 STATUS_KEY = "burki:sip:call:{CA1}:status"
 
 
-def test_bridge_json_callback_answers_with_the_current_status(client, fake_redis):
+def test_bridge_json_callback_answers_with_the_current_status(client, db):
     response = client.post("/sip-status", json={"call_sid": "CA1", "status": "ringing",
                                                 "sip_code": 180, "sequence": 1})
     assert response.status_code == 200
@@ -13,16 +26,16 @@ def test_bridge_json_callback_answers_with_the_current_status(client, fake_redis
     assert answer["received"] is True and answer["event_id"]
     assert {k: answer[k] for k in ("call_sid", "status", "applied")} == {
         "call_sid": "CA1", "status": "ringing", "applied": True}
-    assert fake_redis.hget(STATUS_KEY, "sip_code") == "180"
+    assert db.hget(STATUS_KEY, "sip_code") == "180"
 
 
-def test_twilio_form_callback_is_understood(client, fake_redis):
+def test_twilio_form_callback_is_understood(client, db):
     form = {"CallSid": "CA1", "CallStatus": "completed", "SipResponseCode": "200",
             "SequenceNumber": "4", "CallDuration": "61", "Timestamp": "Thu, 30 Apr 2026 12:00:00 +0000"}
     answer = client.post("/sip-status", data=form).get_json()
 
     assert (answer["status"], answer["applied"]) == ("completed", True)
-    state = fake_redis.hgetall(STATUS_KEY)
+    state = db.hgetall(STATUS_KEY)
     assert (state["sequence"], state["duration"], state["sip_code"]) == ("4", "61", "200")
 
 
@@ -60,7 +73,7 @@ def test_late_callback_is_answered_not_applied(client):
     ({"call_sid": "CA1", "status": "ringing", "timestamp": {"a": 1}}, 400, "timestamp", "timestamp"),
     ({"call_sid": "CA1", "status": 5}, 400, "status", "status"),
 ])
-def test_unusable_callbacks_are_refused(client, fake_redis, body, status, error, field):
+def test_unusable_callbacks_are_refused(client, db, body, status, error, field):
     response = client.post("/sip-status", json=body)
     assert response.status_code == status
     answer = response.get_json()
@@ -69,7 +82,7 @@ def test_unusable_callbacks_are_refused(client, fake_redis, body, status, error,
         assert field in answer["fields"]
     else:
         assert answer == {"error": error}
-    assert fake_redis.dbsize() == 0
+    assert db.dbsize() == 0
 
 
 @pytest.mark.parametrize("body", [
@@ -79,16 +92,16 @@ def test_unusable_callbacks_are_refused(client, fake_redis, body, status, error,
     {"from": "+15559876543", "to": "+15551234567", "call_sid": "CA1"},
     {"From": "+15559876543", "To": "+15551234567", "CallSid": "CA1"},
 ])
-def test_inbound_call_webhook_opens_the_status(client, fake_redis, body):
+def test_inbound_call_webhook_opens_the_status(client, db, body):
     assert client.post("/sip-webhook", json=body).status_code == 200
-    assert fake_redis.hget(STATUS_KEY, "status") == "initiated"
-    assert fake_redis.ttl(STATUS_KEY) > 0
+    assert db.hget(STATUS_KEY, "status") == "initiated"
+    assert db.ttl(STATUS_KEY) > 0
 
 
-def test_inbound_webhook_does_not_move_a_call_back(client, fake_redis):
+def test_inbound_webhook_does_not_move_a_call_back(client, db):
     client.post("/sip-status", json={"call_sid": "CA1", "status": "in-progress"})
     client.post("/sip-webhook", json={"event": "inbound_call", "call_sid": "CA1"})
-    assert fake_redis.hget(STATUS_KEY, "status") == "in-progress"
+    assert db.hget(STATUS_KEY, "status") == "in-progress"
 
 
 @pytest.mark.parametrize("body", [
@@ -96,9 +109,9 @@ def test_inbound_webhook_does_not_move_a_call_back(client, fake_redis):
     {"event": "inbound_call"},
     {"from": "+15559876543", "call_sid": "CA1"},
 ])
-def test_other_webhooks_leave_the_status_alone(client, fake_redis, body):
+def test_other_webhooks_leave_the_status_alone(client, db, body):
     client.post("/sip-webhook", json=body)
-    assert fake_redis.exists(STATUS_KEY) == 0
+    assert db.exists(STATUS_KEY) == 0
 
 
 @pytest.mark.parametrize("header", ["webhook-id", "Idempotency-Key"])
@@ -106,7 +119,7 @@ def test_other_webhooks_leave_the_status_alone(client, fake_redis, body):
     ("/sip-webhook", {"event": "inbound_call", "call_sid": "CA1"}),
     ("/sip-status", {"call_sid": "CA1", "status": "ringing"}),
 ])
-def test_retried_delivery_is_a_duplicate(client, fake_redis, header, path, body):
+def test_retried_delivery_is_a_duplicate(client, db, header, path, body):
     first = client.post(path, json=body, headers={header: "msg_abc"}).get_json()
     again = client.post(path, json=body, headers={header: "msg_abc"})
 
@@ -114,15 +127,15 @@ def test_retried_delivery_is_a_duplicate(client, fake_redis, header, path, body)
     assert again.get_json()["duplicate"] is True
     assert again.get_json()["event_id"] == first["event_id"]
     assert "duplicate" not in first
-    assert fake_redis.xlen(f"burki:sip:events{path.replace('/sip-', ':')}") == 1
+    assert db.xlen(f"burki:sip:events{path.replace('/sip-', ':')}") == 1
 
 
 @pytest.mark.parametrize("value", ["", "has space", "x" * 201])
-def test_unusable_delivery_id_is_refused(client, fake_redis, value):
+def test_unusable_delivery_id_is_refused(client, db, value):
     response = client.post("/sip-webhook", json={"a": 1}, headers={"webhook-id": value})
     assert response.status_code == 400
     assert "webhook-id" in response.get_json()["error"]
-    assert fake_redis.dbsize() == 0
+    assert db.dbsize() == 0
 
 
 def test_prewarmed_context_can_be_read_back(client, seed_prewarm):

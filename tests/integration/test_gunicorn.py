@@ -74,3 +74,20 @@ def test_redis_outage_gives_503_then_service_recovers(service, redis_for_service
     wait_until(lambda: post_prewarm(service.url, "after").status_code == 200, timeout=10,
                interval=0.2, what="prewarm succeeding again")
     assert redis_for_service.client().exists("burki:sip:call:{after}:context") == 1
+
+
+def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def deliver(_):
+        return requests.post(f"{service.url}/sip-status", timeout=10,
+                             json={"call_sid": "CA9", "status": "ringing"},
+                             headers={"webhook-id": "msg_same_delivery"})
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(deliver, range(50)))
+
+    assert {response.status_code for response in responses} == {200}
+    duplicates = [response.json().get("duplicate", False) for response in responses]
+    assert duplicates.count(False) == 1
+    assert redis_for_service.client().xlen("burki:sip:events:status") == 1

@@ -9,6 +9,7 @@ import requests
 
 from burki_sip import create_app
 from burki_sip.keys import Keys
+from burki_sip.media import open_store
 from burki_sip.store import CallStore, Transition
 from support import Gunicorn
 from topologies import SentinelPrimary
@@ -58,6 +59,15 @@ def test_seed_prewarm_and_callbacks_over_http(service, topology, seed_prewarm):
     assert client.xlen("burki:sip:events:webhook") == client.xlen("burki:sip:events:status") == 1
     timeline = requests.get(f"{service.url}/sip-status/{CALL}", timeout=5).json()["timeline"]
     assert set(timeline) == {"initiated", "ringing"}
+
+
+def test_media_handler_claims_what_the_service_wrote(service, topology):
+    settings, _ = topology
+    requests.post(f"{service.url}/sip-prewarm", json={"call_sid": CALL, "agenda": "a"}, timeout=5)
+
+    media = open_store(settings)
+    assert media.claim_context(CALL)["agenda"] == "a"
+    assert media.claim_context(CALL) is None
 
 
 def test_every_key_of_a_call_shares_one_cluster_slot(cluster_redis, redis_cluster):

@@ -1,0 +1,172 @@
+"""The SIP bridge's API: ``BridgeClient`` syncs an organization's config, retrying safely."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import failure
+from .errors import BridgeConfigError, BridgeError
+from .organization import validate_organization
+
+log = logging.getLogger(__name__)
+
+SYNC_PATH = "/api/sync-organization"
+RETRY_STATUSES = failure.RETRY_STATUSES
+# Longest single wait between two attempts, whether backoff or the bridge's Retry-After.
+MAX_WAIT = 30
+
+
+def canonical_json(config: dict) -> bytes:
+    """The one byte form of a config: sorted keys, no spaces, UTF-8."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def idempotency_key(body: bytes) -> str:
+    """The ``Idempotency-Key`` of a sync: the SHA-256 of its canonical body, in hex."""
+    return hashlib.sha256(body).hexdigest()
+
+
+class CountingRetry(Retry):
+    """urllib3's ``Retry`` that notes, on the error it gives up with, how many attempts it made."""
+
+    def increment(self, *args, **kwargs) -> Retry:
+        """Count one more failed attempt, as ``Retry.increment`` does, and raise as it does."""
+        try:
+            return super().increment(*args, **kwargs)
+        except Exception as exc:  # MaxRetryError, or the error itself when it is not retryable
+            exc.attempts = len(self.history) + 1
+            raise
+
+
+def check_url(base_url: str | None) -> None:
+    """Raise ``BridgeConfigError`` unless ``base_url`` is a plain http(s) base URL."""
+    if not base_url:
+        raise BridgeConfigError("SIP_BRIDGE_URL is not set: set it to the bridge's base URL, "
+                                "e.g. https://bridge.example.com")
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # reading it raises ValueError for a port that is not 0-65535
+    except ValueError as exc:
+        raise BridgeConfigError(f"SIP_BRIDGE_URL is not a valid URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BridgeConfigError("SIP_BRIDGE_URL must be an http:// or https:// URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise BridgeConfigError("SIP_BRIDGE_URL must not hold credentials, a query or a fragment "
+                                "(the key goes in SIP_BRIDGE_API_KEY)")
+
+
+class BridgeClient:
+    """Talks to one SIP bridge over one pooled ``requests.Session``.
+
+    Args:
+        base_url: the bridge's API root (``SIP_BRIDGE_URL``); ``/api/sync-organization`` is added.
+        api_key: sent as ``Authorization: Bearer``; never written to a message or a log.
+        connect_timeout: seconds to wait for a connection, per attempt.
+        read_timeout: seconds to wait for the bridge to answer, per attempt.
+        retries: retries after the first attempt (connection errors, timeouts, 429, 502-504).
+        backoff: backoff factor in seconds; also the most jitter added to a wait.
+        max_wait: cap in seconds on one wait, backoff or ``Retry-After``.
+
+    Raises:
+        BridgeConfigError: the URL or the key is missing or malformed.
+    """
+
+    def __init__(self, base_url: str | None, api_key: str | None, connect_timeout: float = 3.0,
+                 read_timeout: float = 5.0, retries: int = 3, backoff: float = 0.5,
+                 max_wait: int = MAX_WAIT) -> None:
+        check_url(base_url)
+        if not api_key:
+            raise BridgeConfigError("SIP_BRIDGE_API_KEY is not set: set it to the key the "
+                                    "bridge expects as Authorization: Bearer")
+        self.url = base_url.rstrip("/") + SYNC_PATH
+        self.timeout = (connect_timeout, read_timeout)
+        self._api_key = api_key
+        retry = CountingRetry(
+            total=retries, backoff_factor=backoff, backoff_jitter=backoff, backoff_max=max_wait,
+            retry_after_max=max_wait, status_forcelist=RETRY_STATUSES, raise_on_status=False,
+            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"POST"},
+        )
+        self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        self.session.headers.update({"Authorization": f"Bearer {api_key}",
+                                     "Accept": "application/json"})
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> BridgeClient:
+        """A client from the app's ``SIP_BRIDGE_*`` settings.
+
+        Raises:
+            BridgeConfigError: ``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid.
+        """
+        return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"),
+                   connect_timeout=config["SIP_BRIDGE_CONNECT_TIMEOUT"],
+                   read_timeout=config["SIP_BRIDGE_READ_TIMEOUT"],
+                   retries=config["SIP_BRIDGE_RETRIES"], backoff=config["SIP_BRIDGE_BACKOFF"])
+
+    def __repr__(self) -> str:
+        return f"BridgeClient({self.url!r})"
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> BridgeClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def sync_organization(self, config: Any) -> Any:
+        """Validate an organization config and send it to the bridge.
+
+        Args:
+            config: the organization config (see ``OrganizationSchema``).
+
+        Returns:
+            The bridge's answer, parsed from JSON (``None`` for an empty body).
+
+        Raises:
+            marshmallow.ValidationError: the config is invalid (messages keyed by field path);
+                nothing was sent.
+            BridgeError: the bridge was unreachable or answered with an error.
+        """
+        body = canonical_json(validate_organization(config))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key(body)}
+        try:
+            response = self.session.post(self.url, data=body, headers=headers, stream=True,
+                                         timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise self._fail(failure.unreachable(exc, self.timeout, self._api_key)) from exc
+        with response:
+            attempts = len(response.raw.retries.history) + 1
+            try:
+                content = response.content
+            except requests.RequestException as exc:  # the body broke off or stalled
+                error = failure.unreachable(exc, self.timeout, self._api_key, attempts)
+                raise self._fail(error) from exc
+        if not 200 <= response.status_code < 300:
+            raise self._fail(failure.refused(response, content, self._api_key, attempts))
+        try:
+            answer = json.loads(content) if content.strip() else None
+        except ValueError as exc:
+            raise self._fail(failure.not_json(response, content, self._api_key, attempts)) from exc
+        log.info("organization %s synced to %s in %d attempt(s)",
+                 config["organization_id"], self.url, attempts)
+        return answer
+
+    def _fail(self, error: BridgeError) -> BridgeError:
+        """Prefix ``error``'s message with the request, and log it."""
+        error.message = f"POST {self.url}: {error.message}"
+        error.args = (error.message,)
+        log.warning("SIP bridge sync failed: %s", error.message)
+        return error

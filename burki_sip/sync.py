@@ -1,0 +1,80 @@
+"""``burki-sip sync-organization``: validate an organization config and send it to the bridge."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import IO, Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from marshmallow import ValidationError
+
+from .bridge import BridgeClient
+from .errors import BridgeError
+from .organization import validate_organization
+from .payload import strict_loads
+
+MASK = "********"
+SECRET_NAME = re.compile(r"password|passwd|secret|token|api_?key|private_?key", re.IGNORECASE)
+
+
+class InvalidConfigError(click.ClickException):
+    """The organization config is not JSON, or not a valid config: exit status 2."""
+
+    exit_code = 2
+
+
+def masked(value: Any) -> Any:
+    """A copy of ``value`` whose password-like fields, at any depth, read ``********``."""
+    if isinstance(value, dict):
+        return {key: MASK if SECRET_NAME.search(str(key)) and item is not None else masked(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def load_config(file: IO[str]) -> dict:
+    """Read and validate the config in ``file``; ``InvalidConfigError`` says what is wrong."""
+    try:
+        config = strict_loads(file.read())
+    except ValueError as exc:  # bad JSON, or bytes that are not UTF-8
+        raise InvalidConfigError(f"{file.name} is not valid JSON: {exc}") from exc
+    try:
+        return validate_organization(config)
+    except ValidationError as exc:
+        lines = [f"  {path}: {' '.join(texts)}" for path, texts in exc.messages.items()]
+        raise InvalidConfigError("\n".join([f"invalid organization config in {file.name}:",
+                                            *lines])) from exc
+
+
+def show(value: Any) -> None:
+    """Print ``value`` as indented JSON with sorted keys, as the bridge receives it."""
+    click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@click.command("sync-organization")
+@click.argument("config_file", metavar="FILE", type=click.File("r", encoding="utf-8"))
+@click.option("--dry-run", is_flag=True,
+              help="Validate and print what would be sent (passwords masked); send nothing.")
+@with_appcontext
+def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
+    """Validate the organization config in FILE (- for standard input) and sync it to the bridge.
+
+    Prints the bridge's answer. Exit status: 0 synced (or valid, with --dry-run), 2 the config
+    is invalid, 1 the bridge failed or SIP_BRIDGE_URL/SIP_BRIDGE_API_KEY are not set.
+    """
+    config = load_config(config_file)
+    if dry_run:
+        show(masked(config))
+        target = current_app.config.get("SIP_BRIDGE_URL") or "SIP_BRIDGE_URL, which is not set"
+        click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
+        return
+    try:
+        with BridgeClient.from_config(current_app.config) as client:
+            answer = client.sync_organization(config)
+    except BridgeError as exc:
+        raise click.ClickException(exc.message) from exc
+    show(answer)
