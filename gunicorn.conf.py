@@ -1,8 +1,20 @@
 """Gunicorn settings for ``web: gunicorn wsgi:app`` (Procfile), read from the environment."""
 
+import glob
 import os
+import shutil
+import tempfile
 
-from burki_sip.devredis import resolve_redis_url
+# prometheus_client chooses its multiprocess mode when it is first imported (burki_sip imports it
+# just below), so the metrics directory must be in the environment first. Workers inherit it.
+_METRICS_PREFIX = "burki-sip-metrics-"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_PREFIX)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import multiprocess  # noqa: E402
+
+from burki_sip.devredis import resolve_redis_url  # noqa: E402
 
 # Heroku sets PORT and binds every interface; `make run` sets HOST=127.0.0.1.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -15,8 +27,32 @@ keepalive = 5
 # gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
 # machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
 control_socket_disable = True
+# The app writes one JSON line per request itself (burki_sip/telemetry.py); gunicorn's own access
+# log would repeat it. gunicorn's other lines use the app's JSON format.
+accesslog = None
+logger_class = "burki_sip.logs.GunicornLogger"
 
 
 def on_starting(server):
-    """Pick the Redis once, in the master, so every worker shares the same one."""
+    """In the master, before any worker: pick the Redis, and forget metrics of an earlier run."""
     os.environ["REDIS_URL"] = resolve_redis_url(os.environ, server.log)
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for path in glob.glob(os.path.join(metrics_dir, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    """A worker exited: drop its live gauges (its counters stay, so totals never go back)."""
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The master is stopping: remove the metrics directory if it is the temporary one made here.
+
+    Told by its name, not by a flag: a configuration reload (SIGHUP) runs this file again.
+    """
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    made_here = (os.path.dirname(metrics_dir) == tempfile.gettempdir()
+                 and os.path.basename(metrics_dir).startswith(_METRICS_PREFIX))
+    if made_here:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import cli, errors, sip, store
+from . import cli, errors, health, metrics, openapi, sip, store, telemetry
 from .config import check, defaults, from_env
 
 
@@ -28,8 +28,12 @@ def create_app(config: Mapping[str, Any] | None = None,
     check(app.config)
     app.json.sort_keys = False
 
+    telemetry.init_app(app)
     errors.init_app(app)
     store.init_app(app, redis_client)
     cli.init_app(app)
     app.register_blueprint(sip.bp)
+    health.init_app(app, redis_client)
+    app.register_blueprint(metrics.bp)
+    openapi.init_app(app)
     return app

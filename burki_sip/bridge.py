@@ -12,7 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import failure
+from . import failure, metrics
 from .errors import BridgeConfigError, BridgeError
 from .organization import validate_organization
 
@@ -162,11 +162,18 @@ class BridgeClient:
             raise self._fail(failure.not_json(response, content, self._api_key, attempts)) from exc
         log.info("organization %s synced to %s in %d attempt(s)",
                  config["organization_id"], self.url, attempts)
+        metrics.bridge_sync_attempted(attempts)
+        if attempts > 1:
+            metrics.bridge_sync_failed("retried", attempts - 1)
         return answer
 
     def _fail(self, error: BridgeError) -> BridgeError:
         """Prefix ``error``'s message with the request, and log it."""
         error.message = f"POST {self.url}: {error.message}"
         error.args = (error.message,)
+        attempts = error.attempts or 1
+        metrics.bridge_sync_attempted(attempts)
+        reason = f"{error.bridge_status // 100}xx" if error.bridge_status else "unreachable"
+        metrics.bridge_sync_failed(reason, attempts)
         log.warning("SIP bridge sync failed: %s", error.message)
         return error

@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 
 # redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
 CERT_REQS = ("required", "optional", "none")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _positive_int(value: str | int) -> int:
@@ -48,6 +49,20 @@ def _boolean(value: str | bool) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ValueError("must be true or false")
+
+
+def _positive_float(value: str | float) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _log_level(value: str) -> str:
+    level = str(value).strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _text(value: str) -> str | None:
@@ -107,6 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
             "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
     Setting("REDIS_SENTINEL_PASSWORD", _text, None,
             "Password of the Sentinels themselves (their `requirepass`), if they have one."),
+    Setting("REDIS_HEALTH_TIMEOUT", _positive_float, 0.5,
+            "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
@@ -134,6 +151,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_BRIDGE_BACKOFF", _non_negative_float, 0.5,
             "Backoff factor in seconds: retries wait 0, 2x, 4x, ... it, plus up to 1x of jitter "
             "(a `Retry-After` from the bridge wins)."),
+    Setting("LOG_LEVEL", _log_level, "INFO",
+            "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
+            "the per-request line is INFO."),
+    Setting("PROMETHEUS_MULTIPROC_DIR", _text, None,
+            "Directory where gunicorn's workers keep their metric files (read by "
+            "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
+            "when gunicorn starts."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -10,6 +10,8 @@ from flask import Flask, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 CALL_SID_REQUIRED = "call_sid required"
@@ -112,6 +114,7 @@ def handle_validation_error(exc: ValidationError):
 
 
 def handle_redis_error(exc: redis.RedisError | RedisClusterException):
+    metrics.redis_error(exc)
     log.error("redis unavailable: %s: %s", type(exc).__name__, exc)
     return error_response("storage unavailable, retry later", 503,
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

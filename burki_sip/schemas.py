@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from .errors import CALL_SID_REQUIRED
 from .payload import strict_loads
@@ -127,3 +128,34 @@ class StatusSchema(Schema):
     timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
     sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
     duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))
+
+
+# Twilio-style form names of StatusSchema's fields; the view renames them before validating.
+TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipResponseCode": "sip_code",
+                        "Timestamp": "timestamp", "SequenceNumber": "sequence",
+                        "CallDuration": "duration"}
+
+# The same callback under Twilio's names, for the OpenAPI document: StatusSchema's own fields.
+TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
+    "__doc__": "``POST /sip-status`` as a Twilio-style form: ``StatusSchema`` under those names.",
+    "Meta": type("Meta", (), {"unknown": EXCLUDE}),
+    **{twilio: copy.deepcopy(StatusSchema._declared_fields[ours])
+       for twilio, ours in TWILIO_STATUS_FIELDS.items()},
+})
+
+
+class WebhookSchema(Schema):
+    """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
+
+    The view keeps the whole body and checks only the call identifier (``sip.call_sid_of``),
+    which may come as ``call_sid`` or as Twilio's ``CallSid``. Every other field is kept as sent
+    (``INCLUDE``).
+    """
+
+    class Meta:
+        unknown = INCLUDE
+
+    call_sid = fields.String(validate=check_call_sid,
+                             metadata={"description": "The call this event is about."})
+    CallSid = fields.String(validate=check_call_sid,
+                            metadata={"description": "Twilio-style name of ``call_sid``."})

@@ -5,11 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from . import payload
+from . import metrics, payload
+from .apidoc import JSON_OR_FORM, doc
 from .errors import ApiError
 from .lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word, status_view
-from .schemas import PrewarmSchema, StatusSchema, check_call_sid
+from .openapi_parts import DELIVERY_PARAMETERS, PROVIDER_ERRORS
+from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
+                        StatusReceivedSchema)
+from .schemas import (TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema, TwilioStatusSchema,
+                      WebhookSchema, check_call_sid)
 from .store import Recorded, Transition, get_store
+from .telemetry import note_call_sid
 
 bp = Blueprint("sip", __name__)
 
@@ -18,9 +24,6 @@ status_schema = StatusSchema()
 
 # Where providers put the call identifier: the bridge's JSON, and Twilio-style forms.
 CALL_SID_FIELDS = ("call_sid", "CallSid")
-TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipResponseCode": "sip_code",
-                        "Timestamp": "timestamp", "SequenceNumber": "sequence",
-                        "CallDuration": "duration"}
 INBOUND_WORDS = frozenset({"inbound_call", "call.initiated", "invite"})
 INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
 INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
@@ -29,17 +32,22 @@ DELIVERY_ID_MAX = 200
 
 
 @bp.post("/sip-prewarm")
+@doc({200: PrewarmedSchema}, body=PrewarmSchema, errors=(400, 413, 415, 503))
 def prewarm():
     """Store the call's context for the media-stream handler, with its TTL."""
     context = prewarm_schema.load(payload.json_object(request))
+    note_call_sid(context["call_sid"])
     get_store().save_context(context)
+    metrics.prewarmed()
     return {"call_sid": context["call_sid"], "prewarmed": True}
 
 
 @bp.get("/sip-prewarm/<call_sid>")
+@doc({200: ContextSchema}, errors=(400, 404, 503))
 def prewarmed_context(call_sid: str):
     """A call's context, its remaining TTL and whether a media stream claimed it."""
     checked_path_call_sid(call_sid)
+    note_call_sid(call_sid)
     context, ttl, claimed = get_store().inspect_context(call_sid)
     if context is None:
         raise ApiError(f"no context for call {call_sid} (never prewarmed, or expired)", 404)
@@ -47,42 +55,55 @@ def prewarmed_context(call_sid: str):
 
 
 @bp.post("/sip-webhook")
+@doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=PROVIDER_ERRORS,
+     parameters=DELIVERY_PARAMETERS)
 def webhook():
     """Record an inbound-call or provider event; an inbound call also opens the call's status."""
     body = payload.json_or_form(request)
     call_sid = call_sid_of(body)
+    note_call_sid(call_sid)
     transition = Transition("initiated") if call_sid and looks_inbound(body) else None
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
                                         delivery_id(), transition)
-    return received(recorded)
+    return received("webhook", recorded)
 
 
 @bp.post("/sip-status")
+@doc({200: StatusReceivedSchema}, body={"anyOf": [StatusSchema, TwilioStatusSchema]},
+     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=DELIVERY_PARAMETERS)
 def status():
     """Record a status callback and fold it into the call's lifecycle."""
     body = payload.json_or_form(request)
     callback = status_schema.load(with_bridge_names(body))
+    note_call_sid(callback["call_sid"])
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
                                         delivery_id(), transition_of(callback))
-    return {**received(recorded), "call_sid": callback["call_sid"], "status": recorded.status,
-            "applied": recorded.applied}
+    return {**received("status", recorded), "call_sid": callback["call_sid"],
+            "status": recorded.status, "applied": recorded.applied}
 
 
 @bp.get("/sip-status/<call_sid>")
+@doc({200: CallStatusSchema}, errors=(400, 404, 503))
 def call_status(call_sid: str):
     """A call's current status, timeline and facts."""
     checked_path_call_sid(call_sid)
+    note_call_sid(call_sid)
     state, ttl = get_store().load_status(call_sid)
     if state is None:
         raise ApiError(f"no status for call {call_sid}", 404)
     return status_view(call_sid, state, ttl)
 
 
-def received(recorded: Recorded) -> dict:
-    """The common part of the webhook and status answers."""
+def received(stream: str, recorded: Recorded) -> dict:
+    """The common part of the webhook and status answers; counts what was recorded."""
     answer = {"received": True, "event_id": recorded.event_id}
     if recorded.duplicate:
         answer["duplicate"] = True
+        metrics.duplicate_dropped(stream)
+        return answer
+    metrics.event_recorded(stream)
+    if recorded.applied:
+        metrics.status_transition(recorded.status)
     return answer
 
 

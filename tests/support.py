@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import signal
@@ -163,3 +164,12 @@ class Gunicorn:
         output = self.output()
         self.log.close()
         return output
+
+
+def gunicorn_setting(name: str):
+    """A literal setting of gunicorn.conf.py, read without running the file (it has side effects)."""
+    tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(name)

@@ -336,3 +336,30 @@ def test_a_short_key_does_not_garble_the_advice(make_client):
     with pytest.raises(BridgeError) as info, client:
         client.sync_organization(valid_config())
     assert "check SIP_BRIDGE_URL" in info.value.message
+
+
+def sync_metrics():
+    """Current values of the bridge sync counters (process-local registry)."""
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return (value("burki_sip_bridge_sync_attempts_total"),
+            value("burki_sip_bridge_sync_failures_total", reason="retried"),
+            value("burki_sip_bridge_sync_failures_total", reason="5xx"),
+            value("burki_sip_bridge_sync_failures_total", reason="unreachable"))
+
+
+def test_sync_attempts_and_failures_are_counted(httpserver, make_client):
+    client = make_client(httpserver.url_for("/"), retries=2)
+    before = sync_metrics()
+    expect_sync(httpserver).respond_with_json({"error": "reloading"}, status=503)
+    expect_sync(httpserver).respond_with_json({"synced": True})
+    client.sync_organization(valid_config())
+    httpserver.expect_request(SYNC_PATH).respond_with_json({"error": "down"}, status=503)
+    with pytest.raises(BridgeError):
+        client.sync_organization(valid_config())
+
+    after = sync_metrics()
+    assert [b - a for a, b in zip(before, after)] == [2 + 3, 1, 3, 0]

@@ -2,12 +2,11 @@
 
 import configparser
 import json
-import runpy
 
 import pytest
 
 from burki_sip.config import SETTINGS, check, defaults
-from support import ROOT
+from support import ROOT, gunicorn_setting
 
 # Read by gunicorn.conf.py, not by the app's settings table.
 GUNICORN_VARIABLES = {"PORT", "WEB_CONCURRENCY"}
@@ -49,8 +48,7 @@ def test_procfile_runs_gunicorn_with_its_config():
 
 
 def test_gunicorn_drains_within_herokus_stop_window():
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert settings["graceful_timeout"] < HEROKU_STOP_SECONDS
+    assert gunicorn_setting("graceful_timeout") < HEROKU_STOP_SECONDS
 
 
 def test_python_version_meets_setup_cfg():

@@ -25,7 +25,7 @@ def redis_cli_binary() -> str:
 class ClusterServers:
     """Three redis-servers in cluster mode, each master of a third of the slots, no replicas."""
 
-    def __init__(self, directory: Path, masters: int = 3) -> None:
+    def __init__(self, directory: Path, masters: int = 3, *extra_args: str) -> None:
         self.nodes = []
         for _ in range(masters):
             port = free_port()
@@ -33,7 +33,7 @@ class ClusterServers:
             self.nodes.append(RedisServer(
                 port, "--cluster-enabled", "yes", "--cluster-port", str(free_port()),
                 "--cluster-config-file", str(directory / f"nodes-{port}.conf"),
-                "--dir", str(directory), "--cluster-node-timeout", "2000"))
+                "--dir", str(directory), "--cluster-node-timeout", "2000", *extra_args))
 
     @property
     def url(self) -> str:

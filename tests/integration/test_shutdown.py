@@ -1,7 +1,6 @@
 """SIGTERM (what Heroku sends a dyno before it stops it) drains the requests in flight."""
 
 import os
-import runpy
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,17 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from support import ROOT, Gunicorn, RedisServer, wait_until
+from support import Gunicorn, RedisServer, gunicorn_setting, wait_until
 
 pytestmark = pytest.mark.integration
 
 WORKERS = 2
 PAUSE_MS = 2500  # how long Redis holds every write, so the requests are in flight at SIGTERM
 HEROKU_STOP_SECONDS = 30  # SIGKILL follows SIGTERM after this long (see also test_deploy.py)
-
-
-def graceful_timeout() -> int:
-    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["graceful_timeout"]
 
 
 @pytest.fixture
@@ -55,6 +50,6 @@ def test_sigterm_lets_requests_in_flight_finish(redis_to_pause):
 
     assert [response.status_code for response in responses] == [200] * WORKERS
     assert all(admin.exists(f"burki:sip:call:{{drain-{n}}}:context") for n in range(WORKERS))
-    assert stopped_after < graceful_timeout(), output
+    assert stopped_after < gunicorn_setting("graceful_timeout"), output
     assert "Handling signal: term" in output and "Shutting down: Master" in output
     admin.close()

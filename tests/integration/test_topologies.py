@@ -61,6 +61,10 @@ def test_seed_prewarm_and_callbacks_over_http(service, topology, seed_prewarm):
     assert set(timeline) == {"initiated", "ringing"}
 
 
+def test_ready_when_the_topology_answers(service):
+    assert requests.get(f"{service.url}/readyz", timeout=5).json() == {"status": "ready"}
+
+
 def test_media_handler_claims_what_the_service_wrote(service, topology):
     settings, _ = topology
     requests.post(f"{service.url}/sip-prewarm", json={"call_sid": CALL, "agenda": "a"}, timeout=5)

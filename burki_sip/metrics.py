@@ -1,0 +1,116 @@
+"""Prometheus metrics: their definitions, one helper per thing counted, and ``GET /metrics``.
+
+The metrics are module-level, as prometheus_client expects. Under gunicorn every worker writes its
+values to files in ``PROMETHEUS_MULTIPROC_DIR`` (set up by gunicorn.conf.py before this module is
+imported) and ``/metrics`` adds up the files of all workers, so any worker answers for all of them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response
+
+from .apidoc import doc
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
+                               Histogram, generate_latest, multiprocess)
+
+bp = Blueprint("metrics", __name__)
+
+UNMATCHED_ROUTE = "<unmatched>"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+PROMETHEUS_TEXT = {"description": "Prometheus text exposition format.", "content": {
+    "text/plain": {"schema": {"type": "string"}}}}
+
+REQUESTS = Counter("burki_sip_http_requests", "HTTP requests answered, by route template, method "
+                   "and status code.", ("route", "method", "status"))
+LATENCY = Histogram("burki_sip_http_request_duration_seconds", "Time from the start of request "
+                    "handling to the response, by route template and method.", ("route", "method"),
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+REDIS_ERRORS = Counter("burki_sip_redis_errors", "Requests that failed because Redis did not "
+                       "answer or refused a command, by redis-py exception class.", ("error",))
+EVENTS = Counter("burki_sip_events_recorded", "Entries appended to an event stream, by stream "
+                 "(webhook, status).", ("stream",))
+PREWARMS = Counter("burki_sip_prewarms", "Call contexts stored by POST /sip-prewarm.")
+TRANSITIONS = Counter("burki_sip_status_transitions", "Call status changes applied, by the status "
+                      "the call moved to.", ("status",))
+DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because their webhook-id "
+                     "or Idempotency-Key was already seen, by stream.", ("stream",))
+BRIDGE_SYNCS = Counter("burki_sip_bridge_sync_attempts", "HTTP attempts to POST "
+                       "{SIP_BRIDGE_URL}/api/sync-organization, retries included.")
+BRIDGE_FAILURES = Counter("burki_sip_bridge_sync_failures", "Bridge sync attempts that failed, by "
+                          "reason: unreachable, the status class (4xx, 5xx), or retried (failed "
+                          "attempts of a sync that then succeeded).",
+                          ("reason",))
+
+# (route, method label, status) -> (requests counter child, latency histogram child)
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+
+
+def observe_request(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency (the only per-request metric work).
+
+    The labelled children are kept per (route, method, status), which skips prometheus_client's
+    label checks on the hot path; methods outside ``METHODS`` count as ``other``, so a client
+    cannot add series by inventing methods.
+    """
+    key = (route, method if method in METHODS else "other", status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _REQUEST_CHILDREN[key] = (REQUESTS.labels(key[0], key[1], str(status)),
+                                              LATENCY.labels(key[0], key[1]))
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def redis_error(exc: BaseException) -> None:
+    """Count a Redis failure that reached the error handler."""
+    REDIS_ERRORS.labels(type(exc).__name__).inc()
+
+
+def event_recorded(stream: str) -> None:
+    """Count one entry appended to ``stream``."""
+    EVENTS.labels(stream).inc()
+
+
+def prewarmed() -> None:
+    """Count one stored call context."""
+    PREWARMS.inc()
+
+
+def status_transition(status: str) -> None:
+    """Count one applied status change to ``status`` (call it only when the status moved)."""
+    TRANSITIONS.labels(status).inc()
+
+
+def duplicate_dropped(stream: str) -> None:
+    """Count one delivery of ``stream`` dropped as a repeat."""
+    DUPLICATES.labels(stream).inc()
+
+
+def bridge_sync_attempted(attempts: int = 1) -> None:
+    """Count the HTTP attempts (retries included) one organization sync made."""
+    BRIDGE_SYNCS.inc(attempts)
+
+
+def bridge_sync_failed(reason: str, attempts: int = 1) -> None:
+    """Count failed bridge sync attempts; ``reason`` must come from a small fixed set."""
+    BRIDGE_FAILURES.labels(reason).inc(attempts)
+
+
+def multiprocess_dir() -> str | None:
+    """The directory gunicorn's workers share their metric files in, when there is one."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+@bp.get("/metrics")
+@doc({200: PROMETHEUS_TEXT}, tags=("operations",))
+def metrics():
+    """Every metric in the Prometheus text format, added up over all workers."""
+    if multiprocess_dir():
+        # prometheus_client's documented pattern: a fresh registry reading every worker's files.
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

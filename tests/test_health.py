@@ -1,0 +1,70 @@
+import socket
+import time
+
+import pytest
+from prometheus_client import REGISTRY
+
+from burki_sip import create_app
+from support import free_port
+
+
+def redis_errors(error: str) -> float:
+    return REGISTRY.get_sample_value("burki_sip_redis_errors_total", {"error": error}) or 0.0
+
+
+@pytest.fixture
+def redis_down(fake_redis):
+    """The fake Redis stops answering: every command raises ConnectionError."""
+    fake_redis.connection_pool.connection_kwargs["server"].connected = False
+    return fake_redis
+
+
+def test_healthz_answers_without_redis(client, redis_down):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_answers_when_redis_pings(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready"}
+
+
+def test_readyz_is_503_json_when_redis_is_down(client, redis_down):
+    before = redis_errors("ConnectionError")
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]
+    assert response.headers["Retry-After"]
+    assert redis_errors("ConnectionError") == before + 1
+
+
+def test_readyz_on_a_real_redis(redis_server):
+    app = create_app({"TESTING": True, "REDIS_URL": redis_server.url})
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_readyz_gives_up_after_the_health_timeout_not_the_request_timeout():
+    # A socket that accepts connections but never answers: PING can only time out.
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+                      "REDIS_SOCKET_TIMEOUT": 30, "REDIS_HEALTH_TIMEOUT": 0.1})
+    try:
+        started = time.monotonic()
+        response = app.test_client().get("/readyz")
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+
+    assert response.status_code == 503 and response.get_json()["error"]
+    assert elapsed < 10  # the request timeout (30 s) would be far past this
+
+
+def test_readyz_when_nothing_listens():
+    app = create_app({"TESTING": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert set(response.get_json()) == {"error"}
