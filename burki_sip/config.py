@@ -10,6 +10,8 @@ from typing import Any, Callable, Iterable, Mapping
 from .network import parse_networks
 from .signatures import parse_secrets
 
+# redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
+CERT_REQS = ("required", "optional", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -84,6 +86,26 @@ def _optional(parse: Callable[[Any], tuple]) -> Callable[[Any], tuple | None]:
     return parse_optional
 
 
+def _cert_reqs(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in CERT_REQS:
+        raise ValueError(f"must be one of {', '.join(CERT_REQS)}")
+    return lowered
+
+
+def _addresses(value: str | list) -> list[tuple[str, int]] | None:
+    """``host:port,host:port`` as a list of pairs (a list of pairs is kept as it is)."""
+    if not isinstance(value, str):
+        return [(str(host), int(port)) for host, port in value] or None
+    pairs = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"{item!r} is not host:port")
+        pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
+    return pairs or None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, parser, default and meaning."""
@@ -104,6 +126,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Prefix of every Redis key, so several deployments can share one Redis."),
     Setting("REDIS_SOCKET_TIMEOUT", float, 2.0,
             "Seconds to wait for Redis to connect or answer before the request is answered 503."),
+    Setting("REDIS_SSL_CERT_REQS", _cert_reqs, "required",
+            "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
+            "managed Redis with a self-signed certificate such as Heroku Data for Redis)."),
+    Setting("REDIS_SSL_CA_CERTS", _text, None,
+            "With `rediss://`: a PEM file of the CA certificates to trust instead of the system's, "
+            "so a private CA's certificate is checked rather than accepted blindly."),
+    Setting("REDIS_CLUSTER", _boolean, False,
+            "`true`: `REDIS_URL` names one node of a Redis Cluster; the client finds the others."),
+    Setting("REDIS_SENTINELS", _addresses, None,
+            "Redis Sentinel addresses, `host:port,host:port`; the primary is asked of them. "
+            "`REDIS_URL` then gives only the scheme, credentials and db, not the host."),
+    Setting("REDIS_SENTINEL_MASTER", _text, None,
+            "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
+    Setting("REDIS_SENTINEL_PASSWORD", _text, None,
+            "Password of the Sentinels themselves (their `requirepass`), if they have one.",
+            secret=True),
     Setting("REDIS_HEALTH_TIMEOUT", _positive_float, 0.5,
             "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
@@ -189,3 +227,12 @@ def check(config: dict[str, Any]) -> None:
         except (TypeError, ValueError) as exc:
             shown = name if setting.secret else f"{name}={config[name]!r}"
             raise ValueError(f"{shown} is invalid: {exc}") from exc
+    _check_topology(config)
+
+
+def _check_topology(config: dict[str, Any]) -> None:
+    """One Redis topology at a time, and a Sentinel setup names its primary."""
+    if config.get("REDIS_SENTINELS") and config.get("REDIS_CLUSTER"):
+        raise ValueError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
+    if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):
+        raise ValueError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS")

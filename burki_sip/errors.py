@@ -6,6 +6,7 @@ import logging
 
 import redis
 from flask import Flask, current_app, has_request_context, jsonify, request
+from redis.exceptions import RedisClusterException
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -112,7 +113,7 @@ def handle_validation_error(exc: ValidationError):
     return error_response(validation_message(messages), 400, messages)
 
 
-def handle_redis_error(exc: redis.RedisError):
+def handle_redis_error(exc: redis.RedisError | RedisClusterException):
     metrics.redis_error(exc)
     log.error("redis unavailable: %s: %s", type(exc).__name__, exc)
     return error_response("storage unavailable, retry later", 503,
@@ -148,4 +149,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(redis.RedisError, handle_redis_error)
+    # The cluster client's "no node reachable" is not a RedisError, but means the same.
+    app.register_error_handler(RedisClusterException, handle_redis_error)
     app.register_error_handler(HTTPException, handle_http_exception)
