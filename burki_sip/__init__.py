@@ -7,8 +7,9 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import bench, cli, errors, health, metrics, openapi, sip, store, telemetry
+from . import auth, bench, cli, errors, health, metrics, openapi, redact, sip, store, telemetry
 from .config import check, defaults, from_env
+from .limits import BoundedRequest
 
 
 def create_app(config: Mapping[str, Any] | None = None,
@@ -23,15 +24,18 @@ def create_app(config: Mapping[str, Any] | None = None,
         ValueError: a setting is invalid; the message names it.
     """
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
     app.config.update(from_env() if config is None else config)
     check(app.config)
     app.json.sort_keys = False
 
     telemetry.init_app(app)
+    redact.init_app(app)
     errors.init_app(app)
     store.init_app(app, redis_client)
     cli.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(sip.bp)
     health.init_app(app, redis_client)
     app.register_blueprint(metrics.bp)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
+from .network import parse_networks
+from .signatures import parse_secrets
+
+# redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
+CERT_REQS = ("required", "optional", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -67,6 +72,40 @@ def _text(value: str) -> str | None:
     return value.strip() or None
 
 
+def _key_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    keys = tuple(item.strip() for item in items if item.strip())
+    if any(any(char.isspace() for char in key) for key in keys):
+        raise ValueError("a key must not contain spaces")
+    return keys or None
+
+
+def _optional(parse: Callable[[Any], tuple]) -> Callable[[Any], tuple | None]:
+    def parse_optional(value):
+        return parse(value) or None
+    return parse_optional
+
+
+def _cert_reqs(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in CERT_REQS:
+        raise ValueError(f"must be one of {', '.join(CERT_REQS)}")
+    return lowered
+
+
+def _addresses(value: str | list) -> list[tuple[str, int]] | None:
+    """``host:port,host:port`` as a list of pairs (a list of pairs is kept as it is)."""
+    if not isinstance(value, str):
+        return [(str(host), int(port)) for host, port in value] or None
+    pairs = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"{item!r} is not host:port")
+        pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
+    return pairs or None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, parser, default and meaning."""
@@ -75,6 +114,8 @@ class Setting:
     parse: Callable[[Any], Any]
     default: Any
     help: str
+    # Secret settings are never echoed, not even in the start-up error about a bad value.
+    secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -85,6 +126,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Prefix of every Redis key, so several deployments can share one Redis."),
     Setting("REDIS_SOCKET_TIMEOUT", float, 2.0,
             "Seconds to wait for Redis to connect or answer before the request is answered 503."),
+    Setting("REDIS_SSL_CERT_REQS", _cert_reqs, "required",
+            "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
+            "managed Redis with a self-signed certificate such as Heroku Data for Redis)."),
+    Setting("REDIS_SSL_CA_CERTS", _text, None,
+            "With `rediss://`: a PEM file of the CA certificates to trust instead of the system's, "
+            "so a private CA's certificate is checked rather than accepted blindly."),
+    Setting("REDIS_CLUSTER", _boolean, False,
+            "`true`: `REDIS_URL` names one node of a Redis Cluster; the client finds the others."),
+    Setting("REDIS_SENTINELS", _addresses, None,
+            "Redis Sentinel addresses, `host:port,host:port`; the primary is asked of them. "
+            "`REDIS_URL` then gives only the scheme, credentials and db, not the host."),
+    Setting("REDIS_SENTINEL_MASTER", _text, None,
+            "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
+    Setting("REDIS_SENTINEL_PASSWORD", _text, None,
+            "Password of the Sentinels themselves (their `requirepass`), if they have one.",
+            secret=True),
     Setting("REDIS_HEALTH_TIMEOUT", _positive_float, 0.5,
             "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
@@ -100,11 +157,34 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
             "within it is answered `\"duplicate\": true` and recorded nowhere."),
     Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
-            "Largest request body in bytes; larger ones are answered 413."),
+            "Largest request body in bytes; larger ones are answered 413 (chunked bodies too)."),
+    Setting("MAX_FORM_MEMORY_SIZE", _positive_int, 64 * 1024,
+            "Largest text field of a `multipart/form-data` body in bytes; larger is answered 413. "
+            "werkzeug applies it to what it buffers at once too: keep it at least as large as "
+            "the largest multipart body to accept."),
+    Setting("MAX_FORM_PARTS", _positive_int, 200,
+            "Most fields (parts) a form body may have, multipart or URL-encoded; more is "
+            "answered 413."),
+    Setting("SIP_INBOUND_API_KEYS", _key_list, None,
+            "Keys accepted on every SIP route, comma-separated (several during a rotation), "
+            "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
+            "is the one key. No key at all: the routes are open (a warning at every start).",
+            secret=True),
+    Setting("SIP_WEBHOOK_SECRETS", _optional(parse_secrets), None,
+            "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
+            "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
+            secret=True),
+    Setting("SIP_ALLOWED_IPS", _optional(parse_networks), None,
+            "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
+            "others are answered 403. Unset: any address."),
+    Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
+            "How many proxies in front of the service append to `X-Forwarded-For` (Heroku: 1). "
+            "0: the header is ignored and the client address is the TCP peer."),
     Setting("SIP_BRIDGE_URL", _text, None,
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
-            "Shared secret sent to the bridge as `Authorization: Bearer ...`."),
+            "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
+            "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
     Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
             "Seconds to wait for a TCP connection to the bridge, per attempt."),
     Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
@@ -122,8 +202,8 @@ SETTINGS: tuple[Setting, ...] = (
             "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
             "when gunicorn starts."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
-            "Benchmarks only: serve `POST /bench/noop`, a no-op JSON route that `make bench` uses as "
-            "the framework's floor. Leave unset in production: the route does not exist then."),
+            "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
+            "compares with. Leave unset in production: the routes do not exist then."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -148,4 +228,14 @@ def check(config: dict[str, Any]) -> None:
         try:
             config[name] = setting.parse(config[name])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}={config[name]!r} is invalid: {exc}") from exc
+            shown = name if setting.secret else f"{name}={config[name]!r}"
+            raise ValueError(f"{shown} is invalid: {exc}") from exc
+    _check_topology(config)
+
+
+def _check_topology(config: dict[str, Any]) -> None:
+    """One Redis topology at a time, and a Sentinel setup names its primary."""
+    if config.get("REDIS_SENTINELS") and config.get("REDIS_CLUSTER"):
+        raise ValueError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
+    if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):
+        raise ValueError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS")

@@ -7,6 +7,8 @@ import threading
 
 import redis
 
+from .config import BY_NAME
+
 LOCAL_URL = "redis://localhost:6379/0"
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,13 @@ def answers(url: str, timeout: float = 0.5) -> bool:
         client.close()
 
 
+def _cluster(environ: dict) -> bool:
+    try:
+        return BY_NAME["REDIS_CLUSTER"].parse(environ.get("REDIS_CLUSTER", ""))
+    except ValueError:
+        return True  # let the app's start-up check name the bad value
+
+
 def start_embedded(host: str = "127.0.0.1", port: int = 0) -> str:
     """Serve an in-memory Redis (fakeredis, with Lua) from a daemon thread; return its URL."""
     from fakeredis import TcpFakeServer  # a development dependency path, imported only here
@@ -35,9 +44,12 @@ def start_embedded(host: str = "127.0.0.1", port: int = 0) -> str:
 
 
 def resolve_redis_url(environ: dict, logger: logging.Logger = log) -> str:
-    """``REDIS_URL`` if set; else a Redis on localhost:6379 if one answers; else an embedded one."""
-    if environ.get("REDIS_URL"):
-        return environ["REDIS_URL"]
+    """``REDIS_URL`` if set; else a Redis on localhost:6379 if one answers; else an embedded one.
+
+    With Sentinel or Cluster settings there is no fallback: ``REDIS_URL`` as it is, maybe empty.
+    """
+    if environ.get("REDIS_URL") or environ.get("REDIS_SENTINELS") or _cluster(environ):
+        return environ.get("REDIS_URL", "")
     if answers(LOCAL_URL):
         logger.info("REDIS_URL is not set: using the Redis that answers at %s", LOCAL_URL)
         return LOCAL_URL

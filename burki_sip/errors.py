@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, has_request_context, jsonify, request
+from redis.exceptions import RedisClusterException
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -112,11 +113,22 @@ def handle_validation_error(exc: ValidationError):
     return error_response(validation_message(messages), 400, messages)
 
 
-def handle_redis_error(exc: redis.RedisError):
+def handle_redis_error(exc: redis.RedisError | RedisClusterException):
     metrics.redis_error(exc)
     log.error("redis unavailable: %s: %s", type(exc).__name__, exc)
     return error_response("storage unavailable, retry later", 503,
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def too_large_message(config) -> str:
+    """The 413 message, naming the limit that applies (werkzeug does not say which one hit)."""
+    message = HTTP_MESSAGES[413]
+    if config.get("MAX_CONTENT_LENGTH"):
+        message += f" (limit {config['MAX_CONTENT_LENGTH']} bytes)"
+    if has_request_context() and request.mimetype == "multipart/form-data":
+        message += (f"; a multipart form may have at most {config.get('MAX_FORM_PARTS')} parts "
+                    f"and {config.get('MAX_FORM_MEMORY_SIZE')} bytes per text field")
+    return message
 
 
 def handle_http_exception(exc: HTTPException):
@@ -127,8 +139,8 @@ def handle_http_exception(exc: HTTPException):
     headers = {}
     if code == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
-    if code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
-        message = f"request body too large (limit {current_app.config['MAX_CONTENT_LENGTH']} bytes)"
+    if code == 413:
+        message = too_large_message(current_app.config)
     return error_response(message, code, headers=headers)
 
 
@@ -137,4 +149,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(redis.RedisError, handle_redis_error)
+    # The cluster client's "no node reachable" is not a RedisError, but means the same.
+    app.register_error_handler(RedisClusterException, handle_redis_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -68,6 +68,15 @@ def load_prewarm(data: dict) -> dict:
 
 
 _own = threading.local()
+# Connections that reach the server their pool was made for with nothing but their own arguments.
+# Sentinel-managed ones ask their pool for the primary, so they stay on the pool's path.
+DIRECT_CONNECTIONS = (redis.Connection, redis.SSLConnection, redis.UnixDomainSocketConnection)
+
+
+def lean_path_fits(client) -> bool:
+    """True for a plain one-server client, whose connections ``send_one`` may open itself."""
+    return (type(client) is redis.Redis and type(client.connection_pool) is redis.ConnectionPool
+            and client.connection_pool.connection_class in DIRECT_CONNECTIONS)
 
 
 def own_connection(client: redis.Redis) -> redis.Connection:
@@ -83,7 +92,7 @@ def send_one(client: redis.Redis, *args):
     """Send one idempotent command on this thread's own connection and return its reply.
 
     A connection the server closed (restart, idle timeout, ``CLIENT KILL``) fails on use and is
-    reopened by the connection's retry policy (``store.quick_retry``: connection errors only, not
+    reopened by the connection's retry policy (``connection.quick_retry``: connection errors only, not
     timeouts), which runs the command again: hence idempotent commands only (``SET``). This skips
     the pool's per-command checkout (a lock, two counters and a non-blocking read) and
     ``execute_command``'s generic layers, which cost as much again as the round trip itself.

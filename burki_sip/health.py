@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import redis
+from redis.cluster import RedisCluster
 from flask import Blueprint, Flask, current_app
 
 from .apidoc import doc
 from .responses import HealthSchema
-from .store import connect
+from .connection import client_from_config, is_cluster
 
 bp = Blueprint("health", __name__)
 
@@ -24,19 +25,24 @@ def healthz():
 @bp.get("/readyz")
 @doc({200: HealthSchema}, errors=(503,), tags=("operations",))
 def readyz():
-    """Redis answers a PING within ``REDIS_HEALTH_TIMEOUT``.
+    """Redis answers a PING within ``REDIS_HEALTH_TIMEOUT`` (on a cluster: every primary does).
 
     When it does not, the Redis error handler answers 503 with a JSON ``error`` and counts it.
     """
-    current_app.extensions[EXTENSION].ping()
+    client = current_app.extensions[EXTENSION]
+    if is_cluster(client):
+        client.ping(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        client.ping()
     return {"status": "ready"}
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
     """Keep the client ``/readyz`` pings: ``redis_client`` when given, else a small client of its
-    own on ``REDIS_URL`` whose timeouts are ``REDIS_HEALTH_TIMEOUT`` instead of the request ones."""
+    own, of the same kind as the store's (one server, Cluster or Sentinel), whose timeouts are
+    ``REDIS_HEALTH_TIMEOUT`` instead of the request ones."""
     if redis_client is None:
-        url = app.config["REDIS_URL"] or "redis://localhost:6379/0"
-        redis_client = connect(url, app.config["REDIS_HEALTH_TIMEOUT"])
+        redis_client = client_from_config(
+            {**app.config, "REDIS_SOCKET_TIMEOUT": app.config["REDIS_HEALTH_TIMEOUT"]})
     app.extensions[EXTENSION] = redis_client
     app.register_blueprint(bp)

@@ -59,7 +59,9 @@ class JsonFormatter(logging.Formatter):
         if not fields:
             fields = request_fields() if has_request_context() else {}
         if record.exc_info:
-            fields = {**fields, "exception": self.formatException(record.exc_info)}
+            # exc_text first: burki_sip.redact's filter leaves the traceback there, redacted.
+            text = record.exc_text or self.formatException(record.exc_info)
+            fields = {**fields, "exception": text}
         return json_line(record.created, record.levelname.lower(), record.name,
                          record.getMessage(), fields)
 

@@ -2,7 +2,7 @@
 
     from burki_sip.media import open_store
 
-    store = open_store()                  # REDIS_URL and REDIS_KEY_PREFIX, as the service reads them
+    store = open_store()                  # the REDIS_* settings, as the service reads them
     context = store.claim_context(call_sid)   # the context, to the first stream of the call only
     context = store.load_context(call_sid)    # read without claiming; None when absent or expired
     state, ttl = store.load_status(call_sid)  # the call's status hash, None when unknown
@@ -13,12 +13,15 @@ from __future__ import annotations
 from typing import Mapping
 
 from .config import check, defaults, from_env
-from .store import CallStore, connect, store_from_config
+from .connection import client_from_config
+from .store import CallStore, store_from_config
 
 
 def open_store(environ: Mapping[str, str] | None = None) -> CallStore:
-    """A ``CallStore`` configured from the environment exactly as the service configures its own."""
+    """A ``CallStore`` configured from the environment exactly as the service configures its own.
+
+    One server, a Redis Cluster or a Sentinel-managed primary, with TLS: see ``connection.py``.
+    """
     config = {**defaults(), **from_env(environ)}
     check(config)
-    client = connect(config["REDIS_URL"] or "redis://localhost:6379/0", config["REDIS_SOCKET_TIMEOUT"])
-    return store_from_config(client, config)
+    return store_from_config(client_from_config(config), config)

@@ -42,12 +42,14 @@ def operation_object(endpoint: str, view, operation: Operation, arguments) -> di
                             for code, answer in operation.responses.items()}}
     if description.strip():
         result["description"] = description.strip()
-    result["responses"].update({str(code): parts.ERRORS[code] for code in operation.errors})
+    security, guard_errors = parts.guard_of(endpoint)
+    errors = sorted({*operation.errors, *guard_errors})
+    result["responses"].update({str(code): parts.ERRORS[code] for code in errors})
     if operation.body is not None:
         result["requestBody"] = {"required": True, "content": {
             media: {"schema": operation.body} for media in operation.media}}
-    if operation.security is not None:
-        result["security"] = operation.security
+    if (operation.security or security) is not None:
+        result["security"] = operation.security or security
     return result
 
 

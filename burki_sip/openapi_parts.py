@@ -8,6 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from .auth import GUARDED_BLUEPRINTS, SIGNED_ENDPOINTS
 from .responses import ErrorSchema
 from .schemas import CALL_SID_MAX, CALL_SID_PATTERN, Variables, check_call_sid
 
@@ -26,10 +27,14 @@ REQUEST_ID_PARAMETER = "RequestId"
 # Status code -> (component name, description). Each operation lists the ones it can answer.
 ERROR_COMPONENTS = {
     400: ("BadRequest", "The body is not valid JSON, not an object, or failed validation."),
-    401: ("Unauthorized", "Missing or wrong credentials (see the security schemes)."),
+    401: ("Unauthorized", "Missing or wrong credentials (see the security schemes); the "
+                          "`error` says why. Carries `WWW-Authenticate: Bearer`."),
+    403: ("Forbidden", "The caller's address is not in `SIP_ALLOWED_IPS`."),
     404: ("NotFound", "No such path, or no such call."),
     405: ("MethodNotAllowed", "The path exists but not with this method; see `Allow`."),
-    413: ("PayloadTooLarge", "The body is larger than `MAX_CONTENT_LENGTH`."),
+    413: ("PayloadTooLarge", "The body is larger than `MAX_CONTENT_LENGTH`, or a form has more "
+                             "than `MAX_FORM_PARTS` fields or a field larger than "
+                             "`MAX_FORM_MEMORY_SIZE`."),
     415: ("UnsupportedMediaType", "The body's Content-Type is not one this operation accepts."),
     500: ("InternalServerError", "A bug; the body still has an `error` string."),
     503: ("ServiceUnavailable", "Redis did not answer in time; retry after `Retry-After` seconds."),
@@ -45,15 +50,34 @@ DELIVERY_PARAMETERS = tuple(
     for name, what in (("webhook-id", "Standard Webhooks delivery id"),
                        ("Idempotency-Key", "Used when there is no `webhook-id`")))
 
-# Declared for the bridge's credentials; operations opt in with ``@doc(security=BRIDGE_AUTH)``.
+# The SIP routes get theirs from ``guard_of``; other operations may opt in with ``@doc(security=)``.
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
-                   "description": "`Authorization: Bearer <key>`, a key shared with the bridge."},
+                   "description": "`Authorization: Bearer <key>`: one of `SIP_INBOUND_API_KEYS`, "
+                                  "else `SIP_BRIDGE_API_KEY`. With no key configured the SIP "
+                                  "routes are open."},
     "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key",
                    "description": "The same key in `X-API-Key`, for callers that cannot set "
                                   "`Authorization`."},
+    "webhookSignature": {
+        "type": "apiKey", "in": "header", "name": "webhook-signature",
+        "description": "Standard Webhooks: `webhook-id`, `webhook-timestamp` (within 300 s) and "
+                       "`webhook-signature` (`v1,` HMAC-SHA256 of `id.timestamp.body` with a "
+                       "`SIP_WEBHOOK_SECRETS` secret). Accepted when secrets are configured."},
 }
 BRIDGE_AUTH = [{"bearerAuth": []}, {"apiKeyAuth": []}]
+SIGNED_AUTH = [*BRIDGE_AUTH, {"webhookSignature": []}]
+GUARD_ERRORS = (401, 403)
+
+
+def guard_of(endpoint: str) -> tuple[list[dict] | None, tuple[int, ...]]:
+    """The security requirement and the extra errors of an operation ``auth`` guards.
+
+    Read from ``auth``'s own tables, so the document cannot drift from what is enforced.
+    """
+    if endpoint.partition(".")[0] not in GUARDED_BLUEPRINTS:
+        return None, ()
+    return (SIGNED_AUTH if endpoint in SIGNED_ENDPOINTS else BRIDGE_AUTH), GUARD_ERRORS
 
 OPENAPI_DOCUMENT = {"description": "The OpenAPI 3.1 document.", "content": {
     "application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}

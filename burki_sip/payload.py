@@ -46,10 +46,16 @@ def decode_object(data: bytes) -> dict:
 
 
 def form_object(request: Request) -> dict:
-    """The form fields as a dict; a field sent several times keeps all its values as a list."""
+    """The form fields as a dict; a field sent several times keeps all its values as a list.
+
+    werkzeug counts the parts of a multipart form only; ``MAX_FORM_PARTS`` bounds URL-encoded
+    forms here too, so both kinds of provider form answer 413 alike.
+    """
     form = request.form.to_dict(flat=False)
     if not form:
         raise ApiError("request body is empty")
+    if request.max_form_parts and sum(map(len, form.values())) > request.max_form_parts:
+        raise ApiError(f"form has more than {request.max_form_parts} fields", 413)
     return {name: values[0] if len(values) == 1 else values for name, values in form.items()}
 
 

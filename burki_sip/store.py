@@ -9,11 +9,10 @@ from importlib.resources import files
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 from flask import Flask, current_app
 
-from .fastpath import send_one
+from .connection import client_from_config, is_cluster
+from .fastpath import lean_path_fits, send_one
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
@@ -106,9 +105,9 @@ class CallStore:
         key, value = self.keys.context(context["call_sid"]), compact_json(stored)
         if pipeline is not None:
             pipeline.set(key, value, ex=self.lifetimes.prewarm_ttl)
-        elif type(self.client) is redis.Redis:
+        elif lean_path_fits(self.client):
             send_one(self.client, "SET", key, value, "EX", self.lifetimes.prewarm_ttl)
-        else:  # fakeredis, and clients for a cluster or a sentinel: their own paths
+        else:  # fakeredis, Cluster and Sentinel clients: their own paths
             self.client.set(key, value, ex=self.lifetimes.prewarm_ttl)
 
     def load_context(self, call_sid: str) -> dict | None:
@@ -232,51 +231,42 @@ class CallStore:
 
     def _append_outside(self, stream: str, entry: dict, status: str, applied: int,
                         marker: str, delivery_id: str | None) -> str:
-        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts."""
+        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts.
+
+        With a delivery id, a third: the marker then holds the entry id, so a retry is answered with
+        the same ``event_id`` as on one server (a retry in between sees the first one's time).
+        """
         if status:
             entry = {**entry, "status": status, "applied": "true" if applied else "false"}
         try:
-            return self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
+            event_id = self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
         except redis.RedisError:
             if delivery_id:
                 self.client.delete(marker)
             raise
+        if delivery_id:
+            self.client.set(marker, event_id, xx=True, keepttl=True)
+        return event_id
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
-    """Create the app's one ``CallStore``, from ``redis_client`` or from ``REDIS_URL``."""
-    config = app.config
+    """Create the app's one ``CallStore``, from ``redis_client`` or from the ``REDIS_*`` settings."""
     if redis_client is None:
-        redis_client = connect(config["REDIS_URL"] or "redis://localhost:6379/0",
-                               config["REDIS_SOCKET_TIMEOUT"])
-    app.extensions[EXTENSION] = store_from_config(redis_client, config)
+        redis_client = client_from_config(app.config)
+    app.extensions[EXTENSION] = store_from_config(redis_client, app.config)
 
 
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
-    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give."""
+    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
+
+    On a Redis Cluster the event streams live in other slots than a call's keys, so they are
+    appended outside the update script (one extra round trip).
+    """
     lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
                           config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), lifetimes,
-                     events_maxlen=config["SIP_EVENTS_MAXLEN"])
-
-
-def quick_retry() -> Retry:
-    """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
-
-    Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL);
-    redis-py's default backs off for seconds while the bridge waits. Timeouts are not retried: the
-    command may have run.
-    """
-    return Retry(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
-                 supported_errors=(redis.ConnectionError,))
-
-
-def connect(url: str, socket_timeout: float) -> redis.Redis:
-    """A pooled client for ``url`` that gives up after ``socket_timeout`` seconds."""
-    return redis.Redis.from_url(
-        url, decode_responses=True, socket_timeout=socket_timeout,
-        socket_connect_timeout=socket_timeout, health_check_interval=30, retry=quick_retry(),
-    )
+                     events_maxlen=config["SIP_EVENTS_MAXLEN"],
+                     streams_in_script=not is_cluster(client))
 
 
 def get_store() -> CallStore:

@@ -8,9 +8,11 @@ import pytest
 from fakeredis import FakeRedis, FakeServer
 
 from burki_sip import create_app
+from burki_sip.connection import is_cluster
 from burki_sip.keys import Keys
 from burki_sip.store import CallStore
 from support import SEED_PREWARM, RedisServer
+from topologies import ClusterServers, SentinelPrimary
 
 
 @pytest.fixture
@@ -45,10 +47,53 @@ def real_redis(redis_server):
     client.close()
 
 
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A real 3-master Redis Cluster for the session, on loopback ports; stopped at the end."""
+    cluster = ClusterServers(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    """A real primary watched by a real Sentinel for the session; stopped at the end."""
+    setup = SentinelPrimary(tmp_path_factory.mktemp("sentinel"))
+    try:
+        yield setup.start()
+    finally:
+        setup.stop()
+
+
+def _flushed(client):
+    client.flushdb()  # on a cluster: every primary
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def cluster_redis(redis_cluster):
+    """A cluster client of the session's Redis Cluster, flushed before and after the test."""
+    yield from _flushed(redis_cluster.client())
+
+
+@pytest.fixture
+def sentinel_redis(redis_sentinel):
+    """A client of the primary the session's Sentinel names, flushed before and after the test."""
+    yield from _flushed(redis_sentinel.client())
+
+
+REDIS_KINDS = ["fake"] + [pytest.param(kind, marks=pytest.mark.integration)
+                          for kind in ("real", "cluster", "sentinel")]
+
+
+@pytest.fixture(params=REDIS_KINDS)
 def any_redis(request):
-    """Each test using this runs twice: on fakeredis and on a real redis-server."""
-    return request.getfixturevalue("fake_redis" if request.param == "fake" else "real_redis")
+    """Each test using this runs on fakeredis, one redis-server, a Redis Cluster and Sentinel."""
+    return request.getfixturevalue(f"{request.param}_redis")
 
 
 @pytest.fixture
@@ -77,8 +122,8 @@ def keys() -> Keys:
 
 @pytest.fixture
 def store(any_redis, keys) -> CallStore:
-    """A ``CallStore`` on fake and on real Redis (the test runs once for each)."""
-    return CallStore(any_redis, keys, events_maxlen=100)
+    """A ``CallStore`` on every kind of ``any_redis`` (the test runs once for each)."""
+    return CallStore(any_redis, keys, events_maxlen=100, streams_in_script=not is_cluster(any_redis))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import signal
@@ -68,9 +69,10 @@ def redis_server_binary() -> str:
 class RedisServer:
     """A private, non-persistent redis-server on a free loopback port; can be stopped and restarted."""
 
-    def __init__(self, port: int | None = None, *extra_args: str) -> None:
+    def __init__(self, port: int | None = None, *extra_args: str, password: str | None = None) -> None:
         self.port = port or free_port()
         self.extra_args = extra_args
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
@@ -79,12 +81,15 @@ class RedisServer:
 
     def client(self, **kwargs) -> redis.Redis:
         """A new client of this server (``decode_responses=True``)."""
-        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, **kwargs)
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                           decode_responses=True, **kwargs)
 
     def start(self) -> "RedisServer":
         """Start the server and wait until it answers PING."""
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--protected-mode", "yes", *self.extra_args]
+        if self.password:
+            args += ["--requirepass", self.password, "--masterauth", self.password]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = self.client(socket_timeout=0.5)
         wait_until(lambda: self._pings(probe), what=f"redis-server on port {self.port}")
@@ -127,11 +132,15 @@ class Gunicorn:
         self.log.seek(0)
         return self.log.read()
 
-    def start(self) -> "Gunicorn":
-        """Start gunicorn from the project root and wait until it accepts connections."""
+    def start(self, own_process_group: bool = False) -> "Gunicorn":
+        """Start gunicorn from the project root and wait until it accepts connections.
+
+        ``own_process_group``: master and workers form a group of their own, which can be signalled
+        at once as a platform stops a container (``os.killpg(process.pid, ...)``).
+        """
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=own_process_group,
         )
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
                    timeout=30, what="gunicorn listening")
@@ -155,3 +164,12 @@ class Gunicorn:
         output = self.output()
         self.log.close()
         return output
+
+
+def gunicorn_setting(name: str):
+    """A literal setting of gunicorn.conf.py, read without running the file (it has side effects)."""
+    tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(name)

@@ -42,3 +42,13 @@ def test_set_floor_stores_the_seed_context_under_a_new_call_sid(fake_redis):
 
 def test_set_floor_is_absent_by_default(client):
     assert client.post("/bench/set", json={}).status_code == 404
+
+
+def test_floors_go_through_the_same_guard_as_the_sip_routes(fake_redis):
+    app = create_app({"TESTING": True, "SIP_BENCH_NOOP": True, "SIP_BRIDGE_API_KEY": "k"},
+                     redis_client=fake_redis)
+    client = app.test_client()
+
+    assert client.post("/bench/noop", json={}).status_code == 401
+    assert client.post("/bench/set", json={}).status_code == 401
+    assert client.post("/bench/noop", json={}, headers={"Authorization": "Bearer k"}).status_code == 200

@@ -31,3 +31,11 @@ def test_embedded_server_when_nothing_answers(monkeypatch, caplog, seed_prewarm)
     assert other.ttl("burki:sip:call:{sip-20260430-abc123}:context") > 0
     assert other.eval("return redis.call('PING')", 0) == "PONG"
     other.close()
+
+
+def test_no_development_fallback_for_sentinel_or_cluster(monkeypatch, redis_server):
+    # Even with a Redis answering on the local URL: a Sentinel or Cluster setup never uses it.
+    monkeypatch.setattr(devredis, "LOCAL_URL", redis_server.url)
+    assert devredis.resolve_redis_url({"REDIS_SENTINELS": "10.0.0.1:26379"}) == ""
+    assert devredis.resolve_redis_url({"REDIS_CLUSTER": "true"}) == ""
+    assert devredis.resolve_redis_url({"REDIS_CLUSTER": "false"}) == redis_server.url

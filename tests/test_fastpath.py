@@ -137,3 +137,17 @@ def test_deeply_nested_variables_string_is_a_400_not_a_crash():
     with pytest.raises(ValidationError) as caught:
         load_prewarm({"call_sid": "c1", "variables": "[" * 100_000})
     assert "variables" in caught.value.messages
+
+
+def test_lean_redis_path_only_for_plain_one_server_clients(fake_redis):
+    from redis import Redis
+    from redis.sentinel import Sentinel
+
+    from burki_sip.fastpath import lean_path_fits
+
+    # Building these clients connects to nothing.
+    assert lean_path_fits(Redis.from_url("redis://127.0.0.1:1/0"))
+    assert lean_path_fits(Redis.from_url("rediss://127.0.0.1:1/0"))
+    assert lean_path_fits(Redis.from_url("unix:///tmp/none.sock"))
+    assert not lean_path_fits(Sentinel([("127.0.0.1", 1)]).master_for("primary"))
+    assert not lean_path_fits(fake_redis)

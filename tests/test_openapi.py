@@ -84,8 +84,8 @@ def test_provider_endpoints_take_json_or_forms(document):
 
 
 @pytest.mark.parametrize(("path", "codes"), [
-    ("/sip-prewarm", {"200", "400", "413", "415", "503"}),
-    ("/sip-webhook", {"200", "400", "413", "415", "503"}),
+    ("/sip-prewarm", {"200", "400", "401", "403", "413", "415", "503"}),
+    ("/sip-webhook", {"200", "400", "401", "403", "413", "415", "503"}),
     ("/readyz", {"200", "503"}),
 ])
 def test_error_answers_share_the_error_shape(document, path, codes):

@@ -13,10 +13,33 @@ LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention
 STATUS_KEY = "burki:sip:call:{c1}:status"
 
 
-@pytest.fixture(params=[True, False], ids=["one-round-trip", "cluster-split"])
-def store(request, any_redis):
-    """Both ways of writing: streams inside the script, and the cluster mode's separate XADD."""
-    return CallStore(any_redis, Keys(), LIFETIMES, streams_in_script=request.param)
+# (Redis, streams inside the script?): both ways of writing wherever Redis allows both. A Redis
+# Cluster allows only the split: its streams live in other slots than a call's keys.
+WRITES = [
+    pytest.param(("fake", True), id="fake-one-round-trip"),
+    pytest.param(("fake", False), id="fake-cluster-split"),
+    pytest.param(("real", True), id="real-one-round-trip", marks=pytest.mark.integration),
+    pytest.param(("real", False), id="real-cluster-split", marks=pytest.mark.integration),
+    pytest.param(("cluster", False), id="cluster", marks=pytest.mark.integration),
+    pytest.param(("sentinel", True), id="sentinel", marks=pytest.mark.integration),
+]
+
+
+@pytest.fixture(params=WRITES)
+def write_mode(request):
+    return request.param
+
+
+@pytest.fixture
+def any_redis(request, write_mode):
+    """This module's Redis kinds come with the way of writing each allows (``WRITES``)."""
+    return request.getfixturevalue(f"{write_mode[0]}_redis")
+
+
+@pytest.fixture
+def store(any_redis, write_mode):
+    """A ``CallStore`` writing the way ``write_mode`` says."""
+    return CallStore(any_redis, Keys(), LIFETIMES, streams_in_script=write_mode[1])
 
 
 def callback(store, status, call_sid="c1", delivery_id=None, **facts):

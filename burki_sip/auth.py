@@ -1,0 +1,148 @@
+"""Who may call the SIP routes: the address allow-list, then a shared key or a webhook signature.
+
+Only the ``sip`` blueprint is guarded; health, readiness, metrics and the API document stay open.
+The guard runs before the view, so a refused request is never parsed and never reaches Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from flask import Flask, current_app, request
+
+from .errors import ApiError
+from .network import Network, address_allowed, trust_proxies
+from .signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "burki_sip.auth"
+# "bench": the benchmark's floors (only with SIP_BENCH_NOOP) pay for the same guard as the routes.
+GUARDED_BLUEPRINTS = frozenset({"sip", "bench"})
+# Providers sign these two instead of sending a key; every other SIP route needs the key.
+SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status"})
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _digest(secret: bytes) -> bytes:
+    # Comparing fixed-length digests keeps a key's length out of the comparison's timing too.
+    return hashlib.sha256(secret).digest()
+
+
+def _header_bytes(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")  # what the client sent (PEP 3333 decodes as latin-1)
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One app's rules: digests of the inbound keys, webhook secrets and allowed networks."""
+
+    key_digests: tuple[bytes, ...] = ()
+    secrets: tuple[bytes, ...] = ()
+    networks: tuple[Network, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Guard":
+        """The rules the (already checked) settings describe."""
+        keys = config.get("SIP_INBOUND_API_KEYS") or (
+            (config["SIP_BRIDGE_API_KEY"],) if config.get("SIP_BRIDGE_API_KEY") else ())
+        return cls(tuple(_digest(key.encode("utf-8")) for key in keys),
+                   tuple(config.get("SIP_WEBHOOK_SECRETS") or ()),
+                   tuple(config.get("SIP_ALLOWED_IPS") or ()))
+
+    def key_matches(self, offered: Iterable[str]) -> bool:
+        """True when an offered key equals a configured one; all pairs compared, none skipped."""
+        matched = False
+        for candidate in offered:
+            digest = _digest(_header_bytes(candidate))
+            for key_digest in self.key_digests:
+                matched |= hmac.compare_digest(digest, key_digest)
+        return matched
+
+
+def offered_keys(headers: Mapping[str, str]) -> list[str]:
+    """The keys a request carries: ``Authorization: Bearer <key>`` and ``X-API-Key: <key>``."""
+    offered = []
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        offered.append(token.strip())
+    if (headers.get("X-API-Key") or "").strip():
+        offered.append(headers["X-API-Key"].strip())
+    return offered
+
+
+def missing_message(by_key: bool, by_signature: bool) -> str:
+    """What a request without any credential should have sent."""
+    ways = []
+    if by_key:
+        ways.append("an API key (Authorization header with scheme Bearer, or X-API-Key header)")
+    if by_signature:
+        ways.append("a Standard Webhooks signature (webhook-id, webhook-timestamp and "
+                    "webhook-signature headers)")
+    return "authentication required: send " + " or ".join(ways)
+
+
+def refusal(guard: Guard) -> str | None:
+    """Why the current request is refused, or ``None`` when it may go on."""
+    by_key = bool(guard.key_digests)
+    by_signature = bool(guard.secrets) and request.endpoint in SIGNED_ENDPOINTS
+    if not (by_key or by_signature):
+        return None  # nothing configured for this route: open (a warning was logged at start)
+    offered = offered_keys(request.headers)
+    if by_key and guard.key_matches(offered):
+        return None
+    signed = any(request.headers.get(name) for name in SIGNATURE_HEADERS[1:])
+    if by_signature and signed:
+        try:
+            verify(guard.secrets, request.headers, request.get_data(cache=True))
+        except SignatureError as exc:
+            return f"{exc}; invalid API key" if offered and by_key else str(exc)
+        return None
+    if by_key and offered:
+        return "invalid API key"
+    return missing_message(by_key, by_signature)
+
+
+def protect() -> None:
+    """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
+    if request.blueprint not in GUARDED_BLUEPRINTS or request.url_rule is None:
+        return
+    guard: Guard = current_app.extensions[EXTENSION]
+    if guard.networks and not address_allowed(request.remote_addr, guard.networks):
+        log.warning("refused %s %s from %s: address not allowed", request.method, request.path,
+                    request.remote_addr)
+        raise ApiError(f"client address {request.remote_addr} is not allowed", 403)
+    reason = refusal(guard)
+    if reason is not None:
+        log.warning("refused %s %s from %s: %s", request.method, request.path,
+                    request.remote_addr, reason)
+        raise ApiError(reason, 401, headers=CHALLENGE)
+
+
+def warn_if_open(guard: Guard) -> None:
+    """Say at every start which SIP routes accept requests without any proof."""
+    if guard.key_digests:
+        return
+    if guard.secrets:
+        log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): "
+                    "/sip-prewarm and the GET routes accept any request; /sip-webhook and "
+                    "/sip-status need a webhook signature")
+    else:
+        log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): every "
+                    "SIP route accepts any request; set one before exposing the service")
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's guard from its settings, trust its proxies and guard every SIP route."""
+    guard = Guard.from_config(app.config)
+    app.extensions[EXTENSION] = guard
+    trust_proxies(app)
+    app.before_request(protect)
+    warn_if_open(guard)

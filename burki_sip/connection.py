@@ -1,0 +1,105 @@
+"""The Redis client the settings give: one server, a Redis Cluster, or a Sentinel-managed primary."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
+from redis.connection import parse_url
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+LOCAL_URL = "redis://localhost:6379/0"
+
+# What a Sentinel setup takes from REDIS_URL: the primary's address comes from the Sentinels.
+SENTINEL_URL_PARTS = ("username", "password", "db")
+
+
+def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
+    """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py).
+
+    Every kind decodes responses, gives up after ``REDIS_SOCKET_TIMEOUT`` seconds, checks idle
+    connections before reuse and retries a broken connection briefly (``quick_retry``).
+
+    Args:
+        config: the app's checked settings.
+
+    Returns:
+        A ``redis.Redis`` (one server, or the primary Sentinel names) or a ``RedisCluster``.
+
+    Raises:
+        ValueError: ``REDIS_CLUSTER`` is on but no ``REDIS_URL`` names a node.
+    """
+    if config.get("REDIS_CLUSTER") and not config.get("REDIS_URL"):
+        raise ValueError("REDIS_URL is required with REDIS_CLUSTER=true: it names one node")
+    url = config.get("REDIS_URL") or LOCAL_URL
+    options = {**base_options(config["REDIS_SOCKET_TIMEOUT"]), **tls_options(config, url)}
+    if config.get("REDIS_SENTINELS"):
+        return sentinel_primary(config, url, options)
+    if config.get("REDIS_CLUSTER"):
+        return RedisCluster.from_url(url, retry=quick_retry(), **options)
+    return redis.Redis.from_url(url, retry=quick_retry(), **options)
+
+
+def is_cluster(client: Any) -> bool:
+    """True for a Redis Cluster client, whose scripts may only touch keys of one slot."""
+    return isinstance(client, RedisCluster)
+
+
+def base_options(socket_timeout: float) -> dict[str, Any]:
+    """The connection options every kind of client shares."""
+    return {"decode_responses": True, "socket_timeout": socket_timeout,
+            "socket_connect_timeout": socket_timeout, "health_check_interval": 30}
+
+
+def uses_tls(url: str) -> bool:
+    """True for a ``rediss://`` URL."""
+    return url.lower().startswith("rediss://")
+
+
+def tls_options(config: Mapping[str, Any], url: str) -> dict[str, Any]:
+    """Certificate checking for ``rediss://``: on unless ``REDIS_SSL_CERT_REQS=none``.
+
+    Plain connections take no ``ssl_*`` options at all, so none are given to them.
+    """
+    if not uses_tls(url):
+        return {}
+    options = {"ssl_cert_reqs": config.get("REDIS_SSL_CERT_REQS") or "required"}
+    if config.get("REDIS_SSL_CA_CERTS"):
+        options["ssl_ca_certs"] = config["REDIS_SSL_CA_CERTS"]
+    return options
+
+
+def sentinel_primary(config: Mapping[str, Any], url: str,
+                     options: dict[str, Any]) -> redis.Redis:
+    """A client of the primary the Sentinels name; it follows a failover by asking them again.
+
+    ``REDIS_URL`` gives the primary's credentials, db and TLS (``rediss://``); its host is unused.
+    """
+    timeout = config["REDIS_SOCKET_TIMEOUT"]
+    from_url = {name: value for name, value in parse_url(url).items()
+                if name in SENTINEL_URL_PARTS}
+    if uses_tls(url):
+        from_url["ssl"] = True
+    sentinels = Sentinel(
+        config["REDIS_SENTINELS"],
+        # redis-py's default retry backs off for ~10 s while no Sentinel answers; fail promptly.
+        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout,
+                         "password": config.get("REDIS_SENTINEL_PASSWORD"),
+                         "retry": quick_retry()},
+        **options, **from_url,
+    )
+    return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry())
+
+
+def quick_retry() -> Retry:
+    """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
+
+    Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL,
+    a Sentinel failover); redis-py's default backs off for seconds while the bridge waits.
+    Timeouts are not retried: the command may have run.
+    """
+    return Retry(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
+                 supported_errors=(redis.ConnectionError,))

@@ -1,0 +1,72 @@
+"""The Heroku-style deploy files agree with the code: app.json, Procfile, runtime and pins."""
+
+import configparser
+import json
+
+import pytest
+
+from burki_sip.config import SETTINGS, check, defaults
+from support import ROOT, gunicorn_setting
+
+# Read by gunicorn.conf.py, not by the app's settings table.
+GUNICORN_VARIABLES = {"PORT", "WEB_CONCURRENCY"}
+HEROKU_STOP_SECONDS = 30  # Heroku sends SIGKILL this long after SIGTERM
+
+
+@pytest.fixture(scope="module")
+def app_json() -> dict:
+    return json.loads((ROOT / "app.json").read_text())
+
+
+def test_app_json_lists_every_setting_and_nothing_else(app_json):
+    names = set(app_json["env"])
+    assert {setting.name for setting in SETTINGS} | GUNICORN_VARIABLES == names
+
+
+def test_every_app_json_variable_is_described(app_json):
+    for name, entry in app_json["env"].items():
+        assert entry["description"].strip(), name
+        assert isinstance(entry.get("value", ""), str), name  # Heroku takes strings only
+
+
+def test_app_json_values_pass_the_start_up_check(app_json):
+    given = {name: entry["value"] for name, entry in app_json["env"].items()
+             if "value" in entry and name not in GUNICORN_VARIABLES}
+    config = {**defaults(), **given}
+    check(config)
+    assert config["REDIS_SSL_CERT_REQS"] == "none"  # Heroku Data for Redis: self-signed
+
+
+def test_app_json_declares_the_redis_add_on(app_json):
+    [addon] = app_json["addons"]
+    assert addon["plan"].split(":")[0] == "heroku-redis"
+    assert addon["as"] == "REDIS"  # so the add-on's URL arrives as REDIS_URL
+
+
+def test_procfile_runs_gunicorn_with_its_config():
+    assert (ROOT / "Procfile").read_text().strip() == "web: gunicorn wsgi:app"
+
+
+def test_gunicorn_drains_within_herokus_stop_window():
+    assert gunicorn_setting("graceful_timeout") < HEROKU_STOP_SECONDS
+
+
+def test_python_version_meets_setup_cfg():
+    version = (ROOT / ".python-version").read_text().strip()
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    assert setup["options"]["python_requires"] == f">={version}"
+
+
+def test_runtime_requirements_are_pinned():
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert "-e ." in requirements
+    unpinned = [line for line in requirements if line != "-e ." and "==" not in line]
+    assert unpinned == []
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    needed = {line.split(">")[0].split("<")[0].split("=")[0].strip().lower()
+              for line in setup["options"]["install_requires"].split("\n") if line.strip()}
+    pinned = {line.split("==")[0].lower() for line in requirements if "==" in line}
+    assert needed <= pinned
