@@ -6,17 +6,8 @@ import copy
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from support import SEED_PREWARM  # tests/support.py (run.py puts tests/ on the path)
 
-SEED_PREWARM = {
-    "call_sid": "sip-20260430-abc123",
-    "from_number": "+15559876543",
-    "to_number": "+15551234567",
-    "outbound": False,
-    "assistant_id": 123,
-    "welcome_message": "Thanks for calling. How can I help?",
-    "agenda": "Customer support intake",
-    "variables": {"customer_id": "cust_123"},
-}
 WALK = ("ringing", "in-progress", "completed")
 
 
