@@ -1,16 +1,20 @@
-# `make run` serves the app as the Procfile does; `make test` sets everything up and runs the suite.
+# `make run` serves the app as the Procfile does; `make test` sets everything up and runs the suite;
+# `make bench` measures it under load (docs/PERFORMANCE.md).
 VENV ?= .venv
 PYTHON ?= python3
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test system-deps clean
+.PHONY: run test bench install install-test system-deps bench-deps clean
 
 run: install
 	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
 
 test: install-test system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install system-deps bench-deps
+	$(BIN)/python bench/run.py
 
 install: $(VENV)/.installed
 
@@ -27,6 +31,9 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 system-deps:
 	sh scripts/ensure-redis-server.sh
+
+bench-deps:
+	sh scripts/ensure-wrk.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

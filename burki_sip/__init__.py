@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from . import auth, cli, errors, health, metrics, openapi, redact, sip, store, telemetry
+from . import auth, bench, cli, errors, health, metrics, openapi, redact, sip, store, telemetry
 from .config import check, defaults, from_env
 from .limits import BoundedRequest
 
@@ -40,4 +40,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     health.init_app(app, redis_client)
     app.register_blueprint(metrics.bp)
     openapi.init_app(app)
+    bench.init_app(app)
     return app

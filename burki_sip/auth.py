@@ -21,7 +21,8 @@ from .signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
 log = logging.getLogger(__name__)
 
 EXTENSION = "burki_sip.auth"
-GUARDED_BLUEPRINTS = frozenset({"sip"})
+# "bench": the benchmark's floors (only with SIP_BENCH_NOOP) pay for the same guard as the routes.
+GUARDED_BLUEPRINTS = frozenset({"sip", "bench"})
 # Providers sign these two instead of sending a key; every other SIP route needs the key.
 SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status"})
 CHALLENGE = {"WWW-Authenticate": "Bearer"}

@@ -201,6 +201,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Directory where gunicorn's workers keep their metric files (read by "
             "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
             "when gunicorn starts."),
+    Setting("SIP_BENCH_NOOP", _boolean, False,
+            "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
+            "compares with. Leave unset in production: the routes do not exist then."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -39,6 +39,22 @@ def json_depth(value, limit: int) -> int:
     return 1 + max((json_depth(child, limit - 1) for child in children), default=0)
 
 
+def load_variables(value) -> tuple[dict | None, str | None]:
+    """``variables`` as a dict and ``None``, or ``None`` and the name of the rule it breaks."""
+    if isinstance(value, str):
+        try:
+            value = strict_loads(value)
+        except (ValueError, RecursionError):
+            return None, "invalid"
+    if not isinstance(value, dict):
+        return None, "invalid"
+    if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
+        return None, "too_large"
+    if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
+        return None, "too_deep"
+    return value, None
+
+
 class Variables(fields.Field):
     """A JSON object, given as an object or as a string holding one; always loaded as a dict."""
 
@@ -49,18 +65,10 @@ class Variables(fields.Field):
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            try:
-                value = strict_loads(value)
-            except ValueError as exc:
-                raise self.make_error("invalid") from exc
-        if not isinstance(value, dict):
-            raise self.make_error("invalid")
-        if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
-            raise self.make_error("too_large")
-        if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
-            raise self.make_error("too_deep")
-        return value
+        loaded, problem = load_variables(value)
+        if problem:
+            raise self.make_error(problem)
+        return loaded
 
 
 def _text(maximum: int) -> fields.String:

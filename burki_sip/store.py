@@ -12,6 +12,7 @@ import redis
 from flask import Flask, current_app
 
 from .connection import client_from_config, is_cluster
+from .fastpath import lean_path_fits, send_one
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
@@ -25,9 +26,13 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def compact_json(value: Any) -> str:
     """JSON without spaces, non-ASCII kept as is: what ``redis-cli`` shows as text."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,13 @@ class CallStore:
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
-        target = pipeline if pipeline is not None else self.client
-        target.set(self.keys.context(context["call_sid"]), compact_json(stored),
-                   ex=self.lifetimes.prewarm_ttl)
+        key, value = self.keys.context(context["call_sid"]), compact_json(stored)
+        if pipeline is not None:
+            pipeline.set(key, value, ex=self.lifetimes.prewarm_ttl)
+        elif lean_path_fits(self.client):
+            send_one(self.client, "SET", key, value, "EX", self.lifetimes.prewarm_ttl)
+        else:  # fakeredis, Cluster and Sentinel clients: their own paths
+            self.client.set(key, value, ex=self.lifetimes.prewarm_ttl)
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""

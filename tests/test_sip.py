@@ -179,3 +179,14 @@ def test_unexpected_exception_is_json_500_without_trace(fake_redis, monkeypatch)
     response = app.test_client().post("/sip-prewarm", json={"call_sid": "c1"})
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal server error"}
+
+
+@pytest.mark.parametrize("call_sid", ["sip-20260430-abc123", 'a"quote', "back\\slash", "x" * 128])
+def test_prewarm_answer_is_byte_for_byte_flasks_json(app, client, call_sid):
+    response = client.post("/sip-prewarm", json={"call_sid": call_sid})
+
+    with app.app_context():
+        expected = app.json.response({"call_sid": call_sid, "prewarmed": True})
+    assert response.status_code == 200
+    assert response.data == expected.data
+    assert response.headers["Content-Type"] == expected.headers["Content-Type"]

@@ -3,9 +3,10 @@
 import json
 
 import pytest
+import redis
 
 from burki_sip.keys import Keys
-from burki_sip.store import CallStore
+from burki_sip.store import CallStore, Lifetimes
 
 
 def test_context_is_json_text_with_its_ttl(store, any_redis, seed_prewarm):
@@ -60,3 +61,42 @@ def test_stream_stays_capped_on_real_redis(real_redis):
     assert 1000 <= real_redis.xlen("burki:sip:events:webhook") <= 1100
     [(_, newest)] = real_redis.xrevrange("burki:sip:events:webhook", count=1)
     assert json.loads(newest["payload"]) == {"n": 4999}
+
+
+@pytest.mark.integration
+def test_saving_a_context_is_one_set_on_real_redis(real_redis, seed_prewarm):
+    store = CallStore(real_redis, Keys())
+    store.save_context(seed_prewarm)  # the pool's connection exists from here on
+    before = real_redis.info("commandstats")
+
+    store.save_context(seed_prewarm)
+
+    after = real_redis.info("commandstats")
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
+             for name in after}
+    assert {name: count for name, count in calls.items() if count} == {"cmdstat_set": 1,
+                                                                       "cmdstat_info": 1}
+
+
+@pytest.mark.integration
+def test_connection_killed_by_the_server_is_replaced(real_redis, redis_server):
+    store = CallStore(real_redis, Keys())
+    store.save_context({"call_sid": "c1"})
+    admin = redis_server.client()
+    assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+
+    store.save_context({"call_sid": "c2"})
+
+    assert store.load_context("c2")["call_sid"] == "c2"
+    admin.close()
+
+
+@pytest.mark.integration
+def test_error_reply_is_raised_and_the_connection_stays_usable(real_redis):
+    refused = CallStore(real_redis, Keys(), Lifetimes(prewarm_ttl=-1))  # Redis refuses it
+
+    with pytest.raises(redis.ResponseError):
+        refused.save_context({"call_sid": "c1"})
+    store = CallStore(real_redis, Keys())
+    store.save_context({"call_sid": "c1"})
+    assert store.load_context("c1")["call_sid"] == "c1"
