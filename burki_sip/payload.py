@@ -16,8 +16,18 @@ def _reject_constant(name: str):
 
 
 def strict_loads(data: bytes | str):
-    """``json.loads`` that refuses NaN and Infinity, which JSON itself does not allow."""
-    return json.loads(data, parse_constant=_reject_constant)
+    """``json.loads`` that refuses what JSON text may spell but Redis cannot store as text.
+
+    NaN and Infinity are not JSON. A ``\\ud800``-style escape of a lone surrogate decodes to a
+    string UTF-8 cannot encode, which would only fail later, while writing to Redis (a 500).
+    """
+    value = json.loads(data, parse_constant=_reject_constant)
+    if ("\\u" if isinstance(data, str) else b"\\u") in data:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("a string holds a lone surrogate, not valid Unicode text") from exc
+    return value
 
 
 def is_json(request: Request) -> bool:

@@ -190,3 +190,27 @@ def test_prewarm_answer_is_byte_for_byte_flasks_json(app, client, call_sid):
     assert response.status_code == 200
     assert response.data == expected.data
     assert response.headers["Content-Type"] == expected.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["/sip-prewarm", "/sip-webhook", "/sip-status"])
+@pytest.mark.parametrize("body", [
+    '{"call_sid": "c1", "status": "ringing", "agenda": "\\ud800"}',
+    '{"call_sid": "c1", "status": "ringing", "variables": "{\\"a\\": \\"\\\\udfff\\"}"}',
+    '{"call_sid": "c1", "status": "ringing", "\\udc00": 1}',
+])
+def test_lone_surrogates_are_refused_not_a_500(client, fake_redis, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    if path != "/sip-prewarm" and "variables" in body:
+        # Outside prewarm, variables is just payload text: stored as it came, a valid string.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert "error" in response.get_json()
+    assert fake_redis.dbsize() == 0
+
+
+def test_escaped_non_ascii_is_still_accepted(client, fake_redis):
+    response = client.post("/sip-prewarm", data='{"call_sid": "c1", "agenda": "caf\\u00e9 \\ud83d\\ude00"}',
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert "café 😀" in fake_redis.get("burki:sip:call:{c1}:context")
