@@ -18,7 +18,7 @@ import pytest
 import redis
 import requests
 
-from support import SEED_PREWARM, Gunicorn, RedisServer, wait_until
+from support import SEED_PREWARM, RedisServer, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -98,14 +98,6 @@ def redis_for_service(tmp_path):
     """A redis-server of this test's own; append-only with fsync, so a restart keeps what it had."""
     server = RedisServer(None, "--appendonly", "yes", "--appendfsync", "always",
                          "--dir", str(tmp_path)).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(redis_for_service):
-    """gunicorn wsgi:app with 2 workers on ``redis_for_service``."""
-    server = Gunicorn(redis_for_service.url, workers=2).start()
     yield server
     server.stop()
 

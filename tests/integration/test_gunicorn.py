@@ -5,25 +5,9 @@ import json
 import pytest
 import requests
 
-from support import Gunicorn, RedisServer, wait_until
+from support import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def redis_for_service():
-    """A redis-server of this test's own, so the test may stop and restart it."""
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(redis_for_service):
-    """gunicorn wsgi:app with 2 workers, pointed at ``redis_for_service``."""
-    server = Gunicorn(redis_for_service.url, workers=2).start()
-    yield server
-    server.stop()
 
 
 def test_seed_prewarm_over_http(service, redis_for_service, seed_prewarm):
