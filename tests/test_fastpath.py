@@ -1,8 +1,10 @@
 """The prewarm fast path accepts only what marshmallow accepts, and loads it identically."""
 
 import json
+import time
 
 import pytest
+import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
@@ -151,3 +153,26 @@ def test_lean_redis_path_only_for_plain_one_server_clients(fake_redis):
     assert lean_path_fits(Redis.from_url("unix:///tmp/none.sock"))
     assert not lean_path_fits(Sentinel([("127.0.0.1", 1)]).master_for("primary"))
     assert not lean_path_fits(fake_redis)
+
+
+@pytest.mark.integration
+def test_a_timed_out_lean_write_leaves_the_connection_in_step(redis_server, real_redis):
+    from burki_sip.connection import client_from_config
+    from burki_sip.config import check, defaults
+    from burki_sip.fastpath import send_one
+    from burki_sip.store import store_from_config
+
+    config = {**defaults(), "REDIS_URL": redis_server.url, "REDIS_SOCKET_TIMEOUT": "0.2"}
+    check(config)
+    client = client_from_config(config)
+    store = store_from_config(client, config)
+    store.save_context({"call_sid": "warm"})
+    real_redis.execute_command("CLIENT", "PAUSE", "700", "ALL")
+    with pytest.raises(redis.TimeoutError):
+        store.save_context({"call_sid": "late"})
+    time.sleep(0.8)
+
+    store.save_context({"call_sid": "next", "agenda": "in step"})
+    reply = send_one(client, "GET", store.keys.context("next"))
+    assert json.loads(reply)["agenda"] == "in step"
+    client.close()
