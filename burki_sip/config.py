@@ -54,11 +54,11 @@ def _boolean(value: str | bool) -> bool:
     raise ValueError("must be true or false")
 
 
-def _positive_float(value: str | float) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a positive number")
-    return number
+def _prefix(value: str) -> str:
+    prefix = value.strip()
+    if not prefix or any(char.isspace() or char in "{}" for char in prefix):
+        raise ValueError("must be a non-empty key prefix without spaces or braces")
+    return prefix
 
 
 def _log_level(value: str) -> str:
@@ -122,9 +122,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", _text, None,
             "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `redis://localhost:6379/0` if it "
             "answers, else an embedded in-memory server (development only, not durable)."),
-    Setting("REDIS_KEY_PREFIX", _text, "burki:sip",
+    Setting("REDIS_KEY_PREFIX", _prefix, "burki:sip",
             "Prefix of every Redis key, so several deployments can share one Redis."),
-    Setting("REDIS_SOCKET_TIMEOUT", float, 2.0,
+    Setting("REDIS_SOCKET_TIMEOUT", _seconds, 2.0,
             "Seconds to wait for Redis to connect or answer before the request is answered 503."),
     Setting("REDIS_SSL_CERT_REQS", _cert_reqs, "required",
             "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
@@ -142,7 +142,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_SENTINEL_PASSWORD", _text, None,
             "Password of the Sentinels themselves (their `requirepass`), if they have one.",
             secret=True),
-    Setting("REDIS_HEALTH_TIMEOUT", _positive_float, 0.5,
+    Setting("REDIS_HEALTH_TIMEOUT", _seconds, 0.5,
             "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),

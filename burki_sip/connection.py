@@ -11,7 +11,7 @@ from redis.connection import parse_url
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-LOCAL_URL = "redis://localhost:6379/0"
+from .devredis import LOCAL_URL
 
 # What a Sentinel setup takes from REDIS_URL: the primary's address comes from the Sentinels.
 SENTINEL_URL_PARTS = ("username", "password", "db")
@@ -49,9 +49,13 @@ def is_cluster(client: Any) -> bool:
 
 
 def base_options(socket_timeout: float) -> dict[str, Any]:
-    """The connection options every kind of client shares."""
+    """The connection options every kind of client shares.
+
+    No ``health_check_interval``: its PING before a command on an idle connection would be a
+    second round trip; ``quick_retry`` replaces a connection the server closed instead.
+    """
     return {"decode_responses": True, "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_timeout, "health_check_interval": 30}
+            "socket_connect_timeout": socket_timeout}
 
 
 def uses_tls(url: str) -> bool:

@@ -50,7 +50,10 @@ if status ~= '' then
       else redis.call('HSETNX', hash, facts[i], facts[i + 1]) end
     end
   end
-  redis.call('HSETNX', hash, status .. '_at', now)
+  -- A late ringing is still a fact of the call; a second ending is not (a call ends once).
+  if applied == 1 or rank < terminal_rank then
+    redis.call('HSETNX', hash, status .. '_at', now)
+  end
   current = redis.call('HGET', hash, 'status')
   if applied == 1 and rank >= terminal_rank then
     for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end

@@ -27,7 +27,7 @@ def utc_now() -> str:
 
 
 # One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def compact_json(value: Any) -> str:

@@ -22,6 +22,12 @@ def test_environment_is_read_by_name_and_parsed():
     ("SIP_PREWARM_TTL", "0"),
     ("SIP_EVENTS_MAXLEN", "-5"),
     ("MAX_CONTENT_LENGTH", "big"),
+    ("REDIS_KEY_PREFIX", ""),
+    ("REDIS_KEY_PREFIX", "a {b}"),
+    ("REDIS_SOCKET_TIMEOUT", "-1"),
+    ("REDIS_SOCKET_TIMEOUT", "0"),
+    ("REDIS_SOCKET_TIMEOUT", "nan"),
+    ("REDIS_HEALTH_TIMEOUT", "inf"),
 ])
 def test_invalid_setting_is_named_at_startup(name, value, fake_redis):
     with pytest.raises(ValueError, match=name):

@@ -1,5 +1,6 @@
 import logging
 
+import pytest
 import redis
 
 from burki_sip import create_app, devredis
@@ -10,6 +11,7 @@ def test_redis_url_wins_when_set():
     assert devredis.resolve_redis_url({"REDIS_URL": "redis://cache:6379/1"}) == "redis://cache:6379/1"
 
 
+@pytest.mark.integration
 def test_local_redis_is_used_when_it_answers(redis_server, monkeypatch):
     monkeypatch.setattr(devredis, "LOCAL_URL", redis_server.url)
     assert devredis.resolve_redis_url({}) == redis_server.url
@@ -33,6 +35,7 @@ def test_embedded_server_when_nothing_answers(monkeypatch, caplog, seed_prewarm)
     other.close()
 
 
+@pytest.mark.integration
 def test_no_development_fallback_for_sentinel_or_cluster(monkeypatch, redis_server):
     # Even with a Redis answering on the local URL: a Sentinel or Cluster setup never uses it.
     monkeypatch.setattr(devredis, "LOCAL_URL", redis_server.url)

@@ -41,6 +41,7 @@ def test_readyz_is_503_json_when_redis_is_down(client, redis_down):
     assert redis_errors("ConnectionError") == before + 1
 
 
+@pytest.mark.integration
 def test_readyz_on_a_real_redis(redis_server):
     app = create_app({"TESTING": True, "REDIS_URL": redis_server.url})
     assert app.test_client().get("/readyz").status_code == 200

@@ -214,3 +214,16 @@ def test_escaped_non_ascii_is_still_accepted(client, fake_redis):
                            content_type="application/json")
     assert response.status_code == 200
     assert "café 😀" in fake_redis.get("burki:sip:call:{c1}:context")
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/sip-prewarm", '{"call_sid": "c1", "variables": {"a": -1e400}}'),
+    ("/sip-prewarm", '{"call_sid": "c1", "variables": "{\\"a\\": 1e999}"}'),
+    ("/sip-webhook", '{"call_sid": "c1", "reading": 1e400}'),
+    ("/sip-status", '{"call_sid": "c1", "status": "ringing", "timestamp": 1E+400}'),
+])
+def test_numbers_beyond_a_float_are_refused(client, fake_redis, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "error" in response.get_json()
+    assert fake_redis.dbsize() == 0

@@ -82,6 +82,14 @@ def test_late_callback_is_recorded_but_not_applied(store, any_redis):
         ("completed", "true"), ("ringing", "false")]
 
 
+def test_a_second_ending_does_not_enter_the_timeline(store, any_redis):
+    for status in ("in-progress", "completed", "busy", "hangup"):
+        callback(store, status)
+    state = any_redis.hgetall(STATUS_KEY)
+    assert {name for name in state if name.endswith("_at") and name != "updated_at"} == {
+        "in-progress_at", "completed_at"}
+
+
 def test_exact_duplicate_changes_nothing_but_is_streamed(store, any_redis):
     callback(store, "completed", sip_code=200)
     before = any_redis.hgetall(STATUS_KEY)

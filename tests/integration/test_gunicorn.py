@@ -75,3 +75,23 @@ def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_
     duplicates = [response.json().get("duplicate", False) for response in responses]
     assert duplicates.count(False) == 1
     assert redis_for_service.client().xlen("burki:sip:events:status") == 1
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/sip-prewarm", {"call_sid": "rt1"}),
+    ("/sip-webhook", {"event": "inbound_call", "call_sid": "rt2"}),
+    ("/sip-status", {"call_sid": "rt3", "status": "ringing"}),
+])
+def test_each_write_is_one_redis_round_trip(redis_server, real_redis, path, body):
+    from burki_sip import create_app
+
+    # The production client (from REDIS_URL), warmed up so its script is loaded and connected.
+    client = create_app({"TESTING": True, "REDIS_URL": redis_server.url}).test_client()
+    headers = {"webhook-id": "warm-up"}
+    assert client.post(path, json=body, headers=headers).status_code == 200
+
+    before = real_redis.info("stats")["total_reads_processed"]
+    assert client.post(path, json=body, headers={"webhook-id": "measured"}).status_code == 200
+    after = real_redis.info("stats")["total_reads_processed"]
+    # Redis counts one read per command (or pipeline) a client sends; the second INFO is one.
+    assert after - before - 1 == 1
