@@ -9,10 +9,10 @@ from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewCon
                                 ReadTimeoutError, SSLError)
 
 from .errors import BridgeError
+from .redact import REDACTED
 
 MESSAGE_MAX = 200
 RETRY_STATUSES = (429, 502, 503, 504)
-REDACTED = "[redacted]"
 
 
 def redact(text: str, secret: str) -> str:

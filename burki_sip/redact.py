@@ -20,8 +20,8 @@ REDACTED = "[redacted]"
 TWO_DIGIT_CODES = frozenset(
     "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
     "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split())
-SECRET_NAME = re.compile(r"authorization|api[-_]?key|secret|password|passwd|token|signature|"
-                         r"cookie|credential", re.IGNORECASE)
+SECRET_NAME = re.compile(r"authorization|api[-_]?key|private[-_]?key|secret|password|passwd|token|"
+                         r"signature|cookie|credential", re.IGNORECASE)
 PHONE_NAME = re.compile(r"^(ani|dnis|msisdn|number|called|forwarded[-_]?from|"
                         r"(from|to|caller|callee|phone)([-_ ]?(number|no))?)$", re.IGNORECASE)
 # In free text only unmistakable numbers are masked: "+" and 6-15 digits, or a sip:/tel: user

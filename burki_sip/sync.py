@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import IO, Any
 
 import click
@@ -15,9 +14,9 @@ from .bridge import BridgeClient
 from .errors import BridgeError
 from .organization import validate_organization
 from .payload import strict_loads
+from .redact import SECRET_NAME
 
 MASK = "********"
-SECRET_NAME = re.compile(r"password|passwd|secret|token|api_?key|private_?key", re.IGNORECASE)
 
 
 class InvalidConfigError(click.ClickException):
