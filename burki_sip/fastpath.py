@@ -83,6 +83,8 @@ def own_connection(client: redis.Redis) -> redis.Connection:
     """This thread's own connection to ``client``'s Redis, made on first use in this process."""
     held = getattr(_own, "held", None)
     if held is None or held[0] != os.getpid() or held[1] is not client:
+        if held is not None:
+            held[2].disconnect()  # the connection of another client (or process) is done with
         pool = client.connection_pool
         held = _own.held = (os.getpid(), client, pool.connection_class(**pool.connection_kwargs))
     return held[2]

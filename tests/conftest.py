@@ -40,11 +40,8 @@ def redis_server():
 @pytest.fixture
 def real_redis(redis_server):
     """A client of the session's redis-server, flushed before and after the test."""
-    client = redis_server.client()
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with redis_server.flushed_client() as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +64,12 @@ def redis_sentinel(tmp_path_factory):
         setup.stop()
 
 
-def _flushed(client):
+def _flushed(client, *also_close):
     client.flushdb()  # on a cluster: every primary
     yield client
     client.flushdb()
-    client.close()
+    for each in (client, *also_close):
+        each.close()
 
 
 @pytest.fixture
@@ -83,7 +81,9 @@ def cluster_redis(redis_cluster):
 @pytest.fixture
 def sentinel_redis(redis_sentinel):
     """A client of the primary the session's Sentinel names, flushed before and after the test."""
-    yield from _flushed(redis_sentinel.client())
+    sentinel = redis_sentinel.sentinel()
+    # The Sentinel's own connections (primary lookups) are not the client's to close.
+    yield from _flushed(redis_sentinel.client(sentinel), *sentinel.sentinels)
 
 
 REDIS_KINDS = ["fake"] + [pytest.param(kind, marks=pytest.mark.integration)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -102,6 +103,17 @@ class RedisServer:
             return client.ping()
         except redis.RedisError:
             return False
+
+    @contextmanager
+    def flushed_client(self):
+        """A client of this server, its database flushed before and after use."""
+        client = self.client()
+        client.flushdb()
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()
 
     def stop(self) -> None:
         """Stop the server (it keeps nothing: it runs without persistence)."""

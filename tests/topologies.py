@@ -103,9 +103,9 @@ class SentinelPrimary:
                         decode_responses=True,
                         sentinel_kwargs={"password": self.SENTINEL_PASSWORD, "socket_timeout": 1})
 
-    def client(self) -> redis.Redis:
-        """A new client of whichever server the Sentinel names primary."""
-        return self.sentinel().master_for(self.MASTER, socket_timeout=2)
+    def client(self, sentinel: Sentinel | None = None) -> redis.Redis:
+        """A new client of whichever server ``sentinel`` (default: a new one) names primary."""
+        return (sentinel or self.sentinel()).master_for(self.MASTER, socket_timeout=2)
 
     def primary_port(self) -> int:
         """The port the Sentinel names for the primary right now."""

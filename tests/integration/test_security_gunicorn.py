@@ -47,10 +47,8 @@ def router_service(redis_for_security):
 
 @pytest.fixture
 def redis_client(redis_for_security):
-    client = redis_for_security.client()
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with redis_for_security.flushed_client() as client:
+        yield client
 
 
 def post(service, path, headers=None, **kwargs):

@@ -31,11 +31,8 @@ def tls_redis(certificates):
 @pytest.fixture
 def inspect(tls_redis):
     """A plain client of the same server, flushed before and after the test."""
-    client = tls_redis.client()
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with tls_redis.flushed_client() as client:
+        yield client
 
 
 def prewarm(tls_redis, **settings):
