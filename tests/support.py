@@ -58,13 +58,18 @@ def port_open(port: int) -> bool:
         return False
 
 
-def redis_server_binary() -> str:
-    """Path of redis-server, or a failure that names the package to install."""
-    path = shutil.which("redis-server")
+def required_binary(name: str, package: str) -> str:
+    """Path of the program ``name``, or a failure that names the Debian package to install."""
+    path = shutil.which(name)
     if path is None:
-        raise RuntimeError("redis-server not found: install the 'redis-server' package "
+        raise RuntimeError(f"{name} not found: install the '{package}' package "
                            "(`make test` does this on Debian/Ubuntu when run as root)")
     return path
+
+
+def redis_server_binary() -> str:
+    """Path of redis-server, or a failure that names the package to install."""
+    return required_binary("redis-server", "redis-server")
 
 
 class RedisServer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,16 +9,12 @@ import redis
 from redis.cluster import RedisCluster
 from redis.sentinel import MasterNotFoundError, Sentinel
 
-from support import RedisServer, free_port, redis_server_binary, wait_until
+from support import RedisServer, free_port, redis_server_binary, required_binary, wait_until
 
 
 def redis_cli_binary() -> str:
-    """Path of redis-cli, or a failure that names the package to install."""
-    path = shutil.which("redis-cli")
-    if path is None:
-        raise RuntimeError("redis-cli not found: install the 'redis-tools' package "
-                           "(Debian/Ubuntu; it comes with 'redis-server')")
-    return path
+    """Path of redis-cli (Debian's redis-tools, which comes with redis-server)."""
+    return required_binary("redis-cli", "redis-tools")
 
 
 class ClusterServers:
