@@ -18,12 +18,14 @@ from burki_sip.devredis import resolve_redis_url  # noqa: E402
 
 # Heroku sets PORT and binds every interface; `make run` sets HOST=127.0.0.1.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-# Chosen by measurement (`make bench`, docs/PERFORMANCE.md): on 2 cores, 2 sync workers gave the
-# best prewarm throughput and tail. gthread (2 threads) and gevent lowered prewarm req/s and raised
-# p99 (gevent to ~0.5 s: one worker took most connections), and 4 sync workers gained nothing:
-# the work is CPU-bound and the Redis round trip is short. Heroku's router buffers requests, so
-# slow clients do not hold a sync worker. Scale with WEB_CONCURRENCY (about one worker per core).
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Chosen by measurement (`make bench`, docs/PERFORMANCE.md). Sync workers: gthread (2 threads) and
+# gevent lowered prewarm req/s and raised p99 (gevent to ~0.5 s: one worker took most connections).
+# Three of them on 2 cores: each request waits for one Redis round trip, and while a worker sleeps
+# on it a third one keeps the cores busy. Against 2 workers, interleaved runs gave +6 % prewarm
+# req/s and a p99 of 28-29 ms instead of 34 ms; 4 workers gained nothing more. Heroku's router
+# buffers requests, so slow clients do not hold a sync worker. Scale with WEB_CONCURRENCY (about
+# one worker per core plus one).
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "sync"
 # Heroku's router gives a dyno 30 s to stop after SIGTERM; drain in-flight requests well before.
 graceful_timeout = 20

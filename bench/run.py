@@ -3,7 +3,7 @@
 Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64),
 BENCH_THREADS of wrk (1), BENCH_COUNT requests per scenario for the Redis counters (1200),
 BENCH_MEMORY_CALLS prewarms for the memory figure (10000), BENCH_SCENARIOS (all; the no-op
-floor always runs), WEB_CONCURRENCY (2), and
+floor always runs), WEB_CONCURRENCY (gunicorn.conf.py's default unless set), and
 GUNICORN_CMD_ARGS to try other gunicorn settings (gunicorn reads it over gunicorn.conf.py).
 """
 
@@ -107,13 +107,14 @@ def machine() -> dict:
             "kernel": platform.release(), "wrk": versions["wrk"].splitlines()[0].split(" [")[0],
             "redis_server": versions["redis"].split()[2].removeprefix("v="),
             **{name: metadata.version(name) for name in PACKAGES},
+            "web_concurrency": os.environ.get("WEB_CONCURRENCY", "gunicorn.conf.py default"),
             "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", "")}
 
 
 def main() -> None:
     """Start everything, measure, print the tables, save the raw figures in .bench/."""
     server = RedisServer().start()
-    service = Gunicorn(server.url, workers=setting("WEB_CONCURRENCY", 2), SIP_BENCH_NOOP="true",
+    service = Gunicorn(server.url, workers=None, SIP_BENCH_NOOP="true",  # as the Procfile runs it
                        SIP_BRIDGE_API_KEY=API_KEY)
     try:
         service.start()

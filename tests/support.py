@@ -131,10 +131,13 @@ class RedisServer:
 class Gunicorn:
     """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
 
-    def __init__(self, redis_url: str, workers: int = 2, **env: str) -> None:
+    def __init__(self, redis_url: str, workers: int | None = 2, **env: str) -> None:
+        """``workers=None`` leaves the count to gunicorn.conf.py (WEB_CONCURRENCY, else its default)."""
         self.port = free_port()
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
-                    "REDIS_URL": redis_url, "WEB_CONCURRENCY": str(workers), **env}
+                    "REDIS_URL": redis_url, **env}
+        if workers is not None:
+            self.env["WEB_CONCURRENCY"] = str(workers)
         self.process: subprocess.Popen | None = None
         # A file, not a pipe: nobody reads while it runs, and a full pipe would block gunicorn.
         self.log = tempfile.TemporaryFile(mode="w+")
