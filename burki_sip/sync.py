@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+import logging
+from contextlib import contextmanager
+from typing import IO, Any, Iterator
 
 import click
 from flask import current_app
@@ -49,6 +51,18 @@ def load_config(file: IO[str]) -> dict:
                                             *lines])) from exc
 
 
+@contextmanager
+def failures_reported_by_the_command() -> Iterator[None]:
+    """Quiet the bridge client's failure warning: the command prints it as its own error."""
+    logger = logging.getLogger(BridgeClient.__module__)
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
 def show(value: Any) -> None:
     """Print ``value`` as indented JSON with sorted keys, as the bridge receives it."""
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
@@ -72,7 +86,8 @@ def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
         click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
         return
     try:
-        with BridgeClient.from_config(current_app.config) as client:
+        with failures_reported_by_the_command(), \
+                BridgeClient.from_config(current_app.config) as client:
             answer = client.sync_organization(config)
     except BridgeError as exc:
         raise click.ClickException(exc.message) from exc

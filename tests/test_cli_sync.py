@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -123,3 +127,17 @@ def test_dry_run_of_an_invalid_config_exits_2(run):
     result = run("--dry-run", "-", stdin=json.dumps({"organization_id": 1}))
     assert result.exit_code == 2
     assert "trunks: Missing data" in result.stderr
+
+
+def test_a_failing_bridge_is_reported_once_on_stderr(httpserver, config_file):
+    """The real console script: the failure reaches the operator once, not as a log line and again
+    as the command's error."""
+    httpserver.expect_request(SYNC_PATH).respond_with_json({"error": "bad key"}, status=401)
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+           "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY,
+           "SIP_BRIDGE_RETRIES": "1", "SIP_BRIDGE_BACKOFF": "0"}
+    finished = subprocess.run([str(Path(sys.executable).with_name("burki-sip")), "sync-organization",
+                               config_file], env=env, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 1
+    assert finished.stderr.count("bad key") == 1, finished.stderr
+    assert "check SIP_BRIDGE_API_KEY" in finished.stderr
