@@ -132,7 +132,7 @@ class Gunicorn:
     """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
 
     def __init__(self, redis_url: str, workers: int | None = 2, **env: str) -> None:
-        """``workers=None`` leaves the count to gunicorn.conf.py (WEB_CONCURRENCY, else its default)."""
+        """``workers=None`` leaves the count to gunicorn.conf.py, as the Procfile does."""
         self.port = free_port()
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
                     "REDIS_URL": redis_url, **env}

@@ -15,19 +15,24 @@ from bridge_support import API_KEY, SYNC_PATH, free_port, valid_config
 from burki_sip.cli import main
 
 
+def settings_for(httpserver, **env: str) -> dict:
+    """The command's environment: the loopback bridge, one quick attempt, no reachable Redis."""
+    return {
+        # Nothing listens here: the command must not need Redis.
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY,
+        "SIP_BRIDGE_RETRIES": "1", "SIP_BRIDGE_BACKOFF": "0", "SIP_BRIDGE_READ_TIMEOUT": "2",
+        "SIP_BRIDGE_CONNECT_TIMEOUT": "1", **env,
+    }
+
+
 @pytest.fixture
 def run(httpserver, tmp_path):
     """Run the real ``burki-sip`` group against the loopback bridge; Redis is never reachable."""
 
     def invoke(*args, stdin=None, **env):
-        settings = {
-            # Nothing listens here: the command must not need Redis.
-            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-            "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY,
-            "SIP_BRIDGE_RETRIES": "1", "SIP_BRIDGE_BACKOFF": "0", "SIP_BRIDGE_READ_TIMEOUT": "2",
-            "SIP_BRIDGE_CONNECT_TIMEOUT": "1", **env,
-        }
-        return CliRunner().invoke(main, ["sync-organization", *args], input=stdin, env=settings)
+        return CliRunner().invoke(main, ["sync-organization", *args], input=stdin,
+                                  env=settings_for(httpserver, **env))
 
     return invoke
 
@@ -133,11 +138,10 @@ def test_a_failing_bridge_is_reported_once_on_stderr(httpserver, config_file):
     """The real console script: the failure reaches the operator once, not as a log line and again
     as the command's error."""
     httpserver.expect_request(SYNC_PATH).respond_with_json({"error": "bad key"}, status=401)
-    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-           "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY,
-           "SIP_BRIDGE_RETRIES": "1", "SIP_BRIDGE_BACKOFF": "0"}
-    finished = subprocess.run([str(Path(sys.executable).with_name("burki-sip")), "sync-organization",
-                               config_file], env=env, capture_output=True, text=True, timeout=60)
+    console_script = Path(sys.executable).with_name("burki-sip")
+    finished = subprocess.run([str(console_script), "sync-organization", config_file],
+                              env={**os.environ, **settings_for(httpserver)},
+                              capture_output=True, text=True, timeout=60)
     assert finished.returncode == 1
     assert finished.stderr.count("bad key") == 1, finished.stderr
     assert "check SIP_BRIDGE_API_KEY" in finished.stderr
