@@ -37,7 +37,7 @@ control_socket_disable = True
 # The app writes one JSON line per request itself (burki_sip/telemetry.py); gunicorn's own access
 # log would repeat it. gunicorn's other lines use the app's JSON format.
 accesslog = None
-logger_class = "burki_sip.logs.GunicornLogger"
+logger_class = "burki_sip.web.logs.GunicornLogger"
 
 
 def on_starting(server):

@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask
-from flask.cli import with_appcontext
 
-from .keys import EVENT_KINDS
-from .lifecycle import status_view
-from .store import get_store
-from .sync import sync_organization_command
+from . import config as settings, logs
+from .bridge.sync import sync_organization_command
+from .calls import CallStore, open_store
+from .calls.keys import EVENT_KINDS
+from .calls.lifecycle import status_view
+
+
+class Session:
+    """What the commands work on: the call store, opened from the settings on first use."""
+
+    def __init__(self, store: CallStore | None = None) -> None:
+        self._store = store
+
+    @property
+    def store(self) -> CallStore:
+        if self._store is None:
+            self._store = open_store()
+        return self._store
 
 
 @click.group()
@@ -19,14 +31,14 @@ from .sync import sync_organization_command
 def main(ctx: click.Context) -> None:
     """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
     service's settings: REDIS_*, SIP_BRIDGE_*)."""
-    from . import create_app  # the app imports this module, so import it only when run
+    if not isinstance(ctx.obj, Session):
+        ctx.obj = Session()
+    # stdout is the commands' own output: log lines go to stderr.
+    logs.configure(settings.load().get("LOG_LEVEL") or "INFO", "stderr")
 
-    ctx.with_resource(create_app().app_context())
 
-
-def describe_call(call_sid: str) -> dict:
+def describe_call(store: CallStore, call_sid: str) -> dict:
     """Everything stored about one call: context, its TTL and claim, and the status view."""
-    store = get_store()
     context, context_ttl, claimed = store.inspect_context(call_sid)
     state, status_ttl = store.load_status(call_sid)
     return {
@@ -63,10 +75,10 @@ def render_call(call: dict) -> str:
 @click.command("call")
 @click.argument("call_sid")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
-@with_appcontext
-def call_command(call_sid: str, as_json: bool) -> None:
+@click.pass_obj
+def call_command(session: Session, call_sid: str, as_json: bool) -> None:
     """Show the context, TTL, status and timeline of CALL_SID."""
-    call = describe_call(call_sid)
+    call = describe_call(session.store, call_sid)
     if call["context"] is None and call["status"] is None:
         if as_json:
             click.echo(json.dumps(call))
@@ -87,10 +99,11 @@ def render_event(entry_id: str, fields: dict) -> str:
 @click.option("--count", default=20, show_default=True, help="How many of the newest to show.")
 @click.option("--call", "call_sid", help="Only this call's events.")
 @click.option("--follow", is_flag=True, help="Then wait for new events and print them (Ctrl-C ends).")
-@with_appcontext
-def events_command(kind: str, count: int, call_sid: str | None, follow: bool) -> None:
+@click.pass_obj
+def events_command(session: Session, kind: str, count: int, call_sid: str | None,
+                   follow: bool) -> None:
     """Print the newest webhook or status events, one per line; --follow for new ones."""
-    store = get_store()
+    store = session.store
     last = "$"
     for entry_id, fields in store.newest_events(kind, count, call_sid):
         click.echo(render_event(entry_id, fields))
@@ -107,8 +120,3 @@ COMMANDS = (call_command, events_command, sync_organization_command)
 for _command in COMMANDS:
     main.add_command(_command)
 
-
-def init_app(app: Flask) -> None:
-    """Make the same commands available as ``flask --app burki_sip <command>``."""
-    for command in COMMANDS:
-        app.cli.add_command(command)

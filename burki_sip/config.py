@@ -220,6 +220,13 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {name: environ[name] for name in BY_NAME if name in environ}
 
 
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every setting: the defaults, then ``environ`` (default ``os.environ``), checked."""
+    config = {**defaults(), **from_env(environ)}
+    check(config)
+    return config
+
+
 def check(config: dict[str, Any]) -> None:
     """Parse every known setting in place; raise ``ValueError`` naming the first bad one."""
     for name, setting in BY_NAME.items():

@@ -1,12 +1,9 @@
-"""Where a request comes from: the trusted-proxy rule and the ``SIP_ALLOWED_IPS`` allow-list."""
+"""Addresses and ranges: parsing ``SIP_ALLOWED_IPS`` and checking a client against it."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Iterable
-
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -42,15 +39,3 @@ def address_allowed(remote_addr: str | None, networks: Iterable[Network]) -> boo
     return any(address in network or (mapped is not None and mapped in network)
                for network in networks)
 
-
-def trust_proxies(app: Flask) -> None:
-    """Take the client address from ``X-Forwarded-For`` only as deep as ``TRUSTED_PROXY_COUNT``.
-
-    With 0 (the default) the header is ignored, so a caller cannot choose its own address; with N,
-    werkzeug's ``ProxyFix`` takes the N-th address from the right, the one the outermost trusted
-    proxy saw (Heroku's router is one proxy: 1).
-    """
-    count = app.config.get("TRUSTED_PROXY_COUNT") or 0
-    if count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=0, x_host=0, x_port=0,
-                                x_prefix=0)

@@ -12,8 +12,6 @@ import logging
 import re
 from typing import Any, Iterable, Mapping
 
-from flask import Flask
-
 REDACTED = "[redacted]"
 # ITU-T E.164 country codes: 1 and 7 are one digit, these two-digit ones are whole codes, and
 # every other code is three digits. The codes are prefix-free, so the first match is the code.
@@ -142,7 +140,7 @@ def configured_secrets(config: Mapping) -> set[str]:
     return {value for value in values if len(value) >= 4}
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Any) -> None:
     """Put the redacting filter on the app's loggers and those of its server and libraries.
 
     A logger filter sees only records created on that logger, so every logger under these names

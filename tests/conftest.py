@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 
 import pytest
+from click.testing import CliRunner
 from fakeredis import FakeRedis, FakeServer
 
 from burki_sip import create_app
-from burki_sip.connection import is_cluster
-from burki_sip.keys import Keys
-from burki_sip.store import CallStore
+from burki_sip.cli import Session, main
+from burki_sip.calls.connection import is_cluster
+from burki_sip.calls.keys import Keys
+from burki_sip.calls.store import CallStore
 from support import SEED_PREWARM, RedisServer
 from topologies import ClusterServers, SentinelPrimary
 
@@ -108,10 +110,21 @@ def client(app):
     return app.test_client()
 
 
+class StoreRunner(CliRunner):
+    """Runs ``burki-sip`` commands on a given store instead of one opened from the settings."""
+
+    def __init__(self, store: CallStore) -> None:
+        super().__init__()
+        self.session = Session(store)
+
+    def invoke(self, cli=main, args=None, **kwargs):
+        return super().invoke(cli, args, obj=self.session, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    """A CLI runner of ``app``'s commands."""
-    return app.test_cli_runner()
+    """A CLI runner of the ``burki-sip`` commands on ``app``'s store."""
+    return StoreRunner(app.extensions["burki_sip"])
 
 
 @pytest.fixture

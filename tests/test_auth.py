@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from burki_sip import auth, create_app
+from burki_sip import create_app
+from burki_sip.web import auth
 from security_support import (KEY, OLD_KEY, OTHER_SECRET, VECTOR_SECRET, signed_headers,
                               snapshot)
 
@@ -201,18 +202,18 @@ def test_with_secrets_only_providers_must_sign_and_prewarm_stays_open(fake_redis
 
 
 def test_with_nothing_configured_the_routes_are_open_and_every_start_warns(fake_redis, caplog):
-    with caplog.at_level(logging.WARNING, logger="burki_sip.auth"):
+    with caplog.at_level(logging.WARNING, logger="burki_sip.web.auth"):
         client = make_app(fake_redis).test_client()
         make_app(fake_redis)
     assert call(client, "post", "/sip-status", STATUS).status_code == 200
-    warnings = [record for record in caplog.records if record.name == "burki_sip.auth"]
+    warnings = [record for record in caplog.records if record.name == "burki_sip.web.auth"]
     assert len(warnings) == 2
     assert "every SIP route accepts any request" in warnings[0].getMessage()
 
 
 def test_a_configured_key_means_no_warning(fake_redis, caplog):
     make_app(fake_redis, SIP_BRIDGE_API_KEY=KEY)
-    assert not [record for record in caplog.records if record.name == "burki_sip.auth"]
+    assert not [record for record in caplog.records if record.name == "burki_sip.web.auth"]
 
 
 @pytest.mark.parametrize(("name", "value"), [

@@ -13,9 +13,9 @@ from marshmallow import ValidationError
 from bridge_support import (API_KEY, SYNC_PATH, free_port, silent_bridge, stalling_bridge,
                             valid_config)
 from burki_sip import create_app
-from burki_sip.bridge import BridgeClient, canonical_json
-from burki_sip.errors import BridgeConfigError, BridgeError
-from burki_sip.organization import validate_organization
+from burki_sip.bridge.client import BridgeClient, canonical_json
+from burki_sip.bridge.errors import BridgeConfigError, BridgeError
+from burki_sip.bridge.organization import validate_organization
 
 
 @pytest.fixture

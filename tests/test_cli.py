@@ -4,7 +4,7 @@ from itertools import islice
 
 import pytest
 
-from burki_sip.store import Transition
+from burki_sip.calls.store import Transition
 from support import BIN
 
 
@@ -77,8 +77,8 @@ def test_follow_yields_new_entries_as_they_arrive(store):
 
 @pytest.mark.integration
 def test_console_script_reads_the_service_settings(real_redis, redis_server, seed_prewarm):
-    from burki_sip.keys import Keys
-    from burki_sip.store import CallStore
+    from burki_sip.calls.keys import Keys
+    from burki_sip.calls.store import CallStore
 
     CallStore(real_redis, Keys("other:sip")).save_context(seed_prewarm)
     env = {"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "other:sip", "PATH": str(BIN)}

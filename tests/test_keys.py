@@ -1,6 +1,6 @@
 import pytest
 
-from burki_sip.keys import Keys
+from burki_sip.calls.keys import Keys
 
 
 def test_call_keys_share_the_call_sid_hash_tag():

@@ -1,6 +1,6 @@
 import pytest
 
-from burki_sip.lifecycle import (HANGUP, RANKS, TERMINAL, rank_of, status_from_sip_code,
+from burki_sip.calls.lifecycle import (HANGUP, RANKS, TERMINAL, rank_of, status_from_sip_code,
                                  status_from_word, status_view)
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from burki_sip import create_app
-from burki_sip.telemetry import request_id_of
+from burki_sip.web.telemetry import request_id_of
 
 
 def log_lines(capsys) -> list[dict]:
@@ -68,7 +68,7 @@ def test_app_lines_are_json_with_the_request_id(client, fake_redis, capsys, seed
 
     lines = log_lines(capsys)
     [error] = [line for line in lines if line["level"] == "error"]
-    assert error["logger"] == "burki_sip.errors"
+    assert error["logger"] == "burki_sip.web.errors"
     assert "redis unavailable" in error["message"]
     assert error["request_id"] == "req-2" and error["call_sid"] == "sip-20260430-abc123"
 

@@ -2,7 +2,8 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from burki_sip import metrics
+from burki_sip.bridge import metrics as bridge_metrics
+from burki_sip.web import metrics
 
 
 def sample(name: str, **labels: str) -> float:
@@ -76,8 +77,8 @@ def test_redis_errors_are_counted_by_class(client, fake_redis, seed_prewarm):
 
 
 @pytest.mark.parametrize(("helper", "args", "name", "labels"), [
-    (metrics.bridge_sync_attempted, (), "burki_sip_bridge_sync_attempts_total", {}),
-    (metrics.bridge_sync_failed, ("timeout",), "burki_sip_bridge_sync_failures_total",
+    (bridge_metrics.bridge_sync_attempted, (), "burki_sip_bridge_sync_attempts_total", {}),
+    (bridge_metrics.bridge_sync_failed, ("timeout",), "burki_sip_bridge_sync_failures_total",
      {"reason": "timeout"}),
 ])
 def test_bridge_sync_helpers(helper, args, name, labels):

@@ -2,11 +2,11 @@ import pytest
 from openapi_spec_validator import validate
 
 from burki_sip import create_app
-from burki_sip.apidoc import doc
-from burki_sip.openapi import build, openapi_path
-from burki_sip.openapi_parts import BRIDGE_AUTH
-from burki_sip.responses import HealthSchema
-from burki_sip.schemas import TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema
+from burki_sip.web.apidoc import doc
+from burki_sip.web.openapi import build, openapi_path
+from burki_sip.web.openapi_parts import BRIDGE_AUTH
+from burki_sip.web.responses import HealthSchema
+from burki_sip.web.schemas import TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from marshmallow import ValidationError
 
 from bridge_support import valid_config
-from burki_sip.errors import flatten
-from burki_sip.organization import validate_organization
+from burki_sip.bridge.organization import flatten
+from burki_sip.bridge.organization import validate_organization
 
 DELETE = object()
 

@@ -90,7 +90,7 @@ def test_the_filter_rewrites_messages_fields_and_tracebacks(caplog):
 
 def test_every_app_logger_gets_the_filter(app):
     names = [name for name in logging.root.manager.loggerDict if name.startswith("burki_sip")]
-    assert "burki_sip.auth" in names and "burki_sip.errors" in names
+    assert "burki_sip.web.auth" in names and "burki_sip.web.errors" in names
     for name in [*names, "werkzeug", "gunicorn.error"]:
         assert redact.FILTER in logging.getLogger(name).filters, name
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from marshmallow import ValidationError
 
-from burki_sip.schemas import (CALL_SID_MAX, VARIABLES_MAX_BYTES, VARIABLES_MAX_DEPTH,
+from burki_sip.web.schemas import (CALL_SID_MAX, VARIABLES_MAX_BYTES, VARIABLES_MAX_DEPTH,
                                PrewarmSchema)
 
 schema = PrewarmSchema()

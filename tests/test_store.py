@@ -5,8 +5,8 @@ import json
 import pytest
 import redis
 
-from burki_sip.keys import Keys
-from burki_sip.store import CallStore, Lifetimes
+from burki_sip.calls.keys import Keys
+from burki_sip.calls.store import CallStore, Lifetimes
 
 
 def test_context_is_json_text_with_its_ttl(store, any_redis, seed_prewarm):

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from burki_sip.keys import Keys
-from burki_sip.store import CallStore, Lifetimes, Transition
+from burki_sip.calls.keys import Keys
+from burki_sip.calls.store import CallStore, Lifetimes, Transition
 
 LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)
 STATUS_KEY = "burki:sip:call:{c1}:status"

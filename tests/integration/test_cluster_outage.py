@@ -6,7 +6,7 @@ import gc
 import pytest
 
 from burki_sip import create_app
-from burki_sip.keys import Keys
+from burki_sip.calls.keys import Keys
 from support import wait_until
 from topologies import ClusterServers
 

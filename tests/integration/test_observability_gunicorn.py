@@ -96,7 +96,7 @@ def test_one_json_line_per_request_and_no_gunicorn_access_line(redis_server, met
     assert sorted(line["request_id"] for line in access) == ids
     # burki_sip.auth: no key is configured here, so each worker warns that SIP routes are open.
     assert {line["logger"] for line in lines} <= {"burki_sip.access", "gunicorn.error",
-                                                  "burki_sip.devredis", "burki_sip.auth"}
+                                                  "burki_sip.devredis", "burki_sip.web.auth"}
 
 
 def test_temporary_metrics_dir_is_made_and_removed(redis_server, tmp_path):

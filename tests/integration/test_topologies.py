@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from burki_sip import create_app
-from burki_sip.keys import Keys
-from burki_sip.media import open_store
-from burki_sip.store import CallStore, Transition
+from burki_sip.calls.keys import Keys
+from burki_sip.calls import open_store
+from burki_sip.calls.store import CallStore, Transition
 from support import Gunicorn
 from topologies import SentinelPrimary
 

@@ -12,7 +12,7 @@ import os
 
 from flask import Blueprint, Flask
 
-from .store import get_store
+from .extension import get_store
 
 bp = Blueprint("bench", __name__)
 

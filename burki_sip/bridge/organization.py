@@ -14,7 +14,6 @@ from typing import Any
 from marshmallow import (INCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from .errors import flatten
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")  # Regexp uses re.match: anchor the end
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
@@ -154,3 +153,21 @@ def validate_organization(config: Any) -> dict:
     except (TypeError, ValueError) as exc:  # a pass-through field holds NaN or a Python object
         raise ValidationError({"(root)": [f"not representable as JSON: {exc}"]}) from exc
     return loaded
+
+
+def flatten(messages, path: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if key == "_schema":
+                child = path
+            elif isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            for name, texts in flatten(value, child).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {path or "(root)": [str(text) for text in texts]}

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
-
 from flask import Request
 
+from ..jsontext import strict_loads
 from .errors import ApiError
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):  # 1e400 parses as inf: JSON has no infinity
-        raise ValueError(f"{text} is out of range")
-    return number
-
-
-def strict_loads(data: bytes | str):
-    """``json.loads`` that refuses what JSON text may spell but Redis cannot store as text.
-
-    NaN and Infinity are not JSON, nor is a number too large for a float (``1e400``). A ``\\ud800``-style escape of a lone surrogate decodes to a
-    string UTF-8 cannot encode, which would only fail later, while writing to Redis (a 500).
-    """
-    value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
-    if ("\\u" if isinstance(data, str) else b"\\u") in data:
-        try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError("a string holds a lone surrogate, not valid Unicode text") from exc
-    return value
 
 
 def is_json(request: Request) -> bool:

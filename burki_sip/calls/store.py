@@ -1,4 +1,4 @@
-"""Call context, call status and event streams in Redis: ``CallStore``, and its wiring into the app."""
+"""Call context, call status and event streams in Redis: ``CallStore``."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from importlib.resources import files
 from typing import Any
 
 import redis
-from flask import Flask, current_app
 
-from .connection import client_from_config, is_cluster
-from .fastpath import lean_path_fits, send_one
+from .connection import is_cluster
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
-EXTENSION = "burki_sip"
 RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
 CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
 
@@ -103,12 +100,8 @@ class CallStore:
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         key, value = self.keys.context(context["call_sid"]), compact_json(stored)
-        if pipeline is not None:
-            pipeline.set(key, value, ex=self.lifetimes.prewarm_ttl)
-        elif lean_path_fits(self.client):
-            send_one(self.client, "SET", key, value, "EX", self.lifetimes.prewarm_ttl)
-        else:  # fakeredis, Cluster and Sentinel clients: their own paths
-            self.client.set(key, value, ex=self.lifetimes.prewarm_ttl)
+        (pipeline if pipeline is not None else self.client).set(
+            key, value, ex=self.lifetimes.prewarm_ttl)
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""
@@ -249,13 +242,6 @@ class CallStore:
         return event_id
 
 
-def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
-    """Create the app's one ``CallStore``, from ``redis_client`` or from the ``REDIS_*`` settings."""
-    if redis_client is None:
-        redis_client = client_from_config(app.config)
-    app.extensions[EXTENSION] = store_from_config(redis_client, app.config)
-
-
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
 
@@ -268,7 +254,3 @@ def store_from_config(client: redis.Redis, config: dict) -> CallStore:
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client))
 
-
-def get_store() -> CallStore:
-    """The current app's ``CallStore``."""
-    return current_app.extensions[EXTENSION]

@@ -6,9 +6,9 @@ import redis
 from redis.cluster import RedisCluster
 from flask import Blueprint, Flask, current_app
 
+from ..calls.connection import client_from_config, is_cluster
 from .apidoc import doc
 from .responses import HealthSchema
-from .connection import client_from_config, is_cluster
 
 bp = Blueprint("health", __name__)
 

@@ -10,6 +10,7 @@ from redis.exceptions import RedisClusterException
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..bridge.errors import BridgeError
 from . import metrics
 
 log = logging.getLogger(__name__)
@@ -41,30 +42,6 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-class BridgeError(ApiError):
-    """The SIP bridge's API failed or answered with an error.
-
-    Attributes:
-        bridge_status: the bridge's HTTP status, or ``None`` when it never answered.
-        bridge_message: the bridge's error message, truncated; ``None`` without one.
-        attempts: how many requests were sent, retries included.
-    """
-
-    def __init__(self, message: str, status_code: int = 502, *, bridge_status: int | None = None,
-                 bridge_message: str | None = None, attempts: int = 0, **kwargs) -> None:
-        super().__init__(message, status_code, **kwargs)
-        self.bridge_status = bridge_status
-        self.bridge_message = bridge_message
-        self.attempts = attempts
-
-
-class BridgeConfigError(BridgeError):
-    """``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid: nothing was sent."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, 500)
-
-
 def error_response(message: str, status_code: int, fields: dict | None = None,
                    headers: dict | None = None):
     """Build the JSON error response every handler returns."""
@@ -83,26 +60,12 @@ def validation_message(messages: dict) -> str:
     return f"invalid field{'s' if len(messages) > 1 else ''}: {names}"
 
 
-def flatten(messages, path: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            if key == "_schema":
-                child = path
-            elif isinstance(key, int):
-                child = f"{path}[{key}]"
-            else:
-                child = f"{path}.{key}" if path else str(key)
-            for name, texts in flatten(value, child).items():
-                flat.setdefault(name, []).extend(texts)
-        return flat
-    texts = messages if isinstance(messages, list) else [messages]
-    return {path or "(root)": [str(text) for text in texts]}
-
-
 def handle_api_error(exc: ApiError):
     return error_response(exc.message, exc.status_code, exc.fields, exc.headers)
+
+
+def handle_bridge_error(exc: BridgeError):
+    return error_response(exc.message, exc.status_code)
 
 
 def handle_validation_error(exc: ValidationError):
@@ -147,6 +110,7 @@ def handle_http_exception(exc: HTTPException):
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers on the app, so routing 404/405s are covered too."""
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(BridgeError, handle_bridge_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(redis.RedisError, handle_redis_error)
     # The cluster client's "no node reachable" is not a RedisError, but means the same.

@@ -14,9 +14,10 @@ from typing import Iterable, Mapping
 
 from flask import Flask, current_app, request
 
+from ..network import Network, address_allowed
+from ..signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
 from .errors import ApiError
-from .network import Network, address_allowed, trust_proxies
-from .signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
+from .proxies import trust_proxies
 
 log = logging.getLogger(__name__)
 

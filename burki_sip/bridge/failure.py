@@ -8,8 +8,8 @@ import requests
 from urllib3.exceptions import (ConnectTimeoutError, NameResolutionError, NewConnectionError,
                                 ReadTimeoutError, SSLError)
 
+from ..redact import REDACTED
 from .errors import BridgeError
-from .redact import REDACTED
 
 MESSAGE_MAX = 200
 RETRY_STATUSES = (429, 502, 503, 504)

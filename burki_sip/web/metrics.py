@@ -11,9 +11,11 @@ import os
 
 from flask import Blueprint, Response
 
-from .apidoc import doc
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
                                Histogram, generate_latest, multiprocess)
+
+from ..bridge import metrics as bridge_metrics  # noqa: F401  (its counters, in /metrics too)
+from .apidoc import doc
 
 bp = Blueprint("metrics", __name__)
 
@@ -36,13 +38,6 @@ TRANSITIONS = Counter("burki_sip_status_transitions", "Call status changes appli
                       "the call moved to.", ("status",))
 DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because their webhook-id "
                      "or Idempotency-Key was already seen, by stream.", ("stream",))
-BRIDGE_SYNCS = Counter("burki_sip_bridge_sync_attempts", "HTTP attempts to POST "
-                       "{SIP_BRIDGE_URL}/api/sync-organization, retries included.")
-BRIDGE_FAILURES = Counter("burki_sip_bridge_sync_failures", "Bridge sync attempts that failed, by "
-                          "reason: unreachable, the status class (4xx, 5xx), or retried (failed "
-                          "attempts of a sync that then succeeded).",
-                          ("reason",))
-
 # (route, method label, status) -> (requests counter child, latency histogram child)
 _REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
@@ -86,16 +81,6 @@ def status_transition(status: str) -> None:
 def duplicate_dropped(stream: str) -> None:
     """Count one delivery of ``stream`` dropped as a repeat."""
     DUPLICATES.labels(stream).inc()
-
-
-def bridge_sync_attempted(attempts: int = 1) -> None:
-    """Count the HTTP attempts (retries included) one organization sync made."""
-    BRIDGE_SYNCS.inc(attempts)
-
-
-def bridge_sync_failed(reason: str, attempts: int = 1) -> None:
-    """Count failed bridge sync attempts; ``reason`` must come from a small fixed set."""
-    BRIDGE_FAILURES.labels(reason).inc(attempts)
 
 
 def multiprocess_dir() -> str | None:

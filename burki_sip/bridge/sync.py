@@ -8,15 +8,14 @@ from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
-from .bridge import BridgeClient
+from .. import config as settings
+from ..jsontext import strict_loads
+from ..redact import SECRET_NAME
+from .client import BridgeClient
 from .errors import BridgeError
 from .organization import validate_organization
-from .payload import strict_loads
-from .redact import SECRET_NAME
 
 MASK = "********"
 
@@ -72,7 +71,6 @@ def show(value: Any) -> None:
 @click.argument("config_file", metavar="FILE", type=click.File("r", encoding="utf-8"))
 @click.option("--dry-run", is_flag=True,
               help="Validate and print what would be sent (passwords masked); send nothing.")
-@with_appcontext
 def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
     """Validate the organization config in FILE (- for standard input) and sync it to the bridge.
 
@@ -80,14 +78,15 @@ def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
     is invalid, 1 the bridge failed or SIP_BRIDGE_URL/SIP_BRIDGE_API_KEY are not set.
     """
     config = load_config(config_file)
+    environment = settings.load()
     if dry_run:
         show(masked(config))
-        target = current_app.config.get("SIP_BRIDGE_URL") or "SIP_BRIDGE_URL, which is not set"
+        target = environment.get("SIP_BRIDGE_URL") or "SIP_BRIDGE_URL, which is not set"
         click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
         return
     try:
         with failures_reported_by_the_command(), \
-                BridgeClient.from_config(current_app.config) as client:
+                BridgeClient.from_config(environment) as client:
             answer = client.sync_organization(config)
     except BridgeError as exc:
         raise click.ClickException(exc.message) from exc

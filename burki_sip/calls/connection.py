@@ -11,8 +11,6 @@ from redis.connection import parse_url
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-from .devredis import LOCAL_URL
-
 # What a Sentinel setup takes from REDIS_URL: the primary's address comes from the Sentinels.
 SENTINEL_URL_PARTS = ("username", "password", "db")
 
@@ -30,11 +28,15 @@ def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
         A ``redis.Redis`` (one server, or the primary Sentinel names) or a ``RedisCluster``.
 
     Raises:
-        ValueError: ``REDIS_CLUSTER`` is on but no ``REDIS_URL`` names a node.
+        ValueError: no ``REDIS_URL`` (nor ``REDIS_SENTINELS``) says which Redis to use; or
+            ``REDIS_CLUSTER`` is on but no ``REDIS_URL`` names a node.
     """
     if config.get("REDIS_CLUSTER") and not config.get("REDIS_URL"):
         raise ValueError("REDIS_URL is required with REDIS_CLUSTER=true: it names one node")
-    url = config.get("REDIS_URL") or LOCAL_URL
+    if not config.get("REDIS_URL") and not config.get("REDIS_SENTINELS"):
+        raise ValueError("REDIS_URL is not set: set it to the Redis to use, "
+                         "e.g. REDIS_URL=redis://localhost:6379/0")
+    url = config.get("REDIS_URL") or "redis://"
     options = {**base_options(config["REDIS_SOCKET_TIMEOUT"]), **tls_options(config, url)}
     if config.get("REDIS_SENTINELS"):
         return sentinel_primary(config, url, options)

@@ -7,21 +7,22 @@ import json
 from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 
+from ..calls.lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word, status_view
+from ..calls.store import Recorded, Transition
 from . import metrics, payload
 from .apidoc import JSON_OR_FORM, doc
 from .errors import ApiError
-from .lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word, status_view
+from .extension import get_store
 from .openapi_parts import DELIVERY_PARAMETERS, PROVIDER_ERRORS
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
-from .fastpath import load_prewarm
 from .schemas import (TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema, TwilioStatusSchema,
                       WebhookSchema, check_call_sid)
-from .store import Recorded, Transition, get_store
 from .telemetry import note_call_sid
 
 bp = Blueprint("sip", __name__)
 
+prewarm_schema = PrewarmSchema()
 status_schema = StatusSchema()
 
 # Flask's own JSON settings for a string (ASCII only), kept for the hot path's response.
@@ -40,7 +41,7 @@ DELIVERY_ID_MAX = 200
 @doc({200: PrewarmedSchema}, body=PrewarmSchema, errors=(400, 413, 415, 503))
 def prewarm():
     """Store the call's context for the media-stream handler, with its TTL."""
-    context = load_prewarm(payload.json_object(request))
+    context = prewarm_schema.load(payload.json_object(request))
     note_call_sid(context["call_sid"])
     get_store().save_context(context)
     metrics.prewarmed()
