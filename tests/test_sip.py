@@ -227,3 +227,10 @@ def test_numbers_beyond_a_float_are_refused(client, fake_redis, path, body):
     assert response.status_code == 400
     assert "error" in response.get_json()
     assert fake_redis.dbsize() == 0
+
+
+def test_stream_entry_keeps_the_request_id(client, fake_redis, keys):
+    client.post("/sip-webhook", json={"call_sid": "c1", "event": "ringing"},
+                headers={"X-Request-ID": "req-abc-123"})
+    [(_, entry)] = fake_redis.xrange(keys.events("webhook"))
+    assert entry["request_id"] == "req-abc-123"

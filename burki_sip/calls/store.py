@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.resources import files
-from typing import Any
+from typing import Any, Mapping
 
 import redis
 
@@ -166,7 +166,8 @@ class CallStore:
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
-                     transition: Transition | None = None) -> Recorded:
+                     transition: Transition | None = None,
+                     extra: Mapping[str, str] | None = None) -> Recorded:
         """Record one received request in one round trip (see ``record.lua``).
 
         Args:
@@ -177,6 +178,8 @@ class CallStore:
             delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
                 dropped and reported as a duplicate.
             transition: the status this request moves the call to (needs ``call_sid``).
+            extra: more text fields of the stream entry (``request_id``, ``provider``, ...);
+                empty values are left out.
 
         Returns:
             The stream entry id, whether it was a duplicate, and the call's status after it.
@@ -185,6 +188,7 @@ class CallStore:
                  "payload": compact_json(payload)}
         if call_sid:
             entry = {"call_sid": call_sid, **entry}
+        entry.update((name, value) for name, value in (extra or {}).items() if value)
         needs_call_keys = transition is not None or delivery_id is not None
         call_keys = self._call_keys(kind, call_sid, delivery_id) if needs_call_keys else []
         stream = self.keys.events(kind)

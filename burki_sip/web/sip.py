@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from marshmallow import ValidationError
 
 from ..calls.lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word, status_view
@@ -76,7 +76,7 @@ def webhook():
     note_call_sid(call_sid)
     transition = Transition("initiated") if call_sid and looks_inbound(body) else None
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
-                                        delivery_id(), transition)
+                                        delivery_id(), transition, entry_fields())
     return received("webhook", recorded)
 
 
@@ -89,7 +89,7 @@ def status():
     callback = status_schema.load(with_bridge_names(body))
     note_call_sid(callback["call_sid"])
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
-                                        delivery_id(), transition_of(callback))
+                                        delivery_id(), transition_of(callback), entry_fields())
     return {**received("status", recorded), "call_sid": callback["call_sid"],
             "status": recorded.status, "applied": recorded.applied}
 
@@ -180,6 +180,11 @@ def transition_of(callback: dict) -> Transition:
                        fields={"status": ["Missing data for required field."]})
     return Transition(status, callback.get("sequence"), code, callback.get("reason"),
                       callback.get("duration"))
+
+
+def entry_fields() -> dict:
+    """What the stream entry keeps of the request besides its body: its request id."""
+    return {"request_id": g.get("request_id")}
 
 
 def delivery_id() -> str | None:
