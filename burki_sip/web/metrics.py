@@ -38,6 +38,9 @@ TRANSITIONS = Counter("burki_sip_status_transitions", "Call status changes appli
                       "the call moved to.", ("status",))
 DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because their webhook-id "
                      "or Idempotency-Key was already seen, by stream.", ("stream",))
+UNATTRIBUTED = Counter("burki_sip_events_unattributed", "Webhook events recorded without a call "
+                       "(none could be identified in the payload), by provider detected.",
+                       ("provider",))
 # (route, method label, status) -> (requests counter child, latency histogram child)
 _REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
@@ -66,6 +69,11 @@ def redis_error(exc: BaseException) -> None:
 def event_recorded(stream: str) -> None:
     """Count one entry appended to ``stream``."""
     EVENTS.labels(stream).inc()
+
+
+def event_unattributed(provider: str) -> None:
+    """Count one webhook event recorded without a call (``provider`` comes from a fixed list)."""
+    UNATTRIBUTED.labels(provider).inc()
 
 
 def prewarmed() -> None:
