@@ -41,9 +41,8 @@ STATUSES = {
 
 
 def detect(body: dict, headers, form: bool) -> bool:
-    """JSON with ``uuid`` and a ``CON-`` ``conversation_uuid``."""
-    return (not form and "uuid" in body
-            and str(body.get("conversation_uuid", "")).upper().startswith("CON-"))
+    """JSON with a ``CON-`` ``conversation_uuid`` (every Vonage voice webhook has one)."""
+    return not form and str(body.get("conversation_uuid", "")).upper().startswith("CON-")
 
 
 def read(body: dict) -> Reading:
