@@ -140,3 +140,21 @@ def test_provider_secrets_never_reach_the_logs(fake_redis, caplog):
     client.post("/sip-status", json=STATUS)
     assert TWILIO_TOKEN not in caplog.text
     assert PROVIDERS
+
+
+def test_the_document_lists_each_provider_scheme_and_parameter_on_the_signed_routes(client):
+    from burki_sip.web.providers.guard import ALL_SCHEMES
+
+    document = client.get("/openapi.json").get_json()
+    schemes = document["components"]["securitySchemes"]
+    assert {"twilioSignature", "signalwireSignature", "telnyxSignature", "jambonzSignature",
+            "vonageSignature", "plivoSignature", "livekitSignature", "basicAuth"} <= set(schemes)
+    assert len(ALL_SCHEMES) == 8
+    assert schemes["telnyxSignature"]["name"] == "telnyx-signature-ed25519"
+    assert schemes["basicAuth"] == {**schemes["basicAuth"], "type": "http", "scheme": "basic"}
+    for path in ("/sip-webhook", "/sip-status"):
+        operation = document["paths"][path]["post"]
+        assert {"twilioSignature": []} in operation["security"]
+        assert {"provider", "call_sid"} <= {p.get("name") for p in operation["parameters"]}
+    prewarm = document["paths"]["/sip-prewarm"]["post"]["security"]
+    assert {"twilioSignature": []} not in prewarm

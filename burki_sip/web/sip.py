@@ -13,7 +13,7 @@ from . import callbacks, metrics, payload
 from .apidoc import JSON_OR_FORM, doc
 from .errors import ApiError
 from .extension import get_store
-from .openapi_parts import DELIVERY_PARAMETERS, PROVIDER_ERRORS
+from .openapi_parts import CALLBACK_PARAMETERS, PROVIDER_ERRORS
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
 from .schemas import (PrewarmSchema, StatusSchema, TwilioStatusSchema, WebhookSchema,
@@ -62,7 +62,7 @@ def prewarmed_context(call_sid: str):
 
 @bp.post("/sip-webhook")
 @doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=PROVIDER_ERRORS,
-     parameters=DELIVERY_PARAMETERS)
+     parameters=CALLBACK_PARAMETERS)
 def webhook():
     """Record an inbound-call or provider event; a provider event's call state moves the call.
 
@@ -83,7 +83,7 @@ def webhook():
 
 @bp.post("/sip-status")
 @doc({200: StatusReceivedSchema}, body={"anyOf": [StatusSchema, TwilioStatusSchema]},
-     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=DELIVERY_PARAMETERS)
+     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=CALLBACK_PARAMETERS)
 def status():
     """Record a status callback and fold it into the call's lifecycle."""
     body = payload.json_or_form(request)

@@ -49,6 +49,11 @@ def dig(body: Any, *path: str) -> Any:
     return body
 
 
+def mapping(value: Any) -> Mapping:
+    """``value`` when it is an object, else an empty one (a forced adapter may get any shape)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def text(value: Any) -> str | None:
     """A non-empty string as it is (numbers as their digits); anything else ``None``."""
     if isinstance(value, bool) or value is None:

@@ -16,7 +16,7 @@ import hmac
 
 import jwt
 
-from .base import Reading, dig, facts, lowered, mapped, text
+from .base import Reading, dig, facts, lowered, mapped, mapping, text
 from .signing import Scheme, Signed, SignatureError
 from .vonage import bearer_jwt
 
@@ -53,7 +53,7 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a LiveKit webhook says about its SIP participant, if it has one."""
-    event, attributes = lowered(body.get("event")), dig(body, "participant", "attributes") or {}
+    event, attributes = lowered(body.get("event")), mapping(dig(body, "participant", "attributes"))
     word = lowered(attributes.get(CALL_STATUS))
     status, known = mapped(CALL_STATUSES, word)
     if event in LEFT:

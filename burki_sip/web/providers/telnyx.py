@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ...calls.lifecycle import status_from_sip_code
 from . import twilio
-from .base import Reading, dig, facts, header, lowered, mapped, sip_code_of, text
+from .base import Reading, dig, facts, header, lowered, mapped, mapping, sip_code_of, text
 from .signing import Scheme, Signed, SignatureError, checked_time
 
 NAME = "telnyx"
@@ -58,7 +58,7 @@ def read(body: dict) -> Reading:
     """What a Telnyx payload says."""
     if "data" not in body:
         return twilio.read_form(NAME, body)
-    event, call = lowered(dig(body, "data", "event_type")), dig(body, "data", "payload")
+    event, call = lowered(dig(body, "data", "event_type")), mapping(dig(body, "data", "payload"))
     status, code = EVENTS.get(event), sip_code_of(call.get("sip_hangup_cause"))
     if event == "call.initiated" and lowered(call.get("direction")) == "incoming":
         status = "ringing"
