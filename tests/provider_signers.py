@@ -97,8 +97,8 @@ def vonage(url: str, body: bytes, content_type: str, secret: str = VONAGE_SECRET
 def plivo(url: str, body: bytes, content_type: str, secret: str = PLIVO_TOKEN,
           at: float | None = None, nonce: str = "05429567804466091622") -> dict:
     base = construct_post_url(url, fields(body)).decode()
-    return {"X-Plivo-Signature-V3": get_signature_v3(secret.encode(), base, nonce.encode()).decode(),
-            "X-Plivo-Signature-V3-Nonce": nonce}
+    signature = get_signature_v3(secret.encode(), base, nonce.encode()).decode()
+    return {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": nonce}
 
 
 def livekit_token(body: bytes, secret: str = LIVEKIT_SECRET, at: float | None = None) -> str:

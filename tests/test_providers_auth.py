@@ -8,7 +8,7 @@ import pytest
 
 from burki_sip import create_app
 from burki_sip.config import check, defaults
-from provider_signers import (PROVIDERS, TELNYX_PUBLIC, TWILIO_TOKEN, WRONG, telnyx, twilio)
+from provider_signers import TELNYX_PUBLIC, TWILIO_TOKEN, WRONG, telnyx, twilio
 from providers_support import FORM, fixture
 from security_support import KEY, snapshot
 
@@ -139,7 +139,6 @@ def test_provider_secrets_never_reach_the_logs(fake_redis, caplog):
     logging.getLogger("burki_sip.web.auth").warning("leak %s", TWILIO_TOKEN)
     client.post("/sip-status", json=STATUS)
     assert TWILIO_TOKEN not in caplog.text
-    assert PROVIDERS
 
 
 def test_the_document_lists_each_provider_scheme_and_parameter_on_the_signed_routes(client):
@@ -158,3 +157,21 @@ def test_the_document_lists_each_provider_scheme_and_parameter_on_the_signed_rou
         assert {"provider", "call_sid"} <= {p.get("name") for p in operation["parameters"]}
     prewarm = document["paths"]["/sip-prewarm"]["post"]["security"]
     assert {"twilioSignature": []} not in prewarm
+
+
+def test_signalwire_laml_signed_under_twilios_header_verifies_with_the_signing_key(fake_redis):
+    from provider_signers import SIGNALWIRE_KEY
+
+    client = make(fake_redis, SIGNALWIRE_SIGNING_KEY=SIGNALWIRE_KEY)
+    _, raw, _ = fixture("signalwire", "status-completed")
+    headers = twilio("http://localhost/sip-status", raw, FORM, secret=SIGNALWIRE_KEY)
+    assert list(headers) == ["X-Twilio-Signature"]
+    answer = client.post("/sip-status", data=raw, content_type=FORM, headers=headers)
+    assert answer.status_code == 200
+
+
+def test_the_missing_message_names_every_configured_scheme(fake_redis):
+    client = make(fake_redis, SIP_BASIC_AUTH="u:p", TELNYX_PUBLIC_KEY=TELNYX_PUBLIC)
+    error = client.post("/sip-webhook", json={"event": "x"}).get_json()["error"]
+    assert error == ("authentication required: send a provider signature or credentials "
+                     "(telnyx-signature-ed25519, Authorization: Basic)")

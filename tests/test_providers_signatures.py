@@ -1,7 +1,6 @@
-"""Each provider's own signature, produced by its SDK (provider_signers.py): a genuine one is let in;
-a tampered body, a wrong secret, an old timestamp or another URL is a 401 that writes nothing."""
+"""Each provider's own signature, made by its SDK (provider_signers.py): a genuine one is let in; a
+tampered body, a wrong secret, an old timestamp or another URL is a 401 that writes nothing."""
 
-import base64
 import time
 
 import pytest
@@ -11,7 +10,7 @@ from vonage_jwt.verify_jwt import verify_signature
 
 from burki_sip import create_app
 from burki_sip.web.providers import plivo, signalwire
-from provider_signers import (LIVEKIT_KEY, LIVEKIT_SECRET, PLIVO_TOKEN, PROVIDERS, TELNYX_PUBLIC,
+from provider_signers import (LIVEKIT_KEY, LIVEKIT_SECRET, PROVIDERS, TELNYX_PUBLIC,
                               VONAGE_SECRET, WRONG, Provider, livekit_token, twilio_json_url,
                               vonage_token)
 from providers_support import fixture
@@ -120,7 +119,6 @@ def test_plivo_base_string_is_the_sdks():
                       ("https://e.com/p", {"B": "2", "A": "1"}), ("https://e.com/p?x=1", {})):
         assert plivo.base_string(url, {k: [v] for k, v in form.items()}) == \
             construct_post_url(url, dict(form)).decode()
-    assert PLIVO_TOKEN
 
 
 def test_the_sdks_accept_what_the_service_accepts(fake_redis):
@@ -133,7 +131,6 @@ def test_the_sdks_accept_what_the_service_accepts(fake_redis):
     receiver = livekit_api.WebhookReceiver(livekit_api.TokenVerifier(LIVEKIT_KEY, LIVEKIT_SECRET))
     _, lk_body, _ = fixture("livekit", "webhook-answered")
     assert receiver.receive(lk_body.decode(), livekit_token(lk_body)).event == "participant_joined"
-    assert base64.b64decode(TELNYX_PUBLIC)
 
 
 def test_rotation_accepts_the_old_secret_and_the_bridge_key_still_works(fake_redis):

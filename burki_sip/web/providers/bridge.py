@@ -26,7 +26,7 @@ def with_bridge_names(body: dict) -> dict:
 
 
 def read_as(name: str, body: dict) -> Reading:
-    """The callback under the bridge's names; the call id as given, any type (the view checks it)."""
+    """The callback under the bridge's names; the call id as given, of any type (checked later)."""
     renamed = with_bridge_names(body)
     found = {field: renamed[field] for field in
              ("status", "sip_code", "reason", "timestamp", "sequence", "duration")

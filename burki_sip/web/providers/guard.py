@@ -39,7 +39,7 @@ def _verify_basic(credentials: tuple, signed: Signed) -> None:
         raise SignatureError("HTTP Basic credentials do not match SIP_BASIC_AUTH")
 
 
-BASIC = Scheme("basic", ("SIP_BASIC_AUTH",), "Authorization",
+BASIC = Scheme("basic", ("SIP_BASIC_AUTH",), "Authorization: Basic",
                lambda headers: _basic_offered(headers) is not None, _verify_basic,
                "HTTP Basic: one of the `user:password` pairs of `SIP_BASIC_AUTH`.")
 ALL_SCHEMES = (*SCHEMES, BASIC)

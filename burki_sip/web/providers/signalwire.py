@@ -3,7 +3,7 @@
 Relay ``calling.call.state`` events carry the call in ``params.call_id`` and its state in
 ``params.call_state`` (``created``, ``ringing``, ``answered``, ``ending``, ``ended`` with an
 ``end_reason``); SWML webhooks put the same in ``call.call_id``/``call.call_state``. Sources:
-developer.signalwire.com/compatibility-api/guides/signalwire-status-callbacks/voice-status-callbacks,
+developer.signalwire.com/compatibility-api/guides/signalwire-status-callbacks (voice),
 developer.signalwire.com/sdks/realtime-sdk/voice/call-state, .../calling/disconnect-reason,
 developer.signalwire.com/guides/webhook-security and the ``signalwire`` SDK's
 ``request_validator.py`` (the signature).
@@ -41,7 +41,7 @@ def _relay(body: dict) -> dict | None:
     if body.get("event_type") == RELAY_EVENT and isinstance(body.get("params"), dict):
         return body["params"]
     call = body.get("call")
-    if isinstance(call, dict) and "call_id" in call and ("project_id" in call or "space_id" in call):
+    if isinstance(call, dict) and "call_id" in call and {"project_id", "space_id"} & set(call):
         return call
     return None
 
@@ -95,7 +95,11 @@ def verify(credentials: tuple, signed: Signed) -> None:
                              "(is SIP_PUBLIC_URL the URL the provider calls?)")
 
 
-SCHEME = Scheme(NAME, ("SIGNALWIRE_SIGNING_KEY",), SIGNATURE_HEADER,
-                lambda headers: bool(header(headers, SIGNATURE_HEADER)), verify,
+def presented(headers) -> bool:
+    """SignalWire's header, or Twilio's, which LaML sends too (signed with the same key)."""
+    return bool(header(headers, SIGNATURE_HEADER) or header(headers, twilio.SIGNATURE_HEADER))
+
+
+SCHEME = Scheme(NAME, ("SIGNALWIRE_SIGNING_KEY",), SIGNATURE_HEADER, presented, verify,
                 "`X-SignalWire-Signature` (`SIGNALWIRE_SIGNING_KEY`): forms as Twilio signs "
                 "them; JSON as hex HMAC-SHA1 of the public URL and the raw body.")

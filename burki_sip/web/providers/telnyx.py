@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ...calls.lifecycle import status_from_sip_code
 from . import twilio
-from .base import Reading, dig, facts, header, lowered, mapped, mapping, sip_code_of, text
+from .base import Reading, dig, facts, header, lowered, mapping, sip_code_of, text
 from .signing import Scheme, Signed, SignatureError, checked_time
 
 NAME = "telnyx"
@@ -74,7 +74,7 @@ def read(body: dict) -> Reading:
 
 
 def verify(credentials: tuple, signed: Signed) -> None:
-    """Verify ``telnyx-signature-ed25519`` over ``timestamp|body`` with one ``TELNYX_PUBLIC_KEY``."""
+    """Verify ``telnyx-signature-ed25519`` of ``timestamp|body`` with a ``TELNYX_PUBLIC_KEY``."""
     stamp = checked_time(signed.headers.get(TIMESTAMP_HEADER), signed.now, TIMESTAMP_HEADER)
     try:
         signature = base64.b64decode(signed.headers.get(SIGNATURE_HEADER, ""), validate=True)
