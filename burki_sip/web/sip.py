@@ -66,7 +66,8 @@ def prewarmed_context(call_sid: str):
 def webhook():
     """Record an inbound-call or provider event; a provider event's call state moves the call.
 
-    An event whose call cannot be identified is still recorded, marked ``unattributed``.
+    Any provider's payload is accepted as it sends it (docs/providers.md). An event whose call
+    cannot be identified is still recorded, marked ``unattributed``.
     """
     body = payload.json_or_form(request)
     adapter, reading = callbacks.read(request, body)
@@ -85,7 +86,13 @@ def webhook():
 @doc({200: StatusReceivedSchema}, body={"anyOf": [StatusSchema, TwilioStatusSchema]},
      media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=CALLBACK_PARAMETERS)
 def status():
-    """Record a status callback and fold it into the call's lifecycle."""
+    """Record a status callback and fold it into the call's lifecycle.
+
+    Besides the bridge's JSON and Twilio-style forms (the schemas below), the callbacks of Twilio,
+    SignalWire, Telnyx, jambonz, Vonage, Plivo and LiveKit are understood as each provider sends
+    them (docs/providers.md); a payload whose call or status is not found is a 400 naming the
+    provider and the field.
+    """
     body = payload.json_or_form(request)
     adapter, reading = callbacks.read(request, body)
     value, field = callbacks.lifecycle_source(request, adapter, reading, body)
