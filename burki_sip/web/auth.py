@@ -85,13 +85,15 @@ def offered_keys(headers: Mapping[str, str]) -> list[str]:
 
 def missing_message(by_key: bool, by_signature: bool, natives: tuple = ()) -> str:
     """What a request without any credential should have sent."""
-    ways = [f"a provider signature or credentials ({', '.join(providers.headers_of(natives))})"
-            ] if natives else []
+    ways = []
     if by_key:
         ways.append("an API key (Authorization header with scheme Bearer, or X-API-Key header)")
     if by_signature:
         ways.append("a Standard Webhooks signature (webhook-id, webhook-timestamp and "
                     "webhook-signature headers)")
+    if natives:
+        ways.append(f"a provider signature or credentials "
+                    f"({', '.join(providers.headers_of(natives))})")
     return "authentication required: send " + " or ".join(ways)
 
 
