@@ -1,6 +1,7 @@
 """Each provider's own signature, made by its SDK (provider_signers.py): a genuine one is let in; a
 tampered body, a wrong secret, an old timestamp or another URL is a 401 that writes nothing."""
 
+import base64
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from vonage_jwt.verify_jwt import verify_signature
 
 from burki_sip import create_app
 from burki_sip.web.providers import plivo, signalwire
-from provider_signers import (LIVEKIT_KEY, LIVEKIT_SECRET, PROVIDERS, TELNYX_PUBLIC,
+from provider_signers import (LIVEKIT_KEY, LIVEKIT_SECRET, PLIVO_TOKEN, PROVIDERS, TELNYX_PUBLIC,
                               VONAGE_SECRET, WRONG, Provider, livekit_token, twilio_json_url,
                               vonage_token)
 from providers_support import fixture
@@ -141,3 +142,45 @@ def test_rotation_accepts_the_old_secret_and_the_bridge_key_still_works(fake_red
     keyed = client.post("/sip-status", json={"call_sid": "CA1", "status": "ringing"},
                         headers={"X-API-Key": KEY})
     assert keyed.status_code == 200
+
+
+OTHER = "another-secret-during-rotation-0123456789"
+ROTATED = {
+    "TWILIO_AUTH_TOKEN": lambda value: f"{OTHER},{value}",
+    "SIGNALWIRE_SIGNING_KEY": lambda value: f"{OTHER},{value}",
+    "TELNYX_PUBLIC_KEY": lambda value: f"{base64.b64encode(bytes(32)).decode()},{value}",
+    "JAMBONZ_WEBHOOK_SECRET": lambda value: f"{OTHER},{value}",
+    "VONAGE_SIGNATURE_SECRET": lambda value: f"{OTHER},{value}",
+    "PLIVO_AUTH_TOKEN": lambda value: f"{OTHER},{value}",
+    "LIVEKIT_API_KEY": lambda value: f"APIother,{value}",
+    "LIVEKIT_API_SECRET": lambda value: f"{OTHER},{value}",
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=IDS)
+def test_during_a_rotation_either_secret_verifies(fake_redis, provider):
+    settings = {name: ROTATED[name](value) for name, value in provider.settings.items()}
+    assert send(client_for(fake_redis, settings), provider).status_code == 200
+
+
+def test_plivo_main_account_header_and_signature_lists(fake_redis):
+    client = client_for(fake_redis, {"PLIVO_AUTH_TOKEN": PLIVO_TOKEN})
+    route, raw, content_type = fixture("plivo", "status-completed")
+    headers = PROVIDERS[6].sign(PUBLIC + route, raw, content_type)
+    signature = headers.pop("X-Plivo-Signature-V3")
+    for extra in ({"X-Plivo-Signature-Ma-V3": signature},
+                  {"X-Plivo-Signature-V3": f"bm90LWl0,{signature}"}):
+        answer = client.post(route, data=raw, content_type=content_type,
+                             headers={**headers, **extra})
+        assert answer.status_code == 200
+
+
+def test_jambonz_accepts_any_of_several_v1_signatures(fake_redis):
+    client = client_for(fake_redis, {"JAMBONZ_WEBHOOK_SECRET": PROVIDERS[4].settings[
+        "JAMBONZ_WEBHOOK_SECRET"]})
+    route, raw, content_type = fixture("jambonz", "status-completed")
+    header = PROVIDERS[4].sign("", raw, content_type)["Jambonz-Signature"]
+    stamp, good = header.split(",")
+    answer = client.post(route, data=raw, content_type=content_type,
+                         headers={"Jambonz-Signature": f"{stamp},v1={'0' * 64},{good}"})
+    assert answer.status_code == 200

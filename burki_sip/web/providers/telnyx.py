@@ -86,7 +86,7 @@ def verify(credentials: tuple, signed: Signed) -> None:
         try:
             Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
             verified = True
-        except InvalidSignature:
+        except (InvalidSignature, ValueError):  # ValueError: a key that is no curve point
             pass
     if not verified:
         raise SignatureError(f"{SIGNATURE_HEADER} does not verify the timestamp and body with "
