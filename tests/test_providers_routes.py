@@ -149,3 +149,13 @@ def test_the_stream_entry_keeps_the_whole_payload(client, app, provider, name, c
     entry = last_entry(app, "status" if name.startswith("status") else "webhook")
     assert entry["payload"] == json.loads(raw)
     assert entry["content_type"] == content_type and entry["provider_call_id"] == call_id
+
+
+def test_a_providers_odd_facts_are_left_out_not_refused(client):
+    _, raw, _ = fixture("twilio", "status-completed")
+    body = {**fields(raw), "CallDuration": str(2**40), "Timestamp": "x" * 100,
+            "SipResponseCode": "999"}
+    answer = client.post("/sip-status", data=body)
+    assert (answer.status_code, answer.get_json()["status"]) == (200, "completed")
+    state = client.get(f"/sip-status/{TWILIO}").get_json()
+    assert "duration" not in state and "sip_code" not in state

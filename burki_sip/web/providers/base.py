@@ -6,13 +6,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..schemas import NUMBER_MAX, StatusSchema
+from marshmallow import ValidationError
+
+from ..schemas import StatusSchema
 
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# What StatusSchema accepts as a reason and a timestamp: longer ones are cut and dropped here, so a
-# provider's long text never turns its callback into a 400.
-REASON_MAX = StatusSchema._declared_fields["reason"].validators[0].max
-TIMESTAMP_MAX = NUMBER_MAX
+# A provider's facts are checked by StatusSchema's own fields: a long reason is cut to fit, any
+# other fact it would refuse is left out, so a provider's odd value never turns its callback into
+# a 400 (the whole payload is still in the stream entry).
+CALLBACK_FIELDS = StatusSchema().fields
+REASON_MAX = CALLBACK_FIELDS["reason"].validators[0].max
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,15 @@ def whole(value: Any) -> int | None:
 
 def facts(status: str | None, **given: Any) -> dict:
     """A callback in the bridge's names, without the facts that are absent."""
-    found = {name: value for name, value in {"status": status, **given}.items()
-             if value is not None}
-    if "reason" in found:
+    found = {name: value for name, value in given.items() if value is not None}
+    if isinstance(found.get("reason"), str):
         found["reason"] = found["reason"][:REASON_MAX]
-    if len(str(found.get("timestamp", ""))) > TIMESTAMP_MAX:
-        del found["timestamp"]
-    return found
+    for name in list(found):
+        try:
+            CALLBACK_FIELDS[name].deserialize(found[name])
+        except ValidationError:
+            del found[name]
+    return found if status is None else {"status": status, **found}
 
 
 def mapped(table: Mapping[str, str | None], word: str | None) -> tuple[str | None, bool]:
