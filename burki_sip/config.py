@@ -13,36 +13,71 @@ from .signatures import parse_secrets
 # redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
 CERT_REQS = ("required", "optional", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
+def accepts(form: str) -> Callable[[Callable], Callable]:
+    """Note on a parser the form it accepts, for the one-line start-up error (``problem()``)."""
+    def mark(parse: Callable) -> Callable:
+        parse.accepts = form
+        return parse
+    return mark
+
+
+def _integer(value: str | int) -> int:
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _number(value: str | float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+@accepts("a whole number, 1 or more")
 def _positive_int(value: str | int) -> int:
-    number = int(value)
+    number = _integer(value)
     if number <= 0:
-        raise ValueError("must be a positive integer")
+        raise ValueError(f"{number} is less than 1")
     return number
 
 
+@accepts("a whole number, 0 or more")
 def _non_negative_int(value: str | int) -> int:
-    number = int(value)
+    number = _integer(value)
     if number < 0:
-        raise ValueError("must be 0 or a positive integer")
+        raise ValueError(f"{number} is negative")
     return number
 
 
+@accepts("a number, 0 or more (e.g. 0.5)")
 def _non_negative_float(value: str | float) -> float:
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError("must be a finite number, 0 or more")
+    number = _number(value)
+    if number < 0:
+        raise ValueError(f"{number:g} is negative")
     return number
 
 
+@accepts("a number of seconds above 0 (e.g. 2.5)")
 def _seconds(value: str | float) -> float:
-    number = _non_negative_float(value)
-    if number == 0:
-        raise ValueError("must be more than 0 seconds")
+    number = _number(value)
+    if number <= 0:
+        raise ValueError(f"{number:g} is not above 0")
     return number
 
 
+@accepts("true or false (also 1/0, yes/no, on/off)")
 def _boolean(value: str | bool) -> bool:
     if isinstance(value, bool):
         return value
@@ -51,20 +86,24 @@ def _boolean(value: str | bool) -> bool:
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError("must be true or false")
+    raise ValueError("not a yes/no value")
 
 
+@accepts("a non-empty key prefix without spaces or braces (e.g. burki:sip)")
 def _prefix(value: str) -> str:
     prefix = value.strip()
-    if not prefix or any(char.isspace() or char in "{}" for char in prefix):
-        raise ValueError("must be a non-empty key prefix without spaces or braces")
+    if not prefix:
+        raise ValueError("empty")
+    if any(char.isspace() or char in "{}" for char in prefix):
+        raise ValueError("contains a space or a brace")
     return prefix
 
 
+@accepts(f"one of {', '.join(LOG_LEVELS)}")
 def _log_level(value: str) -> str:
     level = str(value).strip().upper()
     if level not in LOG_LEVELS:
-        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        raise ValueError("not a log level")
     return level
 
 
@@ -72,27 +111,41 @@ def _text(value: str) -> str | None:
     return value.strip() or None
 
 
+@accepts(f"a URL starting with {', '.join(REDIS_SCHEMES)} (e.g. redis://localhost:6379/0)")
+def _redis_url(value: str) -> str | None:
+    url = _text(value)
+    scheme = (url or "").partition("://")[0].lower()
+    if url and ("://" not in url or scheme + "://" not in REDIS_SCHEMES):
+        raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url
+                         else "not a URL")
+    return url
+
+
+@accepts("keys separated by commas, without spaces in a key")
 def _key_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
     items = value.split(",") if isinstance(value, str) else list(value)
     keys = tuple(item.strip() for item in items if item.strip())
     if any(any(char.isspace() for char in key) for key in keys):
-        raise ValueError("a key must not contain spaces")
+        raise ValueError("a key contains a space")
     return keys or None
 
 
-def _optional(parse: Callable[[Any], tuple]) -> Callable[[Any], tuple | None]:
+def _optional(parse: Callable[[Any], tuple], form: str) -> Callable[[Any], tuple | None]:
+    @accepts(form)
     def parse_optional(value):
         return parse(value) or None
     return parse_optional
 
 
+@accepts(f"one of {', '.join(CERT_REQS)}")
 def _cert_reqs(value: str) -> str:
     lowered = value.strip().lower()
     if lowered not in CERT_REQS:
-        raise ValueError(f"must be one of {', '.join(CERT_REQS)}")
+        raise ValueError("not a certificate check mode")
     return lowered
 
 
+@accepts("host:port pairs separated by commas (e.g. 10.0.0.1:26379,10.0.0.2:26379)")
 def _addresses(value: str | list) -> list[tuple[str, int]] | None:
     """``host:port,host:port`` as a list of pairs (a list of pairs is kept as it is)."""
     if not isinstance(value, str):
@@ -104,6 +157,19 @@ def _addresses(value: str | list) -> list[tuple[str, int]] | None:
             raise ValueError(f"{item!r} is not host:port")
         pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
     return pairs or None
+
+
+@accepts("a TCP port, 1 to 65535")
+def _port(value: str | int) -> int:
+    port = _integer(value)
+    if not 0 < port < 65536:
+        raise ValueError(f"{port} is out of range")
+    return port
+
+
+_webhook_secrets = _optional(parse_secrets, "whsec_ followed by base64 of 24 bytes or more; "
+                                             "several separated by commas or spaces")
+_allowed_ips = _optional(parse_networks, "IP addresses or CIDR ranges, separated by commas or spaces")
 
 
 @dataclass(frozen=True)
@@ -119,9 +185,11 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("REDIS_URL", _text, None,
-            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `redis://localhost:6379/0` if it "
-            "answers, else an embedded in-memory server (development only, not durable)."),
+    Setting("REDIS_URL", _redis_url, None,
+            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `make run` starts an embedded "
+            "in-memory server (development only, not durable) and writes its URL to "
+            "`.burki-sip/redis-url`, where `burki-sip` finds it; a Redis on localhost:6379 is "
+            "never used unless named here."),
     Setting("REDIS_KEY_PREFIX", _prefix, "burki:sip",
             "Prefix of every Redis key, so several deployments can share one Redis."),
     Setting("REDIS_SOCKET_TIMEOUT", _seconds, 2.0,
@@ -170,11 +238,11 @@ SETTINGS: tuple[Setting, ...] = (
             "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
             "is the one key. No key at all: the routes are open (a warning at every start).",
             secret=True),
-    Setting("SIP_WEBHOOK_SECRETS", _optional(parse_secrets), None,
+    Setting("SIP_WEBHOOK_SECRETS", _webhook_secrets, None,
             "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
             "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
             secret=True),
-    Setting("SIP_ALLOWED_IPS", _optional(parse_networks), None,
+    Setting("SIP_ALLOWED_IPS", _allowed_ips, None,
             "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
             "others are answered 403. Unset: any address."),
     Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
@@ -227,22 +295,64 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return config
 
 
+class SettingError(ValueError):
+    """A setting is invalid; the message is one line naming it, the problem and the accepted form."""
+
+
+def problem(setting: Setting, value: Any, exc: Exception) -> str:
+    """The one line about a bad value; a secret's value is never shown, not even in part."""
+    shown = f"{setting.name} (value not shown: secret)" if setting.secret \
+        else f"{setting.name}={value!r}"
+    form = getattr(setting.parse, "accepts", None)
+    return f"{shown} is invalid: {exc}" + (f"; expected {form}" if form else "")
+
+
 def check(config: dict[str, Any]) -> None:
-    """Parse every known setting in place; raise ``ValueError`` naming the first bad one."""
+    """Parse every known setting in place; raise ``SettingError`` naming the first bad one."""
     for name, setting in BY_NAME.items():
         if name not in config or config[name] is None:
             continue
         try:
             config[name] = setting.parse(config[name])
         except (TypeError, ValueError) as exc:
-            shown = name if setting.secret else f"{name}={config[name]!r}"
-            raise ValueError(f"{shown} is invalid: {exc}") from exc
+            raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
 
 
 def _check_topology(config: dict[str, Any]) -> None:
     """One Redis topology at a time, and a Sentinel setup names its primary."""
     if config.get("REDIS_SENTINELS") and config.get("REDIS_CLUSTER"):
-        raise ValueError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
+        raise SettingError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
     if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):
-        raise ValueError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS")
+        raise SettingError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS: the name "
+                           "the Sentinels monitor the primary under")
+
+
+# Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
+SERVER_SETTINGS: tuple[Setting, ...] = (
+    Setting("PORT", _port, 8000, "Port gunicorn listens on."),
+    Setting("WEB_CONCURRENCY", _positive_int, 3, "Number of gunicorn worker processes."),
+)
+
+
+def startup_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """The one line saying what is wrong with the service's settings, or ``None`` if nothing is."""
+    environ = os.environ if environ is None else environ
+    try:
+        load(environ)
+        check_server(environ)
+    except SettingError as exc:
+        return str(exc)
+    return None
+
+
+def check_server(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The gunicorn settings (``SERVER_SETTINGS``) from ``environ``, parsed; ``SettingError``."""
+    server = {}
+    for setting in SERVER_SETTINGS:
+        value = environ.get(setting.name)
+        try:
+            server[setting.name] = setting.default if value is None else setting.parse(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingError(problem(setting, value, exc)) from None
+    return server
