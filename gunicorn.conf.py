@@ -6,16 +6,15 @@ import shutil
 import sys
 import tempfile
 
-from burki_sip.config import startup_problem
+from burki_sip import startup
 
 
 def refuse_bad_settings() -> None:
     """Stop with one line and exit status 1 when a setting is invalid: gunicorn reads this file
     before it binds any port or starts a worker, and exits on SystemExit without a traceback."""
-    problem = startup_problem(os.environ)
-    if problem:
-        print(f"Error: {problem}", file=sys.stderr)
-        sys.exit(1)
+    status = startup.main()
+    if status:
+        sys.exit(status)
 
 
 refuse_bad_settings()
