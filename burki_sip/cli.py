@@ -33,6 +33,7 @@ class Session:
     def store(self) -> CallStore:
         """The store of ``REDIS_URL``, else of the development server ``make run`` started here."""
         if self._store is None:
+            settings.load(os.environ)  # a bad setting is named before a missing REDIS_URL
             environ = devredis.url_for_cli(os.environ)
             self.redis_url = environ.get("REDIS_URL")
             if not os.environ.get("REDIS_URL") and self.redis_url:
