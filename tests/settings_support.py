@@ -18,7 +18,11 @@ BAD_VALUES = {
 ANY_TEXT = {config._text}
 
 
+# What `make test` passes down to its commands; a `make run` started by a test is a user's own.
+MAKE_VARIABLES = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
+
+
 def clean_env(**env: str) -> dict:
-    """The process environment without any burki-sip setting, plus ``env``."""
-    names = {s.name for s in config.SETTINGS + config.SERVER_SETTINGS}
+    """The process environment without any burki-sip setting (or make's), plus ``env``."""
+    names = {s.name for s in config.SETTINGS + config.SERVER_SETTINGS} | MAKE_VARIABLES
     return {**{k: v for k, v in os.environ.items() if k not in names}, **env}
