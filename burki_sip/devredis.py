@@ -73,7 +73,7 @@ def resolve_redis_url(environ: Mapping[str, str], logger: logging.Logger = log,
 
 
 def forget_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
-    """Remove ``runtime_file`` if it still names ``url`` (another ``make run`` may have replaced it)."""
+    """Remove ``runtime_file`` if it still names ``url`` (a later ``make run`` may own it now)."""
     try:
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()
