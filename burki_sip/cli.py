@@ -8,6 +8,7 @@ import os
 
 import click
 import redis
+from redis.exceptions import RedisClusterException
 
 from . import config as settings, devredis, logs
 from .bridge.sync import sync_organization_command
@@ -34,11 +35,14 @@ class Session:
         """The store of ``REDIS_URL``, else of the development server ``make run`` started here."""
         if self._store is None:
             settings.load(os.environ)  # a bad setting is named before a missing REDIS_URL
-            environ = devredis.url_for_cli(os.environ)
-            self.redis_url = environ.get("REDIS_URL")
-            if not os.environ.get("REDIS_URL") and self.redis_url:
-                self.hint = f" (read from {devredis.RUNTIME_FILE}: is `make run` still running?)"
-            self._store = open_store(environ)
+            try:
+                environ = devredis.url_for_cli(os.environ)
+                self.redis_url = environ.get("REDIS_URL")
+                if not os.environ.get("REDIS_URL") and self.redis_url:
+                    self.hint = f" (read from {devredis.RUNTIME_FILE}: is `make run` running?)"
+                self._store = open_store(environ)
+            except ValueError as exc:  # no Redis named at all, or a Cluster without a node
+                raise settings.SettingError(str(exc)) from None
         return self._store
 
 
@@ -57,10 +61,10 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ValueError as exc:  # settings.SettingError, or no Redis named at all
+        except settings.SettingError as exc:
             raise click.ClickException(str(exc)) from None
-        except redis.RedisError as exc:
-            where = devredis.hide_password(ctx.obj.redis_url or "") or "the configured Redis"
+        except (redis.RedisError, RedisClusterException) as exc:
+            where = settings.without_password(ctx.obj.redis_url or "") or "the configured Redis"
             raise click.ClickException(f"Redis at {where} failed: {exc}{ctx.obj.hint}") from None
 
 

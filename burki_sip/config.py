@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from .redact import REDACTED
+
 # The table's parsers, under the short private names its rows use.
 from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added next to the table)
     positive_int as _positive_int,
@@ -155,10 +157,21 @@ class SettingError(ValueError):
     """A setting is invalid: the message is one line, naming it, the problem and the form."""
 
 
+def without_password(value: Any) -> Any:
+    """A URL-like value with the password of its ``user:password@`` part replaced by the log
+    redaction marker; any other value as it is."""
+    if not isinstance(value, str) or "://" not in value or "@" not in value:
+        return value
+    scheme, _, rest = value.partition("://")
+    credentials, _, host = rest.rpartition("@")
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':' + REDACTED if colon else ''}@{host}"
+
+
 def problem(setting: Setting, value: Any, exc: Exception) -> str:
     """The one line about a bad value; a secret's value is never shown, not even in part."""
     shown = f"{setting.name} (value not shown: secret)" if setting.secret \
-        else f"{setting.name}={value!r}"
+        else f"{setting.name}={without_password(value)!r}"
     form = getattr(setting.parse, "accepts", None)
     return f"{shown} is invalid: {exc}" + (f"; expected {form}" if form else "")
 

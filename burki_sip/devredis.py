@@ -12,28 +12,16 @@ import os
 import threading
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit
 
 import redis
 from redis.exceptions import RedisClusterException
 
 from . import config as settings
-from .redact import REDACTED
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
 
 log = logging.getLogger(__name__)
-
-
-def hide_password(url: str) -> str:
-    """``url`` with its password, if any, replaced by the log redaction marker."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    user = f"{parts.username}:" if parts.username else ":"
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}{REDACTED}@{host}").geturl()
 
 
 def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
@@ -103,7 +91,7 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
     from .calls.connection import client_from_config
 
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
-    where = hide_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
+    where = settings.without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
     try:
         client = client_from_config(config)
         try:

@@ -140,3 +140,18 @@ def test_a_failed_sync_prints_its_one_message(tmp_path, level, retry_lines):
     if level == "INFO":
         [line] = finished.stderr.splitlines()
         assert line.startswith("Error: ") and "3 attempts" in line
+
+
+def test_a_url_setting_never_shows_its_password():
+    problem = config.startup_problem(clean_env(REDIS_URL="htp://:s3cret@cache:6379/0"))
+    assert "s3cret" not in problem and "htp://:[redacted]@cache:6379/0" in problem
+
+
+def test_a_stale_development_server_file_is_one_line(tmp_path):
+    (tmp_path / ".burki-sip").mkdir()
+    (tmp_path / ".burki-sip" / "redis-url").write_text(f"redis://127.0.0.1:{free_port()}/0\n")
+    finished = subprocess.run([CONSOLE_SCRIPT, "call", "X"], cwd=tmp_path, env=clean_env(),
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 1
+    [line] = finished.stderr.splitlines()
+    assert "read from .burki-sip/redis-url: is `make run` running?" in line
