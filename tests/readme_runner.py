@@ -70,24 +70,30 @@ def send_status(address: str, call_sid: str) -> None:
 
 
 def run_waiting(command: str, clone: Path, address: str, number: int) -> dict:
-    """Start a command that waits for events, send one, collect what it printed, then stop it."""
-    out = clone / f"waiting-{number}.out"
+    """Start a command that waits for events, send events until it prints one, then stop it.
+
+    Sent again each second: an event sent before the command reached ``XREAD BLOCK ... $``
+    would not be new to it, and a loaded machine may take a while to start it.
+    """
+    out, call_sid = clone / f"waiting-{number}.out", f"{FOLLOWED_CALL}-{number}"
     with open(out, "w") as sink:
         process = subprocess.Popen(["bash", "-c", command], cwd=clone, stdout=sink,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        time.sleep(1.5)  # let it reach XREAD BLOCK: an event sent before would not be new to it
-        waiting = process.poll() is None
-        send_status(address, f"{FOLLOWED_CALL}-{number}")
-        try:
-            wait_until(lambda: f"{FOLLOWED_CALL}-{number}" in out.read_text(), timeout=10,
-                       what="the event printed")
-        except TimeoutError:
-            pass
+        time.sleep(1)
+        waited = process.poll() is None
+        for _ in range(15):
+            send_status(address, call_sid)
+            try:
+                wait_until(lambda: call_sid in out.read_text(), timeout=1, what="the event")
+                break
+            except TimeoutError:
+                continue
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
         process.wait(timeout=10)
-    return {"command": command, "waited": waiting, "stdout": out.read_text(),
-            "printed_event": f"{FOLLOWED_CALL}-{number}" in out.read_text()}
+    printed = out.read_text()
+    return {"command": command, "waited": waited, "stdout": printed,
+            "printed_event": call_sid in printed}
 
 
 def run_blocks(blocks: list[Block], clone: Path, port: int | None) -> list[dict]:
