@@ -60,14 +60,22 @@ def number(context: dict | None, name: str) -> str:
     return mask_phone(str(value)) if value else "-"
 
 
+def group_of(status: str | None) -> str:
+    """The colour class of a status: ``ok``, ``failed``, ``live``, or ``""`` for none."""
+    if not status:
+        return ""
+    if status in TERMINAL:
+        return "ok" if status == "completed" else "failed"
+    return "live"
+
+
 def row(call: CallSummary, now_ms: int, horizon: int) -> dict:
     """One line of the calls list."""
     status = call.state.get("status")
     return {"call_sid": call.call_sid, "provider": call.state.get("provider") or "-",
             "direction": direction(call.context), "from": number(call.context, "from_number"),
             "to": number(call.context, "to_number"), "status": status or status_group(call),
-            "group": status_group(call) if status not in TERMINAL else (
-                "ok" if status == "completed" else "failed"),
+            "group": group_of(status) or status_group(call),
             "started": clock(started_ms(call)), "duration": duration(call, now_ms),
             "flags": [(flag, FLAG_TEXT[flag]) for flag in flags(call, now_ms, horizon)]}
 
@@ -104,6 +112,7 @@ def marks(timeline: Timeline) -> list[dict]:
             "kind": kind, "entry_id": entry_id, "ms": int(entry_id.split("-")[0]),
             "label": fields.get("status") or payload.get("event") or payload.get("type") or kind,
             "applied": applied, "provider": fields.get("provider"),
+            "group": group_of(fields.get("status")),
             "sip_code": payload.get("sip_code") or payload.get("SipResponseCode"),
             "reason": redact_text(str(payload["reason"])) if payload.get("reason") else None})
     found.sort(key=lambda mark: mark["ms"])

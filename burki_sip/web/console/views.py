@@ -87,7 +87,7 @@ def calls():
 def calls_live():
     """The calls list's rows, for the page to swap in without a reload."""
     data = listing()
-    return {"html": render_template("console/_rows.html", **data),
+    return {"html": render_template("console/_list.html", **data),
             "calls": [{"call_sid": r["call_sid"], "status": r["status"],
                        "flags": [flag for flag, _ in r["flags"]]} for r in data["rows"]]}
 
