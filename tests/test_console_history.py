@@ -123,3 +123,21 @@ def test_flags_of_calls_an_operator_hunts(indexed, any_redis):
     assert flags_of("claimed", now_ms() + 60_000) == ["claimed_no_status"]
     assert flags_of("gone") == ["no_terminal"]
     assert status_group(history.summary("gone")) == "gone"
+
+
+def test_the_provider_named_by_an_entry_is_kept_for_the_list(indexed):
+    indexed.record_event("status", {"CallSid": "c1", "CallStatus": "ringing"}, "application/json",
+                         "c1", None, Transition("ringing"), {"provider": "twilio"})
+    indexed.record_event("status", {"call_sid": "c1", "status": "completed"}, "application/json",
+                         "c1", None, Transition("completed"), {"provider": "other"})
+    assert CallHistory(indexed).summary("c1").state["provider"] == "twilio"
+
+
+def test_a_call_written_before_the_console_was_on_still_has_its_timeline(any_redis, indexed):
+    plain = CallStore(any_redis, Keys(), streams_in_script=not is_cluster(any_redis))
+    plain.save_context({"call_sid": "early"})
+    status(plain, "early", "ringing")
+
+    timeline = CallHistory(indexed).timeline("early")
+    assert timeline.summary.first_seen_ms is None
+    assert [fields["status"] for _, _, fields in timeline.events] == ["ringing"]

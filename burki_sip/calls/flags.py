@@ -32,13 +32,14 @@ def epoch_ms(text: str | None) -> int | None:
 def started_ms(call: CallSummary) -> int | None:
     """When the call was first seen: the index, else its prewarm, else its first status."""
     times = [call.first_seen_ms, epoch_ms((call.context or {}).get("prewarmed_at"))]
-    times += [epoch_ms(call.state[f"{status}_at"]) for status in RANKS if f"{status}_at" in call.state]
+    times += [epoch_ms(call.state[f"{status}_at"]) for status in RANKS
+              if f"{status}_at" in call.state]
     times = [time for time in times if time is not None]
     return min(times) if times else None
 
 
 def status_group(call: CallSummary) -> str:
-    """``live``, ``ended``, ``none`` (stored but no status) or ``gone`` (nothing stored any more)."""
+    """``live``, ``ended``, ``none`` (stored, no status) or ``gone`` (nothing stored any more)."""
     status = call.state.get("status")
     if status:
         return "ended" if status in TERMINAL else "live"

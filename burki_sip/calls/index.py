@@ -34,7 +34,7 @@ class CallIndex:
         self.horizon = horizon
 
     def add(self, pipeline, call_sid: str, score: int | None = None) -> None:
-        """Queue ``ZADD NX`` of the call and the two trims (by age, then by count) on ``pipeline``."""
+        """Queue ``ZADD NX`` of the call and the trims (by age, then by count) on ``pipeline``."""
         score = now_ms() if score is None else score
         pipeline.zadd(self.key, {call_sid: score}, nx=True)
         pipeline.zremrangebyscore(self.key, "-inf", f"({score - self.horizon * 1000}")
@@ -49,7 +49,7 @@ class CallIndex:
                 score - self.horizon * 1000]
 
     def newest(self, client, start: int, count: int) -> list[tuple[str, int]]:
-        """``(call_sid, first_seen_ms)`` of the calls ranked ``start`` .. ``start+count-1``, newest first."""
+        """``(call_sid, first_seen_ms)`` of the calls ranked ``start`` and after, newest first."""
         if count <= 0:
             return []
         rows = client.zrevrange(self.key, start, start + count - 1, withscores=True)

@@ -70,7 +70,9 @@ if ARGV[15] ~= '' then
     redis.call('HINCRBY', KEYS[1], status == current and 'duplicates' or 'refused', 1)
   end
   for i = 17, #ARGV - 1, 2 do
-    if status ~= '' and ARGV[i] == 'provider' then redis.call('HSETNX', KEYS[1], 'provider', ARGV[i + 1]) end
+    if status ~= '' and ARGV[i] == 'provider' then
+      redis.call('HSETNX', KEYS[1], 'provider', ARGV[i + 1])
+    end
   end
   if ARGV[13] ~= '' then
     redis.call('ZADD', KEYS[6], 'NX', ARGV[14], ARGV[13])

@@ -48,7 +48,8 @@ def login_matches(known, user: str, password: str) -> bool:
     """True when the pair is one of ``known``; every pair is compared, none skipped."""
     offered, matched = (_digest(user), _digest(password)), False
     for pair in known:
-        matched |= hmac.compare_digest(offered[0], pair[0]) & hmac.compare_digest(offered[1], pair[1])
+        same_user = hmac.compare_digest(offered[0], pair[0])
+        matched |= same_user & hmac.compare_digest(offered[1], pair[1])
     return matched
 
 

@@ -101,7 +101,8 @@ def marks(timeline: Timeline) -> list[dict]:
     """Each moment of the call, in time order: prewarm, claim, every stream entry."""
     call, found = timeline.summary, []
     if call.context and epoch_ms(call.context.get("prewarmed_at")):
-        found.append({"kind": "prewarm", "label": "prewarm", "ms": epoch_ms(call.context["prewarmed_at"])})
+        found.append({"kind": "prewarm", "label": "prewarm",
+                      "ms": epoch_ms(call.context["prewarmed_at"])})
     if call.claimed and epoch_ms(call.claimed_at):
         found.append({"kind": "claim", "label": "claim", "ms": epoch_ms(call.claimed_at)})
     for kind, entry_id, fields in timeline.events:

@@ -64,7 +64,8 @@ def call_page_data(call_sid: str) -> dict | None:
     if timeline is None:
         return None
     call, secrets = timeline.summary, secrets_of()
-    return {"call": row(call, now_ms(), get_store().index.horizon), "timeline": placed(marks(timeline)),
+    return {"call": row(call, now_ms(), get_store().index.horizon),
+            "timeline": placed(marks(timeline)),
             "context": shown(call.context, secrets) if call.context else None,
             "context_ttl": call.context_ttl, "status_ttl": call.status_ttl,
             "claimed_at": call.claimed_at, "truncated": timeline.truncated}
