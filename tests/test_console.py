@@ -203,3 +203,18 @@ def test_the_script_and_style_are_served_from_the_package(console):
         with console.get(f"/console/static/{name}", headers=OPERATOR) as response:
             assert response.status_code == 200 and kind in response.mimetype
             assert "http://" not in response.get_data(as_text=True)
+
+
+def test_the_claim_is_a_moment_of_the_timeline(console):
+    prewarm(console)
+    console.application.extensions["burki_sip"].claim_context("CA1")
+    callback(console, "CA1", "in-progress")
+    _, timeline = page(console, "/console/calls/CA1")
+    labels = [part.split('"')[0] for part in timeline.split('data-label="')[1:]]
+    assert labels == ["prewarm", "claim", "in-progress"]
+    assert 'data-flag="unclaimed"' not in timeline
+
+
+def test_console_with_a_slash_leads_to_the_list(console):
+    response = console.get("/console/", headers=OPERATOR)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/console")

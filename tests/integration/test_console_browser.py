@@ -84,9 +84,13 @@ def test_the_console_follows_a_call_live_in_a_browser(console_service, browser, 
     phone.goto(console_service.url + "/console")
     phone.wait_for_selector(f'tr[data-call-sid="{CALL}"]', timeout=WAIT_MS)
     phone.screenshot(path=tmp_path / "console-calls-phone.png", full_page=True)
+    phone.goto(f"{console_service.url}/console/calls/{CALL}")
+    phone.wait_for_selector("ol.events li", timeout=WAIT_MS)
+    phone.screenshot(path=tmp_path / "console-call-phone.png", full_page=True)
     context.close()
     assert all((tmp_path / name).stat().st_size > 5000 for name in (
-        "console-calls.png", "console-call.png", "console-calls-phone.png"))
+        "console-calls.png", "console-call.png", "console-calls-phone.png",
+        "console-call-phone.png"))
 
 
 def test_over_http_the_console_needs_its_login(console_service):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from ...calls.flags import STATUS_GROUPS, matcher
@@ -82,6 +82,12 @@ def calls():
     """The recent calls, newest first."""
     return render_template("console/calls.html", poll_ms=POLL_MS,
                            live=url_for("console.calls_live", **request.args), **listing())
+
+
+@bp.get("/")
+def slash():
+    """``/console/`` as typed: the calls list."""
+    return redirect(url_for("console.calls"))
 
 
 @bp.get("/live")
