@@ -141,3 +141,13 @@ def test_a_call_written_before_the_console_was_on_still_has_its_timeline(any_red
     timeline = CallHistory(indexed).timeline("early")
     assert timeline.summary.first_seen_ms is None
     assert [fields["status"] for _, _, fields in timeline.events] == ["ringing"]
+
+
+def test_a_retried_delivery_counts_as_a_duplicate_and_adds_nothing_else(indexed, any_redis):
+    first = indexed.record_event("status", {"call_sid": "c1", "status": "ringing"},
+                                 "application/json", "c1", "delivery-1", Transition("ringing"))
+    again = indexed.record_event("status", {"call_sid": "c1", "status": "ringing"},
+                                 "application/json", "c1", "delivery-1", Transition("ringing"))
+    assert again.duplicate and again.event_id == first.event_id
+    assert any_redis.hget("burki:sip:call:{c1}:status", "duplicates") == "1"
+    assert any_redis.xlen("burki:sip:events:status") == 1

@@ -19,6 +19,8 @@ if dedupe_ttl ~= '' then
   if first then
     local current = ''
     if status ~= '' then current = redis.call('HGET', KEYS[1], 'status') or '' end
+    -- console bookkeeping (issue 16): a retried delivery is a duplicated callback too.
+    if ARGV[15] ~= '' and current ~= '' then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
     return {1, 0, current, first, status}
   end
 end
