@@ -78,6 +78,8 @@ class CallHistory:
         rows = []
         for number, (call_sid, first_seen) in enumerate(seen):
             raw, context_ttl, claimed, state, status_ttl = replies[number * 5:number * 5 + 5]
+            # A claim kept in the status hash (claimed_at) wins over the older claim marker.
+            claimed = (state or {}).get("claimed_at") or claimed
             rows.append(CallSummary(call_sid, first_seen, _context(raw), context_ttl, claimed,
                                     state or {}, status_ttl))
         return rows

@@ -13,6 +13,7 @@
 
 local dedupe_ttl, status, rank, sequence = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now, terminal_rank = ARGV[5], tonumber(ARGV[8])
+local C = 13  -- console bookkeeping (issue 16): its first argument; the entry pairs follow its 4
 
 if dedupe_ttl ~= '' then
   local first = redis.call('GET', KEYS[4])
@@ -20,7 +21,7 @@ if dedupe_ttl ~= '' then
     local current = ''
     if status ~= '' then current = redis.call('HGET', KEYS[1], 'status') or '' end
     -- console bookkeeping (issue 16): a retried delivery is a duplicated callback too.
-    if ARGV[15] ~= '' and current ~= '' then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
+    if ARGV[C + 2] ~= '' and current ~= '' then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
     return {1, 0, current, first, status}
   end
 end
@@ -64,22 +65,22 @@ if status ~= '' then
   end
 end
 
--- >>> console bookkeeping (issue 16), only while the console is enabled (ARGV[15] ~= '').
--- ARGV: 13 call_sid to index here ('' = none, or on a Cluster, where the store indexes outside),
---       14 its first-seen score (ms), 15 most calls the index keeps, 16 oldest score it keeps.
-if ARGV[15] ~= '' then
+-- >>> console bookkeeping (issue 16), only while the console is enabled (its 3rd argument).
+-- ARGV from C: C call_sid to index here ('' = none, or on a Cluster, where the store indexes
+-- outside), C+1 its first-seen score (ms), C+2 most calls the index keeps, C+3 oldest score kept.
+if ARGV[C + 2] ~= '' then
   if status ~= '' and applied == 0 then
     redis.call('HINCRBY', KEYS[1], status == current and 'duplicates' or 'refused', 1)
   end
-  for i = 17, #ARGV - 1, 2 do
+  for i = C + 4, #ARGV - 1, 2 do
     if status ~= '' and ARGV[i] == 'provider' then
       redis.call('HSETNX', KEYS[1], 'provider', ARGV[i + 1])
     end
   end
-  if ARGV[13] ~= '' then
-    redis.call('ZADD', KEYS[6], 'NX', ARGV[14], ARGV[13])
-    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[16])
-    redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[15]))
+  if ARGV[C] ~= '' then
+    redis.call('ZADD', KEYS[6], 'NX', ARGV[C + 1], ARGV[C])
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[C + 3])
+    redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[C + 2]))
   end
 end
 -- <<< console bookkeeping
@@ -87,7 +88,7 @@ end
 local event_id = ''
 if ARGV[12] ~= '' then
   local entry = {}
-  for i = 17, #ARGV do entry[#entry + 1] = ARGV[i] end
+  for i = C + 4, #ARGV do entry[#entry + 1] = ARGV[i] end
   if status ~= '' then
     entry[#entry + 1] = 'status'; entry[#entry + 1] = status
     entry[#entry + 1] = 'applied'; entry[#entry + 1] = applied == 1 and 'true' or 'false'

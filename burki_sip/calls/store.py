@@ -211,7 +211,8 @@ class CallStore:
         keys = self._pad(keys)
         index_here = self.streams_in_script and bool(call_sid) and bool(self.index.size)
         keys.append(self.index.key if index_here else keys[0])
-        args[12:12] = self.index.script_args(call_sid, index_here)
+        at = len(args) - 2 * len(entry)  # the console's arguments come just before the entry's
+        args[at:at] = self.index.script_args(call_sid, index_here)
         duplicate, applied, current, event_id, status = self._record(keys=keys, args=args)
         if not duplicate and not in_script:
             event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
