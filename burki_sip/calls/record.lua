@@ -9,7 +9,7 @@
 -- ARGV: 1 duplicate TTL ('' = no check), 2 status ('' = no lifecycle, 'hangup' = resolve here),
 --       3 its rank, 4 sequence ('' = none), 5 now, 6 idle TTL, 7 retention, 8 terminal rank,
 --       9 sip_code, 10 reason, 11 duration (each '' = absent), 12 stream MAXLEN ('' = no XADD),
---       13-16 the console's bookkeeping (see its block), 17.. stream entry field/value pairs.
+--       13-16 (C .. C+3) the console's bookkeeping (see its block), 17.. entry field/value pairs.
 
 local dedupe_ttl, status, rank, sequence = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now, terminal_rank = ARGV[5], tonumber(ARGV[8])
