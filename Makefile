@@ -34,6 +34,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 system-deps:
 	sh scripts/ensure-redis-server.sh
+	sh scripts/ensure-chromium.sh
 
 bench-deps:
 	sh scripts/ensure-wrk.sh

@@ -30,6 +30,19 @@ from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added nex
 )
 
 
+def _users(value: str | Mapping[str, str]) -> dict[str, str] | None:
+    """``user:password,user:password`` as a mapping (a mapping is kept as it is)."""
+    if not isinstance(value, str):
+        return dict(value) or None
+    users = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        user, sep, password = item.partition(":")
+        if not sep or not user.strip() or not password:
+            raise ValueError("each entry must be user:password (a password may not be empty)")
+        users[user.strip()] = password
+    return users or None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, parser, default and meaning."""
@@ -127,6 +140,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Directory where gunicorn's workers keep their metric files (read by "
             "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
             "when gunicorn starts."),
+    Setting("SIP_CONSOLE_ENABLED", _boolean, False,
+            "`true`: serve the operator console at `/console` (calls and their timelines, "
+            "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
+    Setting("SIP_CONSOLE_USERS", _users, None,
+            "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
+            "Basic; separate from the bridge's keys. Required when the console is enabled.",
+            secret=True),
+    Setting("SIP_CONSOLE_CALLS", _positive_int, 10_000,
+            "Most calls the console's index keeps (the oldest are dropped first; a call also "
+            "leaves it `SIP_CALL_RETENTION` after it was first seen)."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
             "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
             "compares with. Leave unset in production: the routes do not exist then."),
@@ -186,6 +209,9 @@ def check(config: dict[str, Any]) -> None:
         except (TypeError, ValueError) as exc:
             raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
+    if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
+        raise ValueError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
+                         "the console never runs without its own logins")
 
 
 def _check_topology(config: dict[str, Any]) -> None:
