@@ -26,21 +26,9 @@ from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added nex
     port as _port,
     webhook_secrets as _webhook_secrets,
     allowed_ips as _allowed_ips,
+    logins as _logins,
     accepts,
 )
-
-
-def _users(value: str | Mapping[str, str]) -> dict[str, str] | None:
-    """``user:password,user:password`` as a mapping (a mapping is kept as it is)."""
-    if not isinstance(value, str):
-        return dict(value) or None
-    users = {}
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        user, sep, password = item.partition(":")
-        if not sep or not user.strip() or not password:
-            raise ValueError("each entry must be user:password (a password may not be empty)")
-        users[user.strip()] = password
-    return users or None
 
 
 @dataclass(frozen=True)
@@ -143,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_CONSOLE_ENABLED", _boolean, False,
             "`true`: serve the operator console at `/console` (calls and their timelines, "
             "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
-    Setting("SIP_CONSOLE_USERS", _users, None,
+    Setting("SIP_CONSOLE_USERS", _logins, None,
             "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
             "Basic; separate from the bridge's keys. Required when the console is enabled.",
             secret=True),

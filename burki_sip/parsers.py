@@ -8,7 +8,7 @@ one line a bad setting gets.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from .network import parse_networks
 from .signatures import parse_secrets
@@ -160,6 +160,20 @@ def addresses(value: str | list) -> list[tuple[str, int]] | None:
             raise ValueError(f"{item!r} is not host:port")
         pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
     return pairs or None
+
+
+@accepts("user:password pairs separated by commas (a password may not be empty)")
+def logins(value: str | Mapping[str, str]) -> dict[str, str] | None:
+    """``user:password,user:password`` as a mapping (a mapping is kept as it is)."""
+    if not isinstance(value, str):
+        return dict(value) or None
+    users = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        user, sep, password = item.partition(":")
+        if not sep or not user.strip() or not password:
+            raise ValueError("an entry is not user:password")
+        users[user.strip()] = password
+    return users or None
 
 
 @accepts("a TCP port, 1 to 65535")

@@ -13,6 +13,7 @@ BAD_VALUES = {
     config._redis_url: "htp://localhost:6379", config._key_list: "two words",
     config._cert_reqs: "sometimes", config._addresses: "no-port", config._port: "65536",
     config._webhook_secrets: "whsec_short", config._allowed_ips: "not-an-address",
+    config._logins: "no-password",
 }
 # Parsers that accept any text: nothing to refuse.
 ANY_TEXT = {config._text}
