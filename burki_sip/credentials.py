@@ -11,6 +11,8 @@ import binascii
 from typing import Iterable
 from urllib.parse import urlsplit
 
+from .parsers import accepts
+
 ED25519_KEY_BYTES = 32
 
 
@@ -20,6 +22,7 @@ def _items(value: str | Iterable) -> list:
             if not isinstance(item, str) or item.strip()]
 
 
+@accepts("values separated by commas, without spaces in a value")
 def secret_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
     """Comma-separated secrets (several during a rotation); none may contain spaces."""
     secrets = tuple(_items(value))
@@ -28,6 +31,7 @@ def secret_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
     return secrets or None
 
 
+@accepts("base64 Ed25519 public keys (32 bytes), separated by commas")
 def public_keys(value: str | Iterable[str | bytes]) -> tuple[bytes, ...] | None:
     """Comma-separated Ed25519 public keys, each base64 of 32 bytes (Telnyx's portal format)."""
     keys = []
@@ -45,6 +49,7 @@ def public_keys(value: str | Iterable[str | bytes]) -> tuple[bytes, ...] | None:
     return tuple(keys) or None
 
 
+@accepts("user:password pairs separated by commas")
 def basic_credentials(value: str | Iterable[str]) -> tuple[str, ...] | None:
     """Comma-separated ``user:password`` pairs; both parts must be non-empty."""
     pairs = secret_list(value) or ()
@@ -55,6 +60,7 @@ def basic_credentials(value: str | Iterable[str]) -> tuple[str, ...] | None:
     return pairs or None
 
 
+@accepts("an http(s)://host[:port][/prefix] URL (e.g. https://api.burki.dev)")
 def public_url(value: str) -> str | None:
     """The base URL providers call: ``http(s)://host[:port][/prefix]``, no query or fragment."""
     text = value.strip().rstrip("/")

@@ -1,7 +1,7 @@
 import pytest
 
 from burki_sip import create_app
-from burki_sip.config import SETTINGS, check, defaults, from_env
+from burki_sip.config import SETTINGS, check, defaults, from_env, without_password
 
 
 def test_defaults_cover_every_setting():
@@ -48,3 +48,14 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("redis://:s3cret@host:6379/0", "redis://:[redacted]@host:6379/0"),
+    ("rediss://user:s3cret@host:6380", "rediss://user:[redacted]@host:6380"),
+    ("redis://host:6379/0", "redis://host:6379/0"),
+    ("redis://user@host:6379/0", "redis://user@host:6379/0"),
+    (300, 300),
+])
+def test_without_password(url, shown):
+    assert without_password(url) == shown

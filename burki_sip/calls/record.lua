@@ -3,22 +3,25 @@
 -- arguments. Reads come first and the duplicate marker is written last, so a script that fails
 -- half way (for example on OOM) leaves no marker behind and the bridge's retry is not lost.
 --
--- KEYS: 1 status hash, 2 context, 3 claimed marker, 4 duplicate marker, 5 stream.
+-- KEYS: 1 status hash, 2 context, 3 claimed marker, 4 duplicate marker, 5 stream, 6 call index.
 --       A key the request does not use is passed as a copy of one it does (same hash slot).
 -- Returns {duplicate 0/1, applied 0/1, current status, stream entry id, status as resolved}.
 -- ARGV: 1 duplicate TTL ('' = no check), 2 status ('' = no lifecycle, 'hangup' = resolve here),
 --       3 its rank, 4 sequence ('' = none), 5 now, 6 idle TTL, 7 retention, 8 terminal rank,
 --       9 sip_code, 10 reason, 11 duration (each '' = absent), 12 stream MAXLEN ('' = no XADD),
---       13.. stream entry field/value pairs.
+--       13-16 (C .. C+3) the console's bookkeeping (see its block), 17.. entry field/value pairs.
 
 local dedupe_ttl, status, rank, sequence = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now, terminal_rank = ARGV[5], tonumber(ARGV[8])
+local C = 13  -- console bookkeeping (issue 16): its first argument; the entry pairs follow its 4
 
 if dedupe_ttl ~= '' then
   local first = redis.call('GET', KEYS[4])
   if first then
     local current = ''
     if status ~= '' then current = redis.call('HGET', KEYS[1], 'status') or '' end
+    -- console bookkeeping (issue 16): a retried delivery is a duplicated callback too.
+    if ARGV[C + 2] ~= '' and current ~= '' then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
     return {1, 0, current, first, status}
   end
 end
@@ -62,10 +65,30 @@ if status ~= '' then
   end
 end
 
+-- >>> console bookkeeping (issue 16), only while the console is enabled (its 3rd argument).
+-- ARGV from C: C call_sid to index here ('' = none, or on a Cluster, where the store indexes
+-- outside), C+1 its first-seen score (ms), C+2 most calls the index keeps, C+3 oldest score kept.
+if ARGV[C + 2] ~= '' then
+  if status ~= '' and applied == 0 then
+    redis.call('HINCRBY', KEYS[1], status == current and 'duplicates' or 'refused', 1)
+  end
+  for i = C + 4, #ARGV - 1, 2 do
+    if status ~= '' and ARGV[i] == 'provider' then
+      redis.call('HSETNX', KEYS[1], 'provider', ARGV[i + 1])
+    end
+  end
+  if ARGV[C] ~= '' then
+    redis.call('ZADD', KEYS[6], 'NX', ARGV[C + 1], ARGV[C])
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[C + 3])
+    redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[C + 2]))
+  end
+end
+-- <<< console bookkeeping
+
 local event_id = ''
 if ARGV[12] ~= '' then
   local entry = {}
-  for i = 13, #ARGV do entry[#entry + 1] = ARGV[i] end
+  for i = C + 4, #ARGV do entry[#entry + 1] = ARGV[i] end
   if status ~= '' then
     entry[#entry + 1] = 'status'; entry[#entry + 1] = status
     entry[#entry + 1] = 'applied'; entry[#entry + 1] = applied == 1 and 'true' or 'false'

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import redis
 
 from .connection import is_cluster
+from .index import CallIndex
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
@@ -77,12 +78,15 @@ class CallStore:
         events_maxlen: approximate cap on each event stream.
         streams_in_script: append stream entries inside the update script (one round trip). Redis
             Cluster needs ``False``: the streams live in other slots than a call's keys.
+        index: the console's index of recent calls (``CallIndex``); default: none kept.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
-                 events_maxlen: int = 100_000, streams_in_script: bool = True) -> None:
+                 events_maxlen: int = 100_000, streams_in_script: bool = True,
+                 index: CallIndex | None = None) -> None:
         self.client = client
         self.keys = keys
+        self.index = index or CallIndex(keys.calls())
         self.lifetimes = lifetimes
         self.events_maxlen = events_maxlen
         self.streams_in_script = streams_in_script
@@ -100,8 +104,17 @@ class CallStore:
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         key, value = self.keys.context(context["call_sid"]), compact_json(stored)
-        (pipeline if pipeline is not None else self.client).set(
-            key, value, ex=self.lifetimes.prewarm_ttl)
+        if not self.index.size:
+            (pipeline if pipeline is not None else self.client).set(
+                key, value, ex=self.lifetimes.prewarm_ttl)
+            return
+        # The console's index entry goes in the same round trip as the context.
+        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=False)
+        pipe.set(key, value, ex=self.lifetimes.prewarm_ttl)
+        self.index.add(pipe, context["call_sid"])
+        if pipeline is None:
+            with pipe:
+                pipe.execute()
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""
@@ -195,10 +208,16 @@ class CallStore:
         in_script = self.streams_in_script or not call_keys
         keys = call_keys + [stream] if in_script else call_keys + [call_keys[0]]
         args = self._record_args(transition, delivery_id, entry, entry["received_at"], in_script)
-        duplicate, applied, current, event_id, status = self._record(keys=self._pad(keys),
-                                                                     args=args)
+        keys = self._pad(keys)
+        index_here = self.streams_in_script and bool(call_sid) and bool(self.index.size)
+        keys.append(self.index.key if index_here else keys[0])
+        at = len(args) - 2 * len(entry)  # the console's arguments come just before the entry's
+        args[at:at] = self.index.script_args(call_sid, index_here)
+        duplicate, applied, current, event_id, status = self._record(keys=keys, args=args)
         if not duplicate and not in_script:
             event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
+        if not duplicate and call_sid and self.index.size and not index_here:
+            self._index_outside(call_sid)
         return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
 
     def _call_keys(self, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
@@ -246,6 +265,13 @@ class CallStore:
         return event_id
 
 
+    def _index_outside(self, call_sid: str) -> None:
+        """Cluster mode: the index lives in another slot than the call's keys."""
+        with self.client.pipeline(transaction=False) as pipe:
+            self.index.add(pipe, call_sid)
+            pipe.execute()
+
+
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
 
@@ -254,7 +280,10 @@ def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     """
     lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
                           config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
-    return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), lifetimes,
-                     events_maxlen=config["SIP_EVENTS_MAXLEN"],
-                     streams_in_script=not is_cluster(client))
+    keys = Keys(config["REDIS_KEY_PREFIX"])
+    # The console's index is kept only while the console is enabled: no cost otherwise.
+    size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_ENABLED") else 0
+    index = CallIndex(keys.calls(), size, max(lifetimes.retention, lifetimes.idle_ttl))
+    return CallStore(client, keys, lifetimes, events_maxlen=config["SIP_EVENTS_MAXLEN"],
+                     streams_in_script=not is_cluster(client), index=index)
 

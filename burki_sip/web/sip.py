@@ -18,7 +18,7 @@ from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, Receiv
                         StatusReceivedSchema)
 from .schemas import (PrewarmSchema, StatusSchema, TwilioStatusSchema, WebhookSchema,
                       check_call_sid)
-from .telemetry import note_call_sid
+from .telemetry import note_call_sid, note_outcome
 
 bp = Blueprint("sip", __name__)
 
@@ -38,6 +38,7 @@ def prewarm():
     context = prewarm_schema.load(payload.json_object(request))
     note_call_sid(context["call_sid"])
     get_store().save_context(context)
+    note_outcome(prewarmed=True)
     metrics.prewarmed()
     return prewarmed(context["call_sid"])
 
@@ -73,6 +74,7 @@ def webhook():
     adapter, reading = callbacks.read(request, body)
     call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(request, adapter, reading, body))
     note_call_sid(call_sid)
+    note_outcome(provider=reading.provider)
     transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
     if call_sid is None:
         metrics.event_unattributed(reading.provider)
@@ -98,6 +100,7 @@ def status():
     value, field = callbacks.lifecycle_source(request, adapter, reading, body)
     callback = callbacks.status_callback(adapter, reading, value, field)
     note_call_sid(callback["call_sid"])
+    note_outcome(provider=reading.provider)
     transition = None if reading.stateless else callbacks.transition_of(callback)
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
                                         delivery_id(), transition,
@@ -119,8 +122,11 @@ def call_status(call_sid: str):
 
 
 def received(stream: str, recorded: Recorded) -> dict:
-    """The common part of the webhook and status answers; counts what was recorded."""
+    """The common part of the webhook and status answers; counts and logs what was recorded."""
     answer = {"received": True, "event_id": recorded.event_id}
+    note_outcome(event_id=recorded.event_id, duplicate=recorded.duplicate)
+    if recorded.status is not None:
+        note_outcome(call_status=recorded.status, applied=recorded.applied)
     if recorded.duplicate:
         answer["duplicate"] = True
         metrics.duplicate_dropped(stream)
