@@ -11,6 +11,7 @@ from .bridge.sync import sync_organization_command
 from .calls import CallStore, open_store
 from .calls.keys import EVENT_KINDS
 from .calls.lifecycle import status_view
+from .events_cli import events_group
 
 
 class Session:
@@ -115,7 +116,7 @@ def events_command(session: Session, kind: str, count: int, call_sid: str | None
             click.echo(render_event(entry_id, fields))
 
 
-COMMANDS = (call_command, events_command, sync_organization_command)
+COMMANDS = (call_command, events_group(events_command), sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

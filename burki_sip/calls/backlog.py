@@ -68,18 +68,3 @@ def group_state(client: redis.Redis, stream: str, info: dict, length: int,
     age = max(0, now_ms - id_ms(oldest)) / 1000 if oldest else None
     return GroupState(info["name"], info["consumers"], pending, lag, unacknowledged,
                       info["last-delivered-id"], oldest, age)
-
-
-def render(states: list[StreamState]) -> str:
-    """``burki-sip events groups``: one line per stream, then one per group, for a person."""
-    lines = []
-    for state in states:
-        lines.append(f"{state.kind}: {state.length} entries, {state.dead_letters} dead-lettered, "
-                     f"{len(state.groups)} group(s)")
-        for g in state.groups:
-            age = "-" if g.oldest_age_seconds is None else f"{g.oldest_age_seconds:.1f} s"
-            lag = "unknown" if g.lag is None else g.lag
-            lines.append(f"  {g.group}: {g.unacknowledged} unacknowledged ({g.pending} pending, "
-                         f"{lag} not delivered), oldest {age} old, {g.consumers} consumer(s), "
-                         f"last delivered {g.last_delivered_id}")
-    return "\n".join(lines)
