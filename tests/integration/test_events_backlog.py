@@ -7,6 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from burki_sip import create_app
 from burki_sip.cli import Session, main
+from burki_sip.calls.backlog import stream_states
 from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings
 from burki_sip.calls.events import BacklogFullError
@@ -127,3 +128,5 @@ def test_a_cluster_checks_the_backlog_before_the_call_keys(cluster_redis):
     assert not cluster_redis.exists("burki:sip:call:{c5}:status")
     assert not cluster_redis.exists("burki:sip:call:{c5}:delivery:status:d5")
     assert cluster_redis.xlen(STREAM) == 5
+    [status] = [state for state in stream_states(cluster_redis, Keys()) if state.kind == "status"]
+    assert [(g.group, g.unacknowledged) for g in status.groups] == [("billing", 5)]
