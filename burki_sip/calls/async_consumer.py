@@ -15,7 +15,7 @@ import redis.asyncio
 from redis.asyncio.cluster import RedisCluster
 
 from .consumer import BACKOFF
-from .delivery import ConsumerSettings, ConsumerState, Delivery, is_busy_group
+from .delivery import ConsumerSettings, GROUP_LUA, ConsumerState, Delivery
 from .events import Event
 from .keys import Keys
 
@@ -31,18 +31,18 @@ class AsyncConsumer:
         self.client = client
         self.settings = settings
         self.state = ConsumerState(keys, settings)
+        self._group = client.register_script(GROUP_LUA)
 
     async def ensure_group(self) -> bool:
-        """Create the group (and the stream) if absent; True when it was created now."""
-        try:
-            await self.client.xgroup_create(self.state.stream, self.settings.group,
-                                            "0" if self.settings.from_start else "$",
-                                            mkstream=True)
-        except redis.ResponseError as exc:
-            if not is_busy_group(exc):
-                raise
-            return False
-        return True
+        """Create the group (and the stream) if absent, and make sure Redis knows its lag
+        (``group.lua``: once, on start-up). True when the group was created now."""
+        start = "0" if self.settings.from_start else "$"
+        created, counted = await self._group(keys=[self.state.stream],
+                                              args=[self.settings.group, start])
+        if counted >= 0:
+            log.info("group %s: Redis had lost its lag; counted %d entries not yet delivered",
+                     self.settings.group, counted)
+        return bool(created)
 
     async def run(self, handler: AsyncHandler, stop: Callable[[], bool] = lambda: False) -> None:
         """Handle events until ``stop()`` is true, checked before each event; Redis blips wait."""

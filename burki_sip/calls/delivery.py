@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from importlib.resources import files
 
 import redis
 
@@ -17,6 +18,7 @@ from .keys import Keys
 from .store import utc_now
 
 MAX_ERROR_CHARS = 2000
+GROUP_LUA = files(__package__).joinpath("group.lua").read_text()
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,6 @@ class Delivery:
     entry_id: str
     fields: dict
     deliveries: int
-
-
-def is_busy_group(exc: redis.ResponseError) -> bool:
-    """True for XGROUP CREATE's answer when the group exists already."""
-    return str(exc).startswith("BUSYGROUP")
 
 
 def error_text(exc: BaseException) -> str:

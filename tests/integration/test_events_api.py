@@ -97,3 +97,17 @@ def test_the_async_consumer_handles_retries_and_dead_letters_on_an_event_loop(re
     assert (dead["dead_entry_id"], dead["dead_deliveries"], dead["dead_error"]) == (
         poison, "2", "no such customer")
     assert real_redis.xpending(STREAM, "crm")["pending"] == 0
+
+
+def test_starting_a_consumer_repairs_a_lag_redis_lost(real_redis):
+    for n in range(300):  # a stream already trimmed, then a group made by hand at "$"
+        real_redis.xadd(STREAM, {"n": n}, maxlen=50, approximate=True)
+    real_redis.xgroup_create(STREAM, "crm", "$")
+    webhooks(real_redis, 7)
+    assert real_redis.xinfo_groups(STREAM)[0]["lag"] in (None, 7)  # None: Redis 7.0 lost count
+
+    assert Consumer(real_redis, Keys(), settings("c1")).ensure_group() is False
+    assert real_redis.xinfo_groups(STREAM)[0]["lag"] == 7
+    Consumer(real_redis, Keys(), ConsumerSettings("webhook", "audit", "a1")).ensure_group()
+    webhooks(real_redis, 1)
+    assert {g["name"]: g["lag"] for g in real_redis.xinfo_groups(STREAM)} == {"crm": 8, "audit": 1}
