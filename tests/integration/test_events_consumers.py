@@ -114,3 +114,22 @@ def test_an_always_failing_event_is_dead_lettered_and_the_consumer_moves_on(
     assert [json.loads(line)["id"] for line in lines_of(out)] == [first, last]
     # The handler's own stderr is passed through, once per run.
     assert stderr.splitlines().count("boom: cannot bill") == 3
+
+
+def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server, real_redis,
+                                                                   tmp_path):
+    ids = post_status_events(real_redis, 3)
+    started, out = tmp_path / "started", tmp_path / "handled.txt"
+    command = (f'touch {started}; sleep 1; IFS= read -r event || exit 1; '
+               f'printf "%s\\n" "$event" >> {out}')
+    process = consume(redis_server, "c1", command)
+    wait_until(started.exists, timeout=30, what="the first event running")
+    process.send_signal(signal.SIGTERM)  # while its command sleeps
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 0, stderr
+    assert [json.loads(line)["id"] for line in lines_of(out)] == ids[:1]  # finished, then stopped
+    [group] = real_redis.xinfo_groups(STREAM)
+    assert group["pending"] + group["lag"] == 2  # the other two: kept for the next start
+    pending = real_redis.xpending_range(STREAM, "billing", "-", "+", 10)
+    assert ids[0] not in {row["message_id"] for row in pending}  # acknowledged
