@@ -2,6 +2,7 @@
 the backlog limit are refused with nothing written, and the backlog is visible."""
 
 import pytest
+import requests
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -13,6 +14,7 @@ from burki_sip.calls.delivery import ConsumerSettings
 from burki_sip.calls.events import BacklogFullError
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import CallStore, Transition
+from support import Gunicorn
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +132,24 @@ def test_a_cluster_checks_the_backlog_before_the_call_keys(cluster_redis):
     assert cluster_redis.xlen(STREAM) == 5
     [status] = [state for state in stream_states(cluster_redis, Keys()) if state.kind == "status"]
     assert [(g.group, g.unacknowledged) for g in status.groups] == [("billing", 5)]
+
+
+def test_gunicorn_workers_show_the_backlog_once_and_add_up_refusals(redis_server, real_redis,
+                                                                    tmp_path):
+    real_redis.xgroup_create(STREAM, "billing", "$", mkstream=True)
+    service = Gunicorn(redis_server.url, workers=2, SIP_EVENTS_MAX_BACKLOG="3",
+                       PROMETHEUS_MULTIPROC_DIR=str(tmp_path)).start()
+    try:
+        codes = [requests.post(f"{service.url}/sip-status", timeout=10,
+                               json={"call_sid": f"g{n}", "status": "ringing"}).status_code
+                 for n in range(8)]
+        text = requests.get(f"{service.url}/metrics", timeout=10).text
+    finally:
+        service.stop()
+
+    assert codes == [200] * 3 + [503] * 5
+    samples = [(s.name, s.labels, s.value) for family in text_string_to_metric_families(text)
+               for s in family.samples]
+    assert ("burki_sip_events_refused_total", {"stream": "status"}, 5.0) in samples
+    assert [s for s in samples if s[0] == "burki_sip_events_unacknowledged"] == [
+        ("burki_sip_events_unacknowledged", {"stream": "status", "group": "billing"}, 3.0)]
