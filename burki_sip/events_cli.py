@@ -46,7 +46,8 @@ class ExecHandler:
         sys.stderr.write(result.stderr)
         if result.returncode != 0:
             tail = result.stderr.strip()[-STDERR_TAIL_CHARS:]
-            raise HandlerFailedError(f"exit status {result.returncode}" + (f": {tail}" if tail else ""))
+            raise HandlerFailedError(f"exit status {result.returncode}"
+                                     + (f": {tail}" if tail else ""))
 
 
 class StopFlag:
@@ -79,7 +80,7 @@ class StopFlag:
 @click.pass_obj
 def consume_command(session, kind: str, group: str, consumer: str, command: str,
                     max_deliveries: int, retry_delay: float, from_start: bool) -> None:
-    """Run COMMAND for each KIND event, at least once; SIGTERM or Ctrl-C stop after the current one."""
+    """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
     store = session.store
     options = ConsumerSettings(
         kind, group, consumer, from_start=from_start, max_deliveries=max_deliveries,

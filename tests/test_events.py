@@ -118,3 +118,16 @@ def test_events_without_a_subcommand_still_shows_them(runner, app):
     app.extensions["burki_sip"].record_event("webhook", {"n": 1}, "application/json", "c1")
     assert '{"n":1}' in runner.invoke(args=["events", "webhook"]).output
     assert "consume" in runner.invoke(args=["events", "--help"]).output
+
+
+def test_recovery_pages_through_own_pending_and_leaves_new_failures_to_the_retry_delay():
+    state = ConsumerState(Keys(), ConsumerSettings("status", "g", "c", batch=2))
+    page = [{"message_id": f"{n}-0", "time_since_delivered": 10, "times_delivered": 1}
+            for n in (1, 2)]
+    assert state.own_start() == "-" and state.own_due(page, 0)[0] == ["1-0", "2-0"]
+    state.failed(Delivery("1-0", {}, 2), RuntimeError("boom"))
+    assert state.recovering and state.own_start() == "(2-0"  # a full page: more may follow
+    last = [{"message_id": "3-0", "time_since_delivered": 10, "times_delivered": 1}]
+    assert state.own_due(last, 0)[0] == ["3-0"]
+    assert not state.recovering and state.own_start() == "-"
+    assert state.own_idle_ms() is None  # 1-0 waits for its retry delay

@@ -54,7 +54,7 @@ class AsyncConsumer:
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("consumer %s: Redis failed (%s); retrying in %.1f s",
                             self.settings.consumer, exc, wait)
-                self.state.recovering = True
+                self.state.recover()  # an acknowledgement may have been lost
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, BACKOFF[1])
                 continue
@@ -91,15 +91,16 @@ class AsyncConsumer:
         min_idle = self.state.own_idle_ms()
         if min_idle is None:
             return []
-        rows = await self.client.xpending_range(self.state.stream, self.settings.group, "-", "+",
-                                                self.settings.batch,
-                                                consumername=self.settings.consumer)
-        due, idle = self.state.own_due(rows, min_idle)
+        state, settings = self.state, self.settings
+        rows = await self.client.xpending_range(state.stream, settings.group, state.own_start(),
+                                                "+", settings.batch,
+                                                consumername=settings.consumer)
+        due, idle = state.own_due(rows, min_idle)
         if not due:
             return []
-        claimed = await self.client.xclaim(self.state.stream, self.settings.group,
-                                           self.settings.consumer, idle, due)
-        return self.state.deliveries(claimed, rows)
+        claimed = await self.client.xclaim(state.stream, settings.group, settings.consumer, idle,
+                                           due)
+        return state.deliveries(claimed, rows)
 
     async def _take_over(self) -> list[Delivery]:
         state, settings = self.state, self.settings

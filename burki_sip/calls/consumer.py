@@ -61,7 +61,7 @@ class Consumer:
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("consumer %s: Redis failed (%s); retrying in %.1f s",
                             self.settings.consumer, exc, wait)
-                self.state.recovering = True  # an acknowledgement may have been lost
+                self.state.recover()  # an acknowledgement may have been lost
                 time.sleep(wait)
                 wait = min(wait * 2, BACKOFF[1])
                 continue
@@ -102,14 +102,14 @@ class Consumer:
         min_idle = self.state.own_idle_ms()
         if min_idle is None:
             return []
-        rows = self.client.xpending_range(self.state.stream, self.settings.group, "-", "+",
-                                          self.settings.batch, consumername=self.settings.consumer)
-        due, idle = self.state.own_due(rows, min_idle)
+        state, settings = self.state, self.settings
+        rows = self.client.xpending_range(state.stream, settings.group, state.own_start(), "+",
+                                          settings.batch, consumername=settings.consumer)
+        due, idle = state.own_due(rows, min_idle)
         if not due:
             return []
-        claimed = self.client.xclaim(self.state.stream, self.settings.group,
-                                     self.settings.consumer, idle, due)
-        return self.state.deliveries(claimed, rows)
+        claimed = self.client.xclaim(state.stream, settings.group, settings.consumer, idle, due)
+        return state.deliveries(claimed, rows)
 
     def _take_over(self) -> list[Delivery]:
         state, settings = self.state, self.settings

@@ -73,9 +73,18 @@ class ConsumerState:
         self.dead_stream = keys.dead_letters(settings.kind)
         self.errors: dict[str, str] = {}  # entry id -> the last error this consumer saw
         self.recovering = True  # first, whatever this consumer left pending before a restart
+        self.recover_from = "-"  # XPENDING's start while recovering, a page at a time
         self.retry_at = 0.0
         self.claim_at = 0.0
         self.cursor = "0-0"
+
+    def recover(self) -> None:
+        """Go through all own pending entries again (after a restart, or a Redis failure)."""
+        self.recovering, self.recover_from = True, "-"
+
+    def own_start(self) -> str:
+        """Where the next XPENDING of own entries starts."""
+        return self.recover_from if self.recovering else "-"
 
     def own_idle_ms(self) -> int | None:
         """Min idle time of this consumer's own pending entries to re-deliver now; None: none due."""
@@ -95,8 +104,11 @@ class ConsumerState:
         waits = [min_idle_ms - row["time_since_delivered"] for row in rows
                  if row["time_since_delivered"] < min_idle_ms]
         complete = len(rows) < self.settings.batch
-        if complete:
-            self.recovering = False
+        if self.recovering:
+            self.recovering = not complete
+            self.recover_from = "(" + rows[-1]["message_id"] if rows else "-"
+            due_rows = [row for row in due_rows if row["message_id"] not in self.errors]
+        elif complete:
             for gone in set(self.errors) - {row["message_id"] for row in rows}:
                 self.errors.pop(gone)  # acknowledged, dead-lettered, or taken over by a peer
         wait = min(waits) / 1000 if waits else self.settings.retry_delay
