@@ -100,18 +100,22 @@ def test_an_entry_is_dead_after_max_deliveries_failed_with_its_last_error():
         "dead_deliveries": "3", "dead_error": "bad customer"}
 
 
-def test_a_full_backlog_is_a_503_with_retry_after_and_writes_nothing(app, fake_redis, client):
+@pytest.mark.parametrize("kind", ["status", "webhook"])
+def test_a_full_backlog_is_a_503_with_retry_after_and_writes_nothing(app, fake_redis, client,
+                                                                     kind):
     app.extensions["burki_sip"].events_max_backlog = 2
-    fake_redis.xgroup_create("burki:sip:events:status", "billing", "$", mkstream=True)
-    answers = [client.post("/sip-status", json={"call_sid": f"c{n}", "status": "ringing"},
+    fake_redis.xgroup_create(f"burki:sip:events:{kind}", "billing", "$", mkstream=True)
+    answers = [client.post(f"/sip-{kind}", json={"call_sid": f"c{n}", "status": "ringing",
+                                                 "event": "inbound_call"},
                            headers={"Idempotency-Key": f"k{n}"}) for n in range(3)]
 
     assert [answer.status_code for answer in answers] == [200, 200, 503]
     assert answers[2].headers["Retry-After"] == "10"
-    assert answers[2].get_json() == {"error": "status events backlog full: 2 entries not yet "
+    assert answers[2].get_json() == {"error": f"{kind} events backlog full: 2 entries not yet "
                                               "acknowledged, retry later"}
+    assert fake_redis.exists("burki:sip:call:{c1}:status")  # an inbound webhook opens the call
     assert not fake_redis.exists("burki:sip:call:{c2}:status",
-                                 "burki:sip:call:{c2}:delivery:status:k2")
+                                 f"burki:sip:call:{{c2}}:delivery:{kind}:k2")
 
 
 def test_events_without_a_subcommand_still_shows_them(runner, app):

@@ -46,10 +46,12 @@ class AsyncConsumer:
 
     async def run(self, handler: AsyncHandler, stop: Callable[[], bool] = lambda: False) -> None:
         """Handle events until ``stop()`` is true, checked before each event; Redis blips wait."""
-        await self.ensure_group()
-        wait = BACKOFF[0]
+        wait, ready = BACKOFF[0], False
         while not stop():
             try:
+                if not ready:  # in the loop: a consumer started before Redis waits
+                    await self.ensure_group()
+                    ready = True
                 await self.poll(handler, stop)
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("consumer %s: Redis failed (%s); retrying in %.1f s",

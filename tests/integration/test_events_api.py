@@ -1,6 +1,8 @@
 """The consumer API on a real redis-server: restart recovery, takeover, retries; sync and asyncio."""
 
 import asyncio
+import threading
+import time
 
 import pytest
 import redis.asyncio
@@ -10,7 +12,7 @@ from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import CallStore
-from support import wait_until
+from support import RedisServer, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +113,23 @@ def test_starting_a_consumer_repairs_a_lag_redis_lost(real_redis):
     Consumer(real_redis, Keys(), ConsumerSettings("webhook", "audit", "a1")).ensure_group()
     webhooks(real_redis, 1)
     assert {g["name"]: g["lag"] for g in real_redis.xinfo_groups(STREAM)} == {"crm": 8, "audit": 1}
+
+
+def test_a_consumer_started_before_redis_waits_for_it():
+    server, handled, stopping = RedisServer(), [], threading.Event()
+    client = server.client(socket_timeout=0.5, socket_connect_timeout=0.5)
+    consumer = Consumer(client, Keys(), settings("c1"))
+    thread = threading.Thread(target=consumer.run,
+                              args=(lambda event: handled.append(event.id), stopping.is_set))
+    thread.start()
+    try:
+        time.sleep(0.5)  # it is failing to connect meanwhile
+        server.start()
+        wait_until(lambda: client.exists(STREAM), timeout=20, what="the group created")
+        ids = webhooks(server.client(), 2)
+        wait_until(lambda: handled == ids, timeout=20, what="both handled")
+    finally:
+        stopping.set()
+        thread.join(timeout=20)
+        client.close()
+        server.stop()
