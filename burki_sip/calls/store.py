@@ -169,7 +169,7 @@ class CallStore:
         return found[:count][::-1]
 
     def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
-                      backoff=(0.2, 5.0)):
+                      backoff: tuple[float, float] = (0.2, 5.0)):
         """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
 
         Each blocking read is shorter than the client's socket timeout (``block_ms_for``), so an
@@ -238,7 +238,7 @@ class CallStore:
             self._admit_outside(kind, stream)
         duplicate, applied, current, event_id, status = self._record(keys=self._pad(keys),
                                                                      args=args)
-        if duplicate == REFUSED:
+        if duplicate == REFUSED:  # then the second element is the slowest group's backlog
             raise BacklogFullError(kind, applied)
         if not duplicate and not in_script:
             event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
