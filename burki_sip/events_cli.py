@@ -82,10 +82,9 @@ def consume_command(session, kind: str, group: str, consumer: str, command: str,
                     max_deliveries: int, retry_delay: float, from_start: bool) -> None:
     """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
     store = session.store
-    options = ConsumerSettings(
-        kind, group, consumer, from_start=from_start, max_deliveries=max_deliveries,
-        retry_delay=retry_delay, claim_idle=settings.load()["SIP_EVENTS_CLAIM_IDLE"],
-        block_ms=block_ms_for(store.client), dead_maxlen=store.events_maxlen)
+    options = ConsumerSettings.from_config(
+        settings.load(), kind, group, consumer, from_start=from_start,
+        max_deliveries=max_deliveries, retry_delay=retry_delay, block_ms=block_ms_for(store.client))
     Consumer(store.client, store.keys, options).run(ExecHandler(command), StopFlag())
 
 

@@ -135,3 +135,13 @@ def test_recovery_pages_through_own_pending_and_leaves_new_failures_to_the_retry
     assert state.own_due(last, 0)[0] == ["3-0"]
     assert not state.recovering and state.own_start() == "-"
     assert state.own_idle_ms() is None  # 1-0 waits for its retry delay
+
+
+def test_consumer_settings_follow_the_service_settings():
+    from burki_sip.config import load
+
+    config = load({"SIP_EVENTS_CLAIM_IDLE": "30", "REDIS_SOCKET_TIMEOUT": "0.5",
+                   "SIP_EVENTS_MAXLEN": "500"})
+    options = ConsumerSettings.from_config(config, "status", "billing", "b1", max_deliveries=9)
+    assert (options.claim_idle, options.block_ms, options.dead_maxlen, options.max_deliveries) == (
+        30.0, 250, 500, 9)

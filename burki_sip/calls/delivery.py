@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, Mapping
 from importlib.resources import files
 
 import redis
 
-from .events import MAX_BLOCK_MS
+from .events import BLOCK_SHARE_OF_TIMEOUT, MAX_BLOCK_MS
 from .keys import Keys
 from .store import utc_now
 
@@ -48,6 +49,17 @@ class ConsumerSettings:
     batch: int = 10
     block_ms: int = MAX_BLOCK_MS
     dead_maxlen: int = 100_000
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], kind: str, group: str, consumer: str,
+                    **options: Any) -> "ConsumerSettings":
+        """The settings the service's configuration implies (``config.load()``): the takeover
+        idle time, reads shorter than the socket timeout, the dead-letter cap; then ``options``."""
+        timeout_ms = config["REDIS_SOCKET_TIMEOUT"] * 1000
+        implied = {"claim_idle": config["SIP_EVENTS_CLAIM_IDLE"],
+                   "dead_maxlen": config["SIP_EVENTS_MAXLEN"],
+                   "block_ms": max(1, min(MAX_BLOCK_MS, int(timeout_ms * BLOCK_SHARE_OF_TIMEOUT)))}
+        return cls(kind, group, consumer, **{**implied, **options})
 
 
 @dataclass(frozen=True)
