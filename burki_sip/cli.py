@@ -15,6 +15,7 @@ from .bridge.sync import sync_organization_command
 from .calls import CallStore, open_store
 from .calls.keys import EVENT_KINDS
 from .calls.lifecycle import status_view
+from .events_cli import events_group
 
 # -h as well as --help, and summaries as long as a wide terminal allows.
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -161,7 +162,7 @@ def events_command(session: Session, kind: str, count: int, call_sid: str | None
             click.echo(render_event(entry_id, fields))
 
 
-COMMANDS = (call_command, events_command, sync_organization_command)
+COMMANDS = (call_command, events_group(events_command), sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

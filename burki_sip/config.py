@@ -75,7 +75,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
-            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`)."),
+            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`); "
+            "while a stream has consumer groups, only entries every group acknowledged are "
+            "trimmed ([docs/events.md](docs/events.md))."),
+    Setting("SIP_EVENTS_MAX_BACKLOG", _positive_int, 100_000,
+            "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
+            "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
+            "written, until the group catches up. No effect on a stream without groups."),
+    Setting("SIP_EVENTS_CLAIM_IDLE", _seconds, 60.0,
+            "Seconds an event may stay unacknowledged by its consumer before another consumer of "
+            "the group takes it over (`burki-sip events consume`, `XAUTOCLAIM`)."),
     Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
             "Seconds a call's status lives after its latest callback while no terminal status "
             "has arrived (refreshed by each callback)."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-# Lua arguments 13-16 of record.lua when the console is off: no counters, no index entry.
+# Lua arguments 14-17 of record.lua when the console is off: no counters, no index entry.
 NO_BOOKKEEPING = ["", "", "", ""]
 
 
@@ -41,7 +41,7 @@ class CallIndex:
         pipeline.zremrangebyrank(self.key, 0, -1 - self.size)
 
     def script_args(self, call_sid: str | None, here: bool) -> list:
-        """record.lua's arguments 13-16: index ``call_sid`` in the script when ``here``."""
+        """record.lua's arguments 14-17: index ``call_sid`` in the script when ``here``."""
         if not self.size:
             return NO_BOOKKEEPING
         score = now_ms()

@@ -56,3 +56,7 @@ class Keys:
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event stream {kind!r}")
         return f"{self.prefix}:events:{kind}"
+
+    def dead_letters(self, kind: str) -> str:
+        """``<prefix>:events:<kind>:dead``: entries no consumer could handle (docs/events.md)."""
+        return f"{self.events(kind)}:dead"

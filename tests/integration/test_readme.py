@@ -86,7 +86,7 @@ def test_make_run_serves_with_the_embedded_redis(report, record_figure):
 def test_every_readme_command_succeeds(report):
     failed = [r for r in report["results"] if "status" in r
               and (r["status"] != 0 or r["stderr"] or not r["stdout"].strip())]
-    assert failed == []
+    assert failed == [], json.dumps(failed, indent=1)[:3000]
 
 
 def test_answers_are_as_the_readme_shows(report):
