@@ -159,3 +159,19 @@ def test_a_providers_odd_facts_are_left_out_not_refused(client):
     assert (answer.status_code, answer.get_json()["status"]) == (200, "completed")
     state = client.get(f"/sip-status/{TWILIO}").get_json()
     assert "duration" not in state and "sip_code" not in state
+
+
+def test_provider_entries_parse_as_issue_12s_event_schema(client, app):
+    from burki_sip.calls.events import Event
+
+    store = app.extensions["burki_sip"]
+    post(client, "livekit", "webhook-room_started")
+    post(client, "telnyx", "webhook-answered", headers={"Idempotency-Key": "d-1"})
+    entries = store.client.xrange(store.keys.events("webhook"))
+    unattributed, attributed = (Event.parse("webhook", entry_id, entry)
+                                for entry_id, entry in entries)
+    assert (unattributed.provider, unattributed.call_sid, unattributed.extra) == (
+        "livekit", None, {"unattributed": "true"})
+    assert (attributed.provider, attributed.provider_call_id, attributed.call_sid,
+            attributed.status, attributed.delivery_id) == (
+        "telnyx", CALL_CONTROL, CALL_CONTROL, "in-progress", "d-1")
