@@ -1,0 +1,58 @@
+"""The asyncio twin of ``connection.client_from_config``: the same settings, on ``redis.asyncio``.
+
+What the settings mean is read in one place, ``connection.redis_target`` (and ``sentinel_parts``);
+this module only picks redis.asyncio's classes and sizes the pool for many concurrent streams.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+
+from .connection import CLUSTER, SENTINEL, quick_retry, redis_target, sentinel_parts
+
+# Connections one asyncio client keeps to one server. Commands beyond it wait for a free one
+# (up to REDIS_SOCKET_TIMEOUT) instead of failing: a burst of stream starts queues for a few
+# round trips, and N processes never hold more than N * MAX_CONNECTIONS of Redis's maxclients.
+MAX_CONNECTIONS = 100
+# redis-py's asyncio cluster client has no waiting pool: a node whose connections are all busy
+# raises MaxConnectionsError. So each node may get as many as Redis itself accepts by default
+# (maxclients 10000); a burst opens one per concurrent command.
+CLUSTER_MAX_CONNECTIONS = 10_000
+
+
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The Sentinel's pool (it asks for the primary, follows a failover) that waits when full."""
+
+
+def async_client_from_config(config: Mapping[str, Any],
+                             max_connections: int = MAX_CONNECTIONS) -> Redis | RedisCluster:
+    """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``.
+
+    Configured exactly as ``connection.client_from_config`` (timeouts, TLS, ``quick_retry``).
+
+    Args:
+        config: checked settings (``config.load``).
+        max_connections: connections to one server or Sentinel primary; more concurrent commands
+            wait for one, at most ``REDIS_SOCKET_TIMEOUT`` seconds. Not used on a Cluster.
+
+    Raises:
+        ValueError: as ``connection.redis_target``.
+    """
+    kind, url, options = redis_target(config)
+    wait = {"max_connections": max_connections, "timeout": config["REDIS_SOCKET_TIMEOUT"]}
+    if kind == SENTINEL:
+        addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options,
+                                                             quick_retry(Retry))
+        sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
+        return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry(Retry),
+                                    connection_pool_class=BlockingSentinelPool, **wait)
+    if kind == CLUSTER:
+        return RedisCluster.from_url(url, retry=quick_retry(Retry),
+                                     max_connections=CLUSTER_MAX_CONNECTIONS, **options)
+    pool = BlockingConnectionPool.from_url(url, retry=quick_retry(Retry), **wait, **options)
+    return Redis.from_pool(pool)
