@@ -29,6 +29,19 @@ class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """The Sentinel's pool (it asks for the primary, follows a failover) that waits when full."""
 
 
+class SentinelPrimary(Redis):
+    """A client of the primary whose ``aclose`` also closes its Sentinels' connections.
+
+    Each new connection asks a Sentinel for the primary, so a burst opens connections to the
+    Sentinels too; the client built from the settings owns them.
+    """
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        for sentinel in self.connection_pool.sentinel_manager.sentinels:
+            await sentinel.aclose()
+
+
 def async_client_from_config(config: Mapping[str, Any],
                              max_connections: int = MAX_CONNECTIONS) -> Redis | RedisCluster:
     """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``.
@@ -49,8 +62,9 @@ def async_client_from_config(config: Mapping[str, Any],
         addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options,
                                                              quick_retry(Retry))
         sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
-        return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry(Retry),
-                                    connection_pool_class=BlockingSentinelPool, **wait)
+        return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], redis_class=SentinelPrimary,
+                                    connection_pool_class=BlockingSentinelPool,
+                                    retry=quick_retry(Retry), **wait)
     if kind == CLUSTER:
         return RedisCluster.from_url(url, retry=quick_retry(Retry),
                                      max_connections=CLUSTER_MAX_CONNECTIONS, **options)
