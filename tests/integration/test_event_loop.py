@@ -4,7 +4,9 @@ import asyncio
 import gc
 import os
 import signal
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,12 +29,25 @@ def pausable():
     server.stop()
 
 
+def run_queue_wait() -> float:
+    """Seconds this thread spent runnable but waiting for a CPU (Linux schedstat; 0 elsewhere).
+
+    The machine is shared: while other processes hold both cores, any wake-up is late however
+    the loop behaves. That wait is the kernel's, not the loop's, so it is taken out of a tick's
+    lag. A loop blocked in a system call (a sync read from a stopped Redis) is not runnable, and
+    a loop busy with CPU work is running: both still count in full.
+    """
+    schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    return int(schedstat.read_text().split()[1]) / 1e9 if schedstat.exists() else 0.0
+
+
 async def ticker(lags: list, stop: asyncio.Event) -> None:
-    """Sleep ``TICK_S`` again and again, recording how late each wake-up was."""
+    """Sleep ``TICK_S`` again and again, recording how late each wake-up was: (raw, the loop's)."""
     while not stop.is_set():
-        start = time.perf_counter()
+        start, waited = time.perf_counter(), run_queue_wait()
         await asyncio.sleep(TICK_S)
-        lags.append(time.perf_counter() - start - TICK_S)
+        late = time.perf_counter() - start - TICK_S
+        lags.append((late, late - (run_queue_wait() - waited)))
 
 
 async def claims_through_a_pause(url: str, pid: int) -> tuple[list, list, object]:
@@ -57,25 +72,19 @@ async def claims_through_a_pause(url: str, pid: int) -> tuple[list, list, object
 
 
 def test_a_ticker_never_waits_50_ms_while_200_claims_wait_on_a_stopped_redis(pausable):
-    """Up to 3 runs, the first under the budget passes: the machine is shared, and another
-    process's burst can delay any tick. A store that blocks (a sync call waits out the whole
-    pause; reading package metadata per connection cost 70-150 ms) is late in every run."""
     writer = CallStore(pausable.client(), Keys())
-    runs = []
-    for _ in range(3):
-        writer.client.flushdb()
-        for call_sid in ["warm", "after", *(f"c{n}" for n in range(STREAMS))]:
-            writer.save_context({"call_sid": call_sid})
-        runs.append(measured_run(pausable))
-        if max(runs[-1][0]) < MAX_LAG_S:
-            break
-    lags, outcomes, after = runs[-1]
+    for call_sid in ["warm", "after", *(f"c{n}" for n in range(STREAMS))]:
+        writer.save_context({"call_sid": call_sid})
+
+    lags, outcomes, after = measured_run(pausable)
+
     failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
-    print(f"event loop: max lag per run {[round(max(run[0]) * 1000, 1) for run in runs]} ms "
-          f"({len(lags)} ticks in the last); {len(failed)} of {STREAMS} claims failed during the "
-          f"pause ({sorted({type(exc).__name__ for exc in failed})})")
-    assert len(lags) > PAUSE_S / (TICK_S * 4)  # the ticker did run all along
-    assert max(lags) < MAX_LAG_S
+    raw, loop = max(lag for lag, _ in lags), max(lag for _, lag in lags)
+    print(f"event loop: {len(lags)} ticks; max lag {loop * 1000:.1f} ms ({raw * 1000:.1f} ms "
+          f"with the waits for a CPU); {len(failed)} of {STREAMS} claims failed during the pause "
+          f"({sorted({type(exc).__name__ for exc in failed})})")
+    assert len(lags) >= 10  # the ticker ran all along (fewer ticks only on a starved machine)
+    assert loop < MAX_LAG_S
     assert after.claimed  # and the store works again once Redis does
 
 
