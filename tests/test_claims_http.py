@@ -164,3 +164,19 @@ def test_fifty_concurrent_http_claims_give_the_context_to_one(real_redis):
     with ThreadPoolExecutor(50) as pool:
         codes = list(pool.map(claim, range(50)))
     assert sorted(codes) == [200] + [409] * 49
+
+
+def test_the_access_line_says_what_the_claim_did_and_never_shows_the_token(prewarmed, capsys):
+    capsys.readouterr()
+    claim = prewarmed.post("/sip-prewarm/c1/claim", json={"owner": "stream-a"}).get_json()
+    prewarmed.post("/sip-prewarm/c1/claim", json={"owner": "stream-b"})
+    prewarmed.delete("/sip-prewarm/c1/claim", json={"token": claim["token"]})
+
+    output = capsys.readouterr().out
+    lines = [json.loads(line) for line in output.splitlines()]
+    won, refused, released = [line for line in lines if line["logger"] == "burki_sip.access"]
+    assert (won["claim"], won["owner"], won["status"]) == ("claimed", "stream-a", 200)
+    assert (refused["claim"], refused["owner"], refused["status"]) == (
+        "already_claimed", "stream-a", 409)
+    assert released["released"] is True and released["call_sid"] == "c1"
+    assert claim["token"] not in output

@@ -15,7 +15,7 @@ from .apidoc import doc
 from .errors import ApiError
 from .extension import get_store
 from .sip import bp, checked_path_call_sid
-from .telemetry import note_call_sid
+from .telemetry import note_call_sid, note_outcome
 
 TOKEN_MAX = 64
 
@@ -85,6 +85,7 @@ def claim(call_sid: str):
     note_call_sid(call_sid)
     owner = claim_schema.load(optional_json()).get("owner")
     result = get_store().claim(call_sid, owner=owner)
+    note_outcome(claim=result.outcome, owner=result.owner)  # never the token
     if result.missing:
         raise ApiError(f"no context for call {call_sid} (never prewarmed, or expired)", 404)
     if result.already_claimed:
@@ -101,4 +102,6 @@ def release(call_sid: str):
     checked_path_call_sid(call_sid)
     note_call_sid(call_sid)
     token = release_schema.load(payload.json_object(request))["token"]
-    return {"call_sid": call_sid, "released": get_store().release(call_sid, token)}
+    released = get_store().release(call_sid, token)
+    note_outcome(released=released)
+    return {"call_sid": call_sid, "released": released}
