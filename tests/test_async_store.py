@@ -5,7 +5,7 @@ import asyncio
 import pytest
 import redis.asyncio
 
-from burki_sip.calls import CallStore, Keys, open_async_store
+from burki_sip.calls import CallStore, Keys, open_async_store, open_store
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.store import Transition
 
@@ -139,7 +139,8 @@ def test_an_explicit_url_or_client_needs_no_redis_setting(redis_server, real_red
     assert [context["call_sid"] for context in asyncio.run(main())] == ["c1", "c1"]
 
 
+@pytest.mark.parametrize("opener", [open_store, open_async_store])
 @pytest.mark.parametrize("environ", [{}, {"REDIS_KEY_PREFIX": "x:sip"}])
-def test_without_any_redis_setting_opening_names_redis_url(environ):
+def test_without_any_redis_setting_opening_names_redis_url(opener, environ):
     with pytest.raises(ValueError, match="REDIS_URL is not set"):
-        open_async_store(environ)
+        opener(environ)
