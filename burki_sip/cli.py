@@ -84,7 +84,8 @@ def main(ctx: click.Context) -> None:
 
 
 def describe_call(store: CallStore, call_sid: str) -> dict:
-    """Everything stored about one call: context, its TTL and claim, and the status view."""
+    """Everything stored about one call: context, its TTL and claim, and the status view (whose
+    timeline has the claim's time)."""
     context, context_ttl, claimed = store.inspect_context(call_sid)
     state, status_ttl = store.load_status(call_sid)
     return {
@@ -102,7 +103,8 @@ def render_call(call: dict) -> str:
     if call["context"] is None:
         lines.append("  context: none (never prewarmed, or expired)")
     else:
-        claimed = ", claimed by a media stream" if call["claimed"] else ""
+        owner = (call["status"] or {}).get("claimed_by")
+        claimed = f", claimed by {owner}" if call["claimed"] else ""
         lines.append(f"  context (expires in {call['context_ttl']} s{claimed}):")
         lines += [f"    {name}: {json.dumps(value, ensure_ascii=False)}"
                   for name, value in call["context"].items()]
@@ -110,7 +112,7 @@ def render_call(call: dict) -> str:
     if status is None:
         lines.append("  status: none (no callback yet)")
         return "\n".join(lines)
-    lines.append(f"  status: {status['status']} (kept {status['ttl']} s more)")
+    lines.append(f"  status: {status['status'] or 'none yet'} (kept {status['ttl']} s more)")
     lines += [f"    {name}: {status[name]}" for name in ("sip_code", "reason", "sequence", "duration")
               if name in status]
     lines.append("  timeline:")

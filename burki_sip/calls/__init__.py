@@ -1,36 +1,77 @@
-"""The call data as a library: key names, the call store, the lifecycle, the Redis connection.
+"""The call data as a library: key names, the call stores, the lifecycle, the Redis connection.
 
 No web framework here: the service, the CLI and outside processes (the media-stream handler)
-all use this package. Importing it has no side effects.
+all use this package. Importing it has no side effects and opens no connection.
 
-    from burki_sip.calls import open_store
+    from burki_sip.calls import open_store, open_async_store
 
     store = open_store()                      # the REDIS_* settings, as the service reads them
-    context = store.claim_context(call_sid)   # the context, to the first stream of the call only
-    context = store.load_context(call_sid)    # read without claiming; None when absent or expired
-    state, ttl = store.load_status(call_sid)  # the call's status hash, None when unknown
+    claim = store.claim(call_sid, owner=stream_id)
+    if claim.claimed:                         # else claim.already_claimed (owner, claimed_at)
+        use(claim.context)                    # ... or claim.missing (never prewarmed, expired)
+        store.release(call_sid, claim.token)  # when the stream ends early: claimable again
+
+    async with open_async_store() as store:   # the same on redis.asyncio, for asyncio handlers
+        claim = await store.claim(call_sid, owner=stream_id)
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+import os
+from typing import Any, Mapping
 
 from .. import config as settings
+from .async_connection import async_client_from_config
+from .async_store import AsyncCallStore, async_store_from_config
+from .claims import ALREADY_CLAIMED, CLAIMED, MISSING, Claim
 from .connection import client_from_config
 from .keys import Keys
 from .store import CallStore, Lifetimes, Recorded, Transition, store_from_config
 
-__all__ = ["CallStore", "Keys", "Lifetimes", "Recorded", "Transition", "open_store",
+__all__ = ["ALREADY_CLAIMED", "CLAIMED", "MISSING", "AsyncCallStore", "CallStore", "Claim", "Keys",
+           "Lifetimes", "Recorded", "Transition", "open_async_store", "open_store",
            "store_from_config"]
 
 
-def open_store(environ: Mapping[str, str] | None = None) -> CallStore:
+def _settings(environ: Mapping[str, str] | None, url: str | None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    if url is not None:
+        environ["REDIS_URL"] = url
+    return settings.load(environ)
+
+
+def open_store(environ: Mapping[str, str] | None = None, *, url: str | None = None,
+               client: Any = None) -> CallStore:
     """A ``CallStore`` configured from the environment exactly as the service configures its own.
 
     One server, a Redis Cluster or a Sentinel-managed primary, with TLS: see ``connection.py``.
 
+    Args:
+        environ: the settings to read instead of ``os.environ``.
+        url: the Redis to use instead of ``REDIS_URL`` (the other ``REDIS_*`` settings apply).
+        client: a redis-py client (``decode_responses=True``) to use instead of connecting.
+
     Raises:
         ValueError: a setting is invalid, or no ``REDIS_URL`` says which Redis to use.
     """
-    config = settings.load(environ)
-    return store_from_config(client_from_config(config), config)
+    config = _settings(environ, url)
+    return store_from_config(client if client is not None else client_from_config(config), config)
+
+
+def open_async_store(environ: Mapping[str, str] | None = None, *, url: str | None = None,
+                     client: Any = None, max_connections: int | None = None) -> AsyncCallStore:
+    """An ``AsyncCallStore`` on ``redis.asyncio``, from the same settings as ``open_store``.
+
+    Args:
+        environ, url, client: as for ``open_store``; ``client`` is a ``redis.asyncio`` one.
+        max_connections: connections to one server (default
+            ``async_connection.MAX_CONNECTIONS``); more concurrent calls wait for a free one.
+
+    Raises:
+        ValueError: a setting is invalid, or no ``REDIS_URL`` says which Redis to use.
+    """
+    config = _settings(environ, url)
+    if client is None:
+        sized = {"max_connections": max_connections} if max_connections else {}
+        client = async_client_from_config(config, **sized)
+    return async_store_from_config(client, config)

@@ -15,17 +15,19 @@ from redis.sentinel import Sentinel
 SENTINEL_URL_PARTS = ("username", "password", "db")
 
 
-def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
-    """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py).
+# The three kinds of Redis the settings can name (``redis_target``).
+SERVER, CLUSTER, SENTINEL = "server", "cluster", "sentinel"
 
-    Every kind decodes responses, gives up after ``REDIS_SOCKET_TIMEOUT`` seconds, checks idle
-    connections before reuse and retries a broken connection briefly (``quick_retry``).
 
-    Args:
-        config: the app's checked settings.
+def redis_target(config: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Which kind of Redis the settings name, its URL and the options every client of it takes.
+
+    The one place both ``client_from_config`` and its asyncio twin (``async_connection.py``) read
+    the ``REDIS_*`` settings: every kind decodes responses, gives up after ``REDIS_SOCKET_TIMEOUT``
+    seconds and checks certificates as ``tls_options`` says.
 
     Returns:
-        A ``redis.Redis`` (one server, or the primary Sentinel names) or a ``RedisCluster``.
+        ``(SERVER | CLUSTER | SENTINEL, url, options)``.
 
     Raises:
         ValueError: no ``REDIS_URL`` (nor ``REDIS_SENTINELS``) says which Redis to use; or
@@ -38,11 +40,31 @@ def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
                          "e.g. REDIS_URL=redis://localhost:6379/0")
     url = config.get("REDIS_URL") or "redis://"
     options = {**base_options(config["REDIS_SOCKET_TIMEOUT"]), **tls_options(config, url)}
-    if config.get("REDIS_SENTINELS"):
+    kind = SENTINEL if config.get("REDIS_SENTINELS") else (
+        CLUSTER if config.get("REDIS_CLUSTER") else SERVER)
+    return kind, url, options
+
+
+def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
+    """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py).
+
+    Every kind is configured by ``redis_target`` and retries a broken connection briefly
+    (``quick_retry``); idle connections are checked before reuse.
+
+    Args:
+        config: the app's checked settings.
+
+    Returns:
+        A ``redis.Redis`` (one server, or the primary Sentinel names) or a ``RedisCluster``.
+
+    Raises:
+        ValueError: as ``redis_target``.
+    """
+    kind, url, options = redis_target(config)
+    if kind == SENTINEL:
         return sentinel_primary(config, url, options)
-    if config.get("REDIS_CLUSTER"):
-        return RedisCluster.from_url(url, retry=quick_retry(), **options)
-    return redis.Redis.from_url(url, retry=quick_retry(), **options)
+    client_class = RedisCluster if kind == CLUSTER else redis.Redis
+    return client_class.from_url(url, retry=quick_retry(), **options)
 
 
 def is_cluster(client: Any) -> bool:
@@ -78,34 +100,39 @@ def tls_options(config: Mapping[str, Any], url: str) -> dict[str, Any]:
     return options
 
 
-def sentinel_primary(config: Mapping[str, Any], url: str,
-                     options: dict[str, Any]) -> redis.Redis:
-    """A client of the primary the Sentinels name; it follows a failover by asking them again.
+def sentinel_parts(config: Mapping[str, Any], url: str, options: dict[str, Any],
+                   retry: Any) -> tuple[list, dict[str, Any], dict[str, Any]]:
+    """What a ``Sentinel`` (sync or asyncio) is built from: addresses, its own options, the primary's.
 
     ``REDIS_URL`` gives the primary's credentials, db and TLS (``rediss://``); its host is unused.
+    ``retry`` is the Sentinels' own (``quick_retry`` of the client's kind).
     """
     timeout = config["REDIS_SOCKET_TIMEOUT"]
-    from_url = {name: value for name, value in parse_url(url).items()
-                if name in SENTINEL_URL_PARTS}
+    primary = {name: value for name, value in parse_url(url).items()
+               if name in SENTINEL_URL_PARTS}
     if uses_tls(url):
-        from_url["ssl"] = True
-    sentinels = Sentinel(
-        config["REDIS_SENTINELS"],
-        # redis-py's default retry backs off for ~10 s while no Sentinel answers; fail promptly.
-        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout,
-                         "password": config.get("REDIS_SENTINEL_PASSWORD"),
-                         "retry": quick_retry()},
-        **options, **from_url,
-    )
+        primary["ssl"] = True
+    # redis-py's default retry backs off for ~10 s while no Sentinel answers; fail promptly.
+    sentinel_kwargs = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
+                       "password": config.get("REDIS_SENTINEL_PASSWORD"), "retry": retry}
+    return config["REDIS_SENTINELS"], sentinel_kwargs, {**options, **primary}
+
+
+def sentinel_primary(config: Mapping[str, Any], url: str,
+                     options: dict[str, Any]) -> redis.Redis:
+    """A client of the primary the Sentinels name; it follows a failover by asking them again."""
+    addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options, quick_retry())
+    sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
     return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry())
 
 
-def quick_retry() -> Retry:
+def quick_retry(retry_class: type = Retry) -> Retry:
     """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
 
     Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL,
     a Sentinel failover); redis-py's default backs off for seconds while the bridge waits.
-    Timeouts are not retried: the command may have run.
+    Timeouts are not retried: the command may have run. ``retry_class``: redis-py's ``Retry``, or
+    ``redis.asyncio.retry.Retry`` for an asyncio client.
     """
-    return Retry(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
+    return retry_class(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
                  supported_errors=(redis.ConnectionError,))

@@ -1,6 +1,6 @@
 """What the console reads: recent calls from the index, and one call's whole timeline.
 
-Every read is bounded: a page of the index costs one ``ZREVRANGE`` and one pipeline of five
+Every read is bounded: a page of the index costs one ``ZREVRANGE`` and one pipeline of four
 reads per call; a timeline reads the two streams from the call's first-seen time on, at most
 ``scan_limit`` entries each. Nothing here scans the keyspace.
 """
@@ -32,7 +32,7 @@ class CallSummary:
 
     @property
     def claimed(self) -> bool:
-        """A media stream claimed the context (while the claim marker lives)."""
+        """A media stream claimed the context (``claimed_at`` of the status hash)."""
         return self.claimed_at is not None
 
     @property
@@ -71,15 +71,13 @@ class CallHistory:
             for call_sid, _ in seen:
                 pipe.get(self.keys.context(call_sid))
                 pipe.ttl(self.keys.context(call_sid))
-                pipe.get(self.keys.claimed(call_sid))
                 pipe.hgetall(self.keys.status(call_sid))
                 pipe.ttl(self.keys.status(call_sid))
             replies = pipe.execute()
         rows = []
         for number, (call_sid, first_seen) in enumerate(seen):
-            raw, context_ttl, claimed, state, status_ttl = replies[number * 5:number * 5 + 5]
-            # A claim kept in the status hash (claimed_at) wins over the older claim marker.
-            claimed = (state or {}).get("claimed_at") or claimed
+            raw, context_ttl, state, status_ttl = replies[number * 4:number * 4 + 4]
+            claimed = (state or {}).get("claimed_at")  # the claim lives in the status hash
             rows.append(CallSummary(call_sid, first_seen, _context(raw), context_ttl, claimed,
                                     state or {}, status_ttl))
         return rows

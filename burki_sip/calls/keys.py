@@ -26,12 +26,8 @@ class Keys:
         return f"{self.call(call_sid)}:context"
 
     def status(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle (``HGETALL``)."""
+        """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle and claim."""
         return f"{self.call(call_sid)}:status"
-
-    def claimed(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:claimed``: set once a media stream has claimed the context."""
-        return f"{self.call(call_sid)}:claimed"
 
     def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
         """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries.

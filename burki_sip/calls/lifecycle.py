@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .claims import OWNER_FIELD, TIMELINE_EVENTS
+
 # Ranked; a callback moves a call forward only. Every terminal status shares the top rank.
 RANKS = {
     "queued": 0,
@@ -77,13 +79,24 @@ def rank_of(status: str) -> int:
 
 
 def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
-    """A call's status hash as the JSON the API and the CLI show."""
+    """A call's status hash as the JSON the API and the CLI show (never the claim's token)."""
     view = {"call_sid": call_sid, "status": state.get("status"),
-            "terminal": state.get("status") in TERMINAL,
-            "timeline": {status: state[f"{status}_at"] for status in RANKS if f"{status}_at" in state}}
-    for name in ("sip_code", "reason", "sequence", "duration", "updated_at"):
+            "terminal": state.get("status") in TERMINAL, "timeline": timeline(state)}
+    for name in ("sip_code", "reason", "sequence", "duration", "updated_at", OWNER_FIELD):
         if name in state:
             view[name] = state[name]
     if ttl is not None:
         view["ttl"] = ttl
     return view
+
+
+def timeline(state: dict) -> dict[str, str]:
+    """When each status was first reached, in rank order, with the latest claim and release
+    (``claims.TIMELINE_EVENTS``) placed among them by their time."""
+    events = [(status, state[f"{status}_at"]) for status in RANKS if f"{status}_at" in state]
+    for event in TIMELINE_EVENTS:
+        at = state.get(f"{event}_at")
+        if at:
+            index = next((i for i, (_, when) in enumerate(events) if when > at), len(events))
+            events.insert(index, (event, at))
+    return dict(events)

@@ -3,7 +3,8 @@
 -- arguments. Reads come first and the duplicate marker is written last, so a script that fails
 -- half way (for example on OOM) leaves no marker behind and the bridge's retry is not lost.
 --
--- KEYS: 1 status hash, 2 context, 3 claimed marker, 4 duplicate marker, 5 stream, 6 call index.
+-- KEYS: 1 status hash (it also holds a claim), 2 context, 3 unused, 4 duplicate marker, 5 stream,
+--       6 call index.
 --       A key the request does not use is passed as a copy of one it does (same hash slot).
 -- Returns {duplicate 0/1, applied 0/1, current status, stream entry id, status as resolved}.
 -- ARGV: 1 duplicate TTL ('' = no check), 2 status ('' = no lifecycle, 'hangup' = resolve here),
@@ -108,7 +109,7 @@ if status ~= '' then
   end
   current = redis.call('HGET', hash, 'status')
   if applied == 1 and rank >= terminal_rank then
-    for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
+    for i = 1, 2 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
   elseif tonumber(redis.call('HGET', hash, 'rank')) < terminal_rank then
     redis.call('EXPIRE', hash, ARGV[6])
   end

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import redis
 
+from .claims import CLAIM_LUA, RELEASE_LUA, TOKEN_FIELD, Claim, ClaimScript, release_script
 from .connection import is_cluster
 from .index import NO_BOOKKEEPING, CallIndex
 from .events import SCHEMA_VERSION, BacklogFullError, block_ms_for
@@ -19,7 +20,6 @@ from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
 RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
-CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,12 @@ class Lifetimes:
     idle_ttl: int = 6 * 3600
     retention: int = 86400
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Lifetimes":
+        """The lifetimes the ``SIP_*_TTL`` and ``SIP_CALL_*`` settings give."""
+        return cls(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
+                   config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
+
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
@@ -105,6 +111,7 @@ class CallStore:
         self.streams_in_script = streams_in_script
         self._record = client.register_script(RECORD_LUA)
         self._claim = client.register_script(CLAIM_LUA)
+        self._release = client.register_script(RELEASE_LUA)
 
     def save_context(self, context: dict, pipeline=None) -> None:
         """Store a call's context with its TTL in one ``SET ... EX``, replacing any earlier one.
@@ -139,19 +146,34 @@ class CallStore:
         with self.client.pipeline(transaction=False) as pipe:
             pipe.get(self.keys.context(call_sid))
             pipe.ttl(self.keys.context(call_sid))
-            pipe.exists(self.keys.claimed(call_sid))
+            pipe.hexists(self.keys.status(call_sid), TOKEN_FIELD)
             raw, ttl, claimed = pipe.execute()
         return (None if raw is None else json.loads(raw)), ttl, bool(claimed)
 
-    def claim_context(self, call_sid: str) -> dict | None:
-        """Return a call's context to the first caller only, marking it claimed; else ``None``.
+    def claim(self, call_sid: str, owner: str | None = None) -> Claim:
+        """Claim a call's context for ``owner``, atomically (``claim.lua``).
 
-        Two media-stream connections for one call cannot both start: the check and the mark are
-        one atomic script.
+        Args:
+            call_sid: the call.
+            owner: who claims, e.g. the media stream's id: claiming again as the same owner
+                gives the same claim and token. ``None``: an owner of this claim alone.
+
+        Returns:
+            ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
+            another owner: who and when) or ``missing`` (never prewarmed, or expired).
         """
-        raw = self._claim(keys=[self.keys.context(call_sid), self.keys.claimed(call_sid)],
-                          args=[utc_now(), self.lifetimes.prewarm_ttl * 1000])
-        return None if raw is None else json.loads(raw)
+        script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
+        return script.result(self._claim(keys=script.keys, args=script.args))
+
+    def release(self, call_sid: str, token: str) -> bool:
+        """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
+        keys, args = release_script(self.keys, call_sid, token, utc_now())
+        return bool(self._release(keys=keys, args=args))
+
+    def claim_context(self, call_sid: str) -> dict | None:
+        """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
+        claim = self.claim(call_sid)
+        return claim.context if claim.claimed else None
 
     def load_status(self, call_sid: str) -> tuple[dict | None, int]:
         """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
@@ -264,11 +286,11 @@ class CallStore:
         return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
 
     def _call_keys(self, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
-        """Status, context, claimed and duplicate-marker keys, all in the call's slot."""
+        """Status, context, (unused) and duplicate-marker keys, all in the call's slot."""
         marker = self.keys.delivery(kind, delivery_id, call_sid) if delivery_id else None
         if call_sid:
-            call = [self.keys.status(call_sid), self.keys.context(call_sid),
-                    self.keys.claimed(call_sid)]
+            status = self.keys.status(call_sid)
+            call = [status, self.keys.context(call_sid), status]
             return call + [marker or call[0]]
         return [marker] * 4 if marker else []
 
@@ -343,8 +365,7 @@ def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     On a Redis Cluster the event streams live in other slots than a call's keys, so they are
     appended outside the update script (one extra round trip).
     """
-    lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
-                          config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
+    lifetimes = Lifetimes.from_config(config)
     keys = Keys(config["REDIS_KEY_PREFIX"])
     # The console's index is kept only while the console is enabled: no cost otherwise.
     size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_ENABLED") else 0

@@ -18,6 +18,7 @@ class Operation:
 
     responses: dict[int, Any]
     body: Any = None
+    body_required: bool = True
     media: tuple[str, ...] = JSON
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
@@ -30,7 +31,8 @@ def doc(responses: dict[int, Any], **details: Any):
 
     Args:
         responses: status code to a marshmallow schema (a JSON body) or to a full response object.
-        **details: ``body`` (the schema of the request body), ``media`` (its media types),
+        **details: ``body`` (the schema of the request body), ``body_required`` (default
+            true), ``media`` (its media types),
             ``errors`` (error status codes, each a shared component of ``openapi_parts.ERRORS``),
             ``tags``, ``security`` (e.g. ``openapi_parts.BRIDGE_AUTH``) and extra ``parameters``.
     """

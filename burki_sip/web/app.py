@@ -10,6 +10,7 @@ from flask import Flask
 from .. import redact
 from ..config import check, defaults, from_env
 from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
 
 

@@ -46,7 +46,7 @@ def operation_object(endpoint: str, view, operation: Operation, arguments) -> di
     errors = sorted({*operation.errors, *guard_errors})
     result["responses"].update({str(code): parts.ERRORS[code] for code in errors})
     if operation.body is not None:
-        result["requestBody"] = {"required": True, "content": {
+        result["requestBody"] = {"required": operation.body_required, "content": {
             media: {"schema": operation.body} for media in operation.media}}
     if (operation.security or security) is not None:
         result["security"] = operation.security or security

@@ -55,7 +55,7 @@ class ContextSchema(Schema):
         "description": "The stored prewarm fields (nulls dropped) and `prewarmed_at`."})
     ttl = fields.Integer(required=True, metadata={"description": "Seconds the context has left."})
     claimed = fields.Boolean(required=True, metadata={
-        "description": "Whether a media stream has claimed the context."})
+        "description": "Whether a media stream holds a claim on the context now."})
 
 
 class CallStatusSchema(Schema):
@@ -65,12 +65,14 @@ class CallStatusSchema(Schema):
     status = fields.String(required=True, allow_none=True)
     terminal = fields.Boolean(required=True)
     timeline = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
-        "description": "When each status was first reached (ISO 8601 UTC)."})
+        "description": "When each status was first reached (ISO 8601 UTC), in rank order, with "
+                       "the latest `claimed` and `released` of the call's context among them."})
     sip_code = fields.String()
     reason = fields.String()
     sequence = fields.String()
     duration = fields.String()
     updated_at = fields.String()
+    claimed_by = fields.String(metadata={"description": "Owner of the latest claim."})
     ttl = fields.Integer(metadata={"description": "Seconds the status has left."})
 
 

@@ -1,0 +1,88 @@
+"""The asyncio twin of ``connection.client_from_config``: the same settings, on ``redis.asyncio``.
+
+What the settings mean is read in one place, ``connection.redis_target`` (and ``sentinel_parts``);
+this module only picks redis.asyncio's classes and sizes the pool for many concurrent streams.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Mapping
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.driver_info import DriverInfo
+
+from .connection import CLUSTER, SENTINEL, quick_retry, redis_target, sentinel_parts
+
+# Connections one asyncio client keeps to one server. Commands beyond it wait for a free one
+# (up to REDIS_SOCKET_TIMEOUT) instead of failing: a burst of 200 stream starts queues for a few
+# round trips, N processes never hold more than N * 50 of Redis's maxclients, and a burst opens
+# at most 50 connections at once (each costs the loop ~0.15 ms of CPU to set up).
+MAX_CONNECTIONS = 50
+# redis-py's asyncio cluster client has no waiting pool: a node whose connections are all busy
+# raises MaxConnectionsError. So each node may get as many as Redis itself accepts by default
+# (maxclients 10000); a burst opens one per concurrent command.
+CLUSTER_MAX_CONNECTIONS = 10_000
+
+
+@cache
+def driver_info() -> DriverInfo:
+    """redis-py's name and version for ``CLIENT SETINFO``, read once.
+
+    Without it every new connection reads and parses redis-py's package metadata from disk
+    (``importlib.metadata.version``), about 1 ms each on the event loop: a burst of 100 new
+    connections stalled every other task for 70-150 ms.
+    """
+    return DriverInfo()
+
+
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The Sentinel's pool (it asks for the primary, follows a failover) that waits when full."""
+
+
+class SentinelPrimary(Redis):
+    """A client of the primary whose ``aclose`` also closes its Sentinels' connections.
+
+    Each new connection asks a Sentinel for the primary, so a burst opens connections to the
+    Sentinels too; the client built from the settings owns them.
+    """
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        for sentinel in self.connection_pool.sentinel_manager.sentinels:
+            await sentinel.aclose()
+
+
+def async_client_from_config(config: Mapping[str, Any],
+                             max_connections: int = MAX_CONNECTIONS) -> Redis | RedisCluster:
+    """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``.
+
+    Configured exactly as ``connection.client_from_config`` (timeouts, TLS, ``quick_retry``).
+
+    Args:
+        config: checked settings (``config.load``).
+        max_connections: connections to one server or Sentinel primary; more concurrent commands
+            wait for one, at most ``REDIS_SOCKET_TIMEOUT`` seconds. Not used on a Cluster.
+
+    Raises:
+        ValueError: as ``connection.redis_target``.
+    """
+    kind, url, options = redis_target(config)
+    options = {**options, "driver_info": driver_info()}
+    wait = {"max_connections": max_connections, "timeout": config["REDIS_SOCKET_TIMEOUT"]}
+    if kind == SENTINEL:
+        addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options,
+                                                             quick_retry(Retry))
+        sentinel_kwargs["driver_info"] = driver_info()
+        sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
+        return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], redis_class=SentinelPrimary,
+                                    connection_pool_class=BlockingSentinelPool,
+                                    retry=quick_retry(Retry), **wait)
+    if kind == CLUSTER:
+        return RedisCluster.from_url(url, retry=quick_retry(Retry),
+                                     max_connections=CLUSTER_MAX_CONNECTIONS, **options)
+    pool = BlockingConnectionPool.from_url(url, retry=quick_retry(Retry), **wait, **options)
+    return Redis.from_pool(pool)

@@ -1,0 +1,95 @@
+"""Claims: which media stream holds a call's context; shared by the sync and asyncio stores.
+
+A claim is atomic in Redis (``claim.lua``, ``release.lua``) and lives in the call's status hash,
+so it shows in the call's timeline. The rules are in docs/lifecycle.md ("Claims").
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from importlib.resources import files
+
+from .keys import Keys
+
+CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
+RELEASE_LUA = files(__package__).joinpath("release.lua").read_text()
+
+CLAIMED, ALREADY_CLAIMED, MISSING = "claimed", "already_claimed", "missing"
+# Fields of the status hash (see claim.lua); the timeline shows the *_at ones.
+TOKEN_FIELD, OWNER_FIELD = "claim_token", "claimed_by"
+TIMELINE_EVENTS = ("claimed", "released")
+OWNER_MAX = 128
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of ``claim``: one of ``CLAIMED``, ``ALREADY_CLAIMED`` or ``MISSING``.
+
+    ``claimed``: ``context`` and ``token`` (for ``release``), ``owner`` and ``claimed_at`` of the
+    claim. ``already_claimed``: only ``owner`` and ``claimed_at``, of the claim that holds it.
+    ``missing``: the call was never prewarmed, or its context expired.
+    """
+
+    outcome: str
+    call_sid: str
+    context: dict | None = None
+    token: str | None = None
+    owner: str | None = None
+    claimed_at: str | None = None
+
+    @property
+    def claimed(self) -> bool:
+        """True when this caller holds the claim (and has the context)."""
+        return self.outcome == CLAIMED
+
+    @property
+    def already_claimed(self) -> bool:
+        """True when another owner holds the claim."""
+        return self.outcome == ALREADY_CLAIMED
+
+    @property
+    def missing(self) -> bool:
+        """True when there is no context to claim."""
+        return self.outcome == MISSING
+
+
+def check_owner(owner: str) -> str:
+    """``owner`` if it is 1 to ``OWNER_MAX`` printable characters, else ``ValueError``."""
+    if not isinstance(owner, str) or not 0 < len(owner) <= OWNER_MAX or not owner.isprintable():
+        raise ValueError(f"owner must be 1 to {OWNER_MAX} printable characters")
+    return owner
+
+
+@dataclass(frozen=True)
+class ClaimScript:
+    """One claim's ``claim.lua`` keys and arguments, and how its reply reads."""
+
+    call_sid: str
+    keys: list[str]
+    args: list
+
+    @classmethod
+    def build(cls, keys: Keys, call_sid: str, owner: str | None, now: str,
+              idle_ttl: int) -> "ClaimScript":
+        """The script call for ``owner`` (``None``: an owner of this claim alone)."""
+        owner = check_owner(owner) if owner is not None else f"anonymous-{secrets.token_hex(6)}"
+        return cls(call_sid, [keys.context(call_sid), keys.status(call_sid)],
+                   [owner, secrets.token_urlsafe(12), now, idle_ttl])
+
+    def result(self, reply: list) -> Claim:
+        """The ``Claim`` a reply of ``claim.lua`` tells."""
+        outcome = reply[0]
+        if outcome == MISSING:
+            return Claim(MISSING, self.call_sid)
+        context, token, owner, claimed_at = reply[1:5]
+        if outcome == ALREADY_CLAIMED:
+            return Claim(ALREADY_CLAIMED, self.call_sid, owner=owner, claimed_at=claimed_at)
+        return Claim(CLAIMED, self.call_sid, json.loads(context), token, owner, claimed_at)
+
+
+def release_script(keys: Keys, call_sid: str, token: str, now: str) -> tuple[list, list]:
+    """``release.lua``'s keys and arguments."""
+    return [keys.status(call_sid)], [token, now]
+

@@ -1,0 +1,107 @@
+"""Claims over HTTP, for media-stream handlers without Redis access (see docs/lifecycle.md, "Claims").
+
+The routes are on ``sip.bp``, so the SIP routes' guard (``auth.py``) covers them as it covers
+every route of that blueprint. Their bodies and answers are described here, next to them.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..calls.claims import OWNER_MAX, check_owner
+from . import payload
+from .apidoc import doc
+from .errors import ApiError
+from .extension import get_store
+from .sip import bp, checked_path_call_sid
+from .telemetry import note_call_sid, note_outcome
+
+TOKEN_MAX = 64
+
+
+def owner_rule(value: str) -> None:
+    """marshmallow validator: the core's rule for an owner (``calls.claims.check_owner``)."""
+    try:
+        check_owner(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class ClaimSchema(Schema):
+    """``POST /sip-prewarm/{call_sid}/claim``: who claims. No body: an owner of this claim alone."""
+
+    owner = fields.String(validate=owner_rule, metadata={
+        "minLength": 1, "maxLength": OWNER_MAX,
+        "description": "The stream's stable id: claiming again as the same owner (a reconnect) "
+                       "gives the same claim and token."})
+
+
+class ReleaseSchema(Schema):
+    """``DELETE /sip-prewarm/{call_sid}/claim``: the token of the claim to end."""
+
+    token = fields.String(required=True, validate=validate.Length(1, TOKEN_MAX))
+
+
+class ClaimedSchema(Schema):
+    """The claim is this caller's: the context, and the token that releases it."""
+
+    call_sid = fields.String(required=True)
+    context = fields.Dict(required=True)
+    token = fields.String(required=True)
+    owner = fields.String(required=True)
+    claimed_at = fields.String(required=True, metadata={"description": "ISO 8601 UTC."})
+
+
+class ClaimConflictSchema(Schema):
+    """Another owner holds the claim: who, and since when."""
+
+    error = fields.String(required=True)
+    owner = fields.String(required=True)
+    claimed_at = fields.String(required=True)
+
+
+class ReleasedSchema(Schema):
+    """Whether the token held the claim, which is now ended (false: it held none, nothing changed)."""
+
+    call_sid = fields.String(required=True)
+    released = fields.Boolean(required=True)
+
+
+claim_schema, release_schema = ClaimSchema(), ReleaseSchema()
+
+
+def optional_json() -> dict:
+    """The request's JSON object, or ``{}`` when it has no body at all."""
+    return payload.json_object(request) if request.get_data(cache=True) else {}
+
+
+@bp.post("/sip-prewarm/<call_sid>/claim")
+@doc({200: ClaimedSchema, 409: ClaimConflictSchema}, body=ClaimSchema, body_required=False,
+     errors=(400, 404, 413, 415, 503))
+def claim(call_sid: str):
+    """Claim a call's context for a media stream: 200 to one owner at a time, 409 to others."""
+    checked_path_call_sid(call_sid)
+    note_call_sid(call_sid)
+    owner = claim_schema.load(optional_json()).get("owner")
+    result = get_store().claim(call_sid, owner=owner)
+    note_outcome(claim=result.outcome, owner=result.owner)  # never the token
+    if result.missing:
+        raise ApiError(f"no context for call {call_sid} (never prewarmed, or expired)", 404)
+    if result.already_claimed:
+        return {"error": f"call {call_sid} is already claimed", "owner": result.owner,
+                "claimed_at": result.claimed_at}, 409
+    return {"call_sid": call_sid, "context": result.context, "token": result.token,
+            "owner": result.owner, "claimed_at": result.claimed_at}
+
+
+@bp.delete("/sip-prewarm/<call_sid>/claim")
+@doc({200: ReleasedSchema}, body=ReleaseSchema, errors=(400, 413, 415, 503))
+def release(call_sid: str):
+    """End a claim, so the call can be claimed again (after a stream dropped)."""
+    checked_path_call_sid(call_sid)
+    note_call_sid(call_sid)
+    token = release_schema.load(payload.json_object(request))["token"]
+    released = get_store().release(call_sid, token)
+    note_outcome(released=released)
+    return {"call_sid": call_sid, "released": released}
