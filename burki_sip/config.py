@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from . import credentials
 from .redact import REDACTED
 
 # The table's parsers, under the short private names its rows use.
@@ -116,6 +117,38 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
             "How many proxies in front of the service append to `X-Forwarded-For` (Heroku: 1). "
             "0: the header is ignored and the client address is the TCP peer."),
+    Setting("SIP_PUBLIC_URL", credentials.public_url, None,
+            "Base URL providers call (e.g. `https://api.burki.dev`): the URL they sign is it plus "
+            "the path and query. Unset: the URL the request arrived at (scheme and host from "
+            "`X-Forwarded-*` only as deep as `TRUSTED_PROXY_COUNT`)."),
+    Setting("SIP_BASIC_AUTH", credentials.basic_credentials, None,
+            "`user:password` pairs (comma-separated, for rotation) accepted as HTTP Basic "
+            "credentials on `/sip-webhook` and `/sip-status` (a callback URL's `user:password@`).",
+            secret=True),
+    Setting("TWILIO_AUTH_TOKEN", credentials.secret_list, None,
+            "Twilio auth tokens (comma-separated): `X-Twilio-Signature` is then verified.",
+            secret=True),
+    Setting("SIGNALWIRE_SIGNING_KEY", credentials.secret_list, None,
+            "SignalWire signing keys (comma-separated): `X-SignalWire-Signature` is then verified.",
+            secret=True),
+    Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None,
+            "Telnyx public keys (base64, comma-separated): `telnyx-signature-ed25519` is then "
+            "verified, its `telnyx-timestamp` within 300 s."),
+    Setting("JAMBONZ_WEBHOOK_SECRET", credentials.secret_list, None,
+            "jambonz webhook secrets (comma-separated): `Jambonz-Signature` is then verified, its "
+            "`t=` within 300 s.", secret=True),
+    Setting("VONAGE_SIGNATURE_SECRET", credentials.secret_list, None,
+            "Vonage signature secrets (comma-separated): the signed webhook JWT (HS256, "
+            "`payload_hash`, `iat` within 300 s) is then verified.", secret=True),
+    Setting("PLIVO_AUTH_TOKEN", credentials.secret_list, None,
+            "Plivo auth tokens (comma-separated; a main account's too): `X-Plivo-Signature-V3` "
+            "(and `-Ma-V3`) with its nonce is then verified.", secret=True),
+    Setting("LIVEKIT_API_KEY", credentials.secret_list, None,
+            "LiveKit API keys (comma-separated, paired by position with `LIVEKIT_API_SECRET`): "
+            "the webhook JWT's issuer."),
+    Setting("LIVEKIT_API_SECRET", credentials.secret_list, None,
+            "LiveKit API secrets (comma-separated, one per `LIVEKIT_API_KEY`): the webhook JWT "
+            "(HS256, body `sha256` claim) is then verified.", secret=True),
     Setting("SIP_BRIDGE_URL", _text, None,
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
     Setting("SIP_BRIDGE_API_KEY", _text, None,
@@ -209,6 +242,15 @@ def check(config: dict[str, Any]) -> None:
     if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
         raise ValueError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
                          "the console never runs without its own logins")
+    _check_livekit(config)
+
+
+def _check_livekit(config: dict[str, Any]) -> None:
+    """LiveKit's keys and secrets come in pairs, matched by position."""
+    keys, secrets = config.get("LIVEKIT_API_KEY") or (), config.get("LIVEKIT_API_SECRET") or ()
+    if len(keys) != len(secrets):
+        raise SettingError(f"LIVEKIT_API_KEY has {len(keys)} entries and LIVEKIT_API_SECRET "
+                           f"{len(secrets)}: set one secret per key, in the same order")
 
 
 def _check_topology(config: dict[str, Any]) -> None:

@@ -128,6 +128,10 @@ class RedactingFilter(logging.Filter):
 
 # One filter for the process: several apps (tests) add their secrets to it.
 FILTER = RedactingFilter()
+# The providers' secrets (lists of text); SIP_BASIC_AUTH's passwords are cut out on their own too.
+PROVIDER_SECRETS = ("TWILIO_AUTH_TOKEN", "SIGNALWIRE_SIGNING_KEY", "JAMBONZ_WEBHOOK_SECRET",
+                    "VONAGE_SIGNATURE_SECRET", "PLIVO_AUTH_TOKEN", "LIVEKIT_API_SECRET",
+                    "SIP_BASIC_AUTH")
 COVERED_LOGGERS = ("burki_sip", "werkzeug", "gunicorn.error", "gunicorn.access", "redis", "urllib3")
 
 
@@ -135,6 +139,9 @@ def configured_secrets(config: Mapping) -> set[str]:
     """The secret values in the settings, as they could appear in text."""
     values = set(config.get("SIP_INBOUND_API_KEYS") or ())
     values.add(config.get("SIP_BRIDGE_API_KEY") or "")
+    for name in PROVIDER_SECRETS:
+        values.update(config.get(name) or ())
+    values.update(pair.partition(":")[2] for pair in config.get("SIP_BASIC_AUTH") or ())
     for key in config.get("SIP_WEBHOOK_SECRETS") or ():
         values.add(base64.b64encode(key).decode("ascii"))
     return {value for value in values if len(value) >= 4}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from burki_sip import config
+from burki_sip import config, credentials
 
 # A value each parser refuses. A new parser needs one here (the test below says so).
 BAD_VALUES = {
@@ -14,6 +14,8 @@ BAD_VALUES = {
     config._cert_reqs: "sometimes", config._addresses: "no-port", config._port: "65536",
     config._webhook_secrets: "whsec_short", config._allowed_ips: "not-an-address",
     config._logins: "no-password",
+    credentials.secret_list: "two words", credentials.public_keys: "not-base64!",
+    credentials.basic_credentials: "no-password", credentials.public_url: "api.burki.dev",
 }
 # Parsers that accept any text: nothing to refuse.
 ANY_TEXT = {config._text}

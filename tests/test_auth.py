@@ -6,6 +6,7 @@ import pytest
 
 from burki_sip import create_app
 from burki_sip.web import auth
+from burki_sip.web.providers.apidoc import SECURITY as PROVIDER_SECURITY
 from security_support import (KEY, OLD_KEY, OTHER_SECRET, VECTOR_SECRET, signed_headers,
                               snapshot)
 
@@ -237,7 +238,7 @@ def test_the_api_document_shows_what_the_guard_enforces(fake_redis):
             expected = None
             if guarded:
                 signed = method == "post" and path in ("/sip-webhook", "/sip-status")
-                expected = key + [{"webhookSignature": []}] if signed else key
+                expected = key + [{"webhookSignature": []}, *PROVIDER_SECURITY] if signed else key
             assert operation.get("security") == expected, (method, path)
     assert document["components"]["securitySchemes"]["webhookSignature"]["name"] == \
         "webhook-signature"

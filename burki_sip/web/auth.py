@@ -1,4 +1,4 @@
-"""Who may call the SIP routes: the address allow-list, then a shared key or a webhook signature.
+"""Who may call the SIP routes: the address allow-list, then a key, a webhook or provider signature.
 
 Only the ``sip`` blueprint is guarded; health, readiness, metrics and the API document stay open.
 The guard runs before the view, so a refused request is never parsed and never reaches Redis.
@@ -17,6 +17,7 @@ from flask import Flask, current_app, request
 from ..network import Network, address_allowed
 from ..signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
 from .errors import ApiError
+from .providers import guard as providers
 from .proxies import trust_proxies
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,13 @@ def _header_bytes(value: str) -> bytes:
 
 @dataclass(frozen=True)
 class Guard:
-    """One app's rules: digests of the inbound keys, webhook secrets and allowed networks."""
+    """One app's rules: inbound key digests, webhook secrets, networks and provider schemes."""
 
     key_digests: tuple[bytes, ...] = ()
     secrets: tuple[bytes, ...] = ()
     networks: tuple[Network, ...] = ()
+    providers: tuple = ()  # (Scheme, credentials) of each configured provider scheme
+    public_url: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Guard":
@@ -56,7 +59,8 @@ class Guard:
             (config["SIP_BRIDGE_API_KEY"],) if config.get("SIP_BRIDGE_API_KEY") else ())
         return cls(tuple(_digest(key.encode("utf-8")) for key in keys),
                    tuple(config.get("SIP_WEBHOOK_SECRETS") or ()),
-                   tuple(config.get("SIP_ALLOWED_IPS") or ()))
+                   tuple(config.get("SIP_ALLOWED_IPS") or ()), providers.configured(config),
+                   config.get("SIP_PUBLIC_URL"))
 
     def key_matches(self, offered: Iterable[str]) -> bool:
         """True when an offered key equals a configured one; all pairs compared, none skipped."""
@@ -79,7 +83,7 @@ def offered_keys(headers: Mapping[str, str]) -> list[str]:
     return offered
 
 
-def missing_message(by_key: bool, by_signature: bool) -> str:
+def missing_message(by_key: bool, by_signature: bool, natives: tuple = ()) -> str:
     """What a request without any credential should have sent."""
     ways = []
     if by_key:
@@ -87,28 +91,35 @@ def missing_message(by_key: bool, by_signature: bool) -> str:
     if by_signature:
         ways.append("a Standard Webhooks signature (webhook-id, webhook-timestamp and "
                     "webhook-signature headers)")
+    if natives:
+        ways.append(f"a provider signature or credentials "
+                    f"({', '.join(providers.headers_of(natives))})")
     return "authentication required: send " + " or ".join(ways)
 
 
 def refusal(guard: Guard) -> str | None:
     """Why the current request is refused, or ``None`` when it may go on."""
-    by_key = bool(guard.key_digests)
-    by_signature = bool(guard.secrets) and request.endpoint in SIGNED_ENDPOINTS
-    if not (by_key or by_signature):
+    signed_route = request.endpoint in SIGNED_ENDPOINTS
+    by_key, natives = bool(guard.key_digests), guard.providers if signed_route else ()
+    by_signature = bool(guard.secrets) and signed_route
+    if not (by_key or by_signature or natives):
         return None  # nothing configured for this route: open (a warning was logged at start)
     offered = offered_keys(request.headers)
     if by_key and guard.key_matches(offered):
         return None
-    signed = any(request.headers.get(name) for name in SIGNATURE_HEADERS[1:])
-    if by_signature and signed:
+    verified, reasons = providers.check(natives, request, guard.public_url)
+    if verified:
+        return None
+    if by_signature and any(request.headers.get(name) for name in SIGNATURE_HEADERS[1:]):
         try:
             verify(guard.secrets, request.headers, request.get_data(cache=True))
         except SignatureError as exc:
-            return f"{exc}; invalid API key" if offered and by_key else str(exc)
-        return None
+            reasons.append(str(exc))
+        else:
+            return None
     if by_key and offered:
-        return "invalid API key"
-    return missing_message(by_key, by_signature)
+        reasons.append("invalid API key")
+    return "; ".join(reasons) or missing_message(by_key, by_signature, natives)
 
 
 def protect() -> None:
@@ -131,10 +142,10 @@ def warn_if_open(guard: Guard) -> None:
     """Say at every start which SIP routes accept requests without any proof."""
     if guard.key_digests:
         return
-    if guard.secrets:
+    if guard.secrets or guard.providers:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): "
                     "/sip-prewarm and the GET routes accept any request; /sip-webhook and "
-                    "/sip-status need a webhook signature")
+                    "/sip-status need a webhook or provider signature")
     else:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): every "
                     "SIP route accepts any request; set one before exposing the service")

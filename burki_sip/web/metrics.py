@@ -40,6 +40,9 @@ TRANSITIONS = Counter("burki_sip_status_transitions", "Call status changes appli
                       "the call moved to.", ("status",))
 DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because their webhook-id "
                      "or Idempotency-Key was already seen, by stream.", ("stream",))
+UNATTRIBUTED = Counter("burki_sip_events_unattributed", "Webhook events recorded without a call "
+                       "(none could be identified in the payload), by provider detected.",
+                       ("provider",))
 REFUSED = Counter("burki_sip_events_refused", "Webhooks and status callbacks answered 503 because "
                   "a consumer group's backlog reached SIP_EVENTS_MAX_BACKLOG, by stream.",
                   ("stream",))
@@ -71,6 +74,11 @@ def redis_error(exc: BaseException) -> None:
 def event_recorded(stream: str) -> None:
     """Count one entry appended to ``stream``."""
     EVENTS.labels(stream).inc()
+
+
+def event_unattributed(provider: str) -> None:
+    """Count one webhook event recorded without a call (``provider`` comes from a fixed list)."""
+    UNATTRIBUTED.labels(provider).inc()
 
 
 def prewarmed() -> None:

@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .auth import GUARDED_BLUEPRINTS, SIGNED_ENDPOINTS
+from .providers import apidoc as providers
 from .responses import ErrorSchema
 from .schemas import CALL_SID_MAX, CALL_SID_PATTERN, Variables, check_call_sid
 
@@ -51,6 +52,8 @@ DELIVERY_PARAMETERS = tuple(
                     "and recorded nowhere."}
     for name, what in (("webhook-id", "Standard Webhooks delivery id"),
                        ("Idempotency-Key", "Used when there is no `webhook-id`")))
+# What /sip-webhook and /sip-status take besides the body: dedupe headers, provider query params.
+CALLBACK_PARAMETERS = DELIVERY_PARAMETERS + providers.PARAMETERS
 
 # The SIP routes get theirs from ``guard_of``; other operations may opt in with ``@doc(security=)``.
 SECURITY_SCHEMES = {
@@ -66,9 +69,10 @@ SECURITY_SCHEMES = {
         "description": "Standard Webhooks: `webhook-id`, `webhook-timestamp` (within 300 s) and "
                        "`webhook-signature` (`v1,` HMAC-SHA256 of `id.timestamp.body` with a "
                        "`SIP_WEBHOOK_SECRETS` secret). Accepted when secrets are configured."},
+    **providers.SECURITY_SCHEMES,
 }
 BRIDGE_AUTH = [{"bearerAuth": []}, {"apiKeyAuth": []}]
-SIGNED_AUTH = [*BRIDGE_AUTH, {"webhookSignature": []}]
+SIGNED_AUTH = [*BRIDGE_AUTH, {"webhookSignature": []}, *providers.SECURITY]
 GUARD_ERRORS = (401, 403)
 
 

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 
-from ..calls.lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word, status_view
-from ..calls.store import Recorded, Transition
-from . import metrics, payload
+from ..calls.lifecycle import status_view
+from ..calls.store import Recorded
+from . import callbacks, metrics, payload
 from .apidoc import JSON_OR_FORM, doc
 from .errors import ApiError
 from .extension import get_store
-from .openapi_parts import DELIVERY_PARAMETERS, PROVIDER_ERRORS
+from .openapi_parts import CALLBACK_PARAMETERS, PROVIDER_ERRORS
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
-from .schemas import (TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema, TwilioStatusSchema,
-                      WebhookSchema, check_call_sid)
+from .schemas import (PrewarmSchema, StatusSchema, TwilioStatusSchema, WebhookSchema,
+                      check_call_sid)
 from .telemetry import note_call_sid, note_outcome
 
 bp = Blueprint("sip", __name__)
 
 prewarm_schema = PrewarmSchema()
-status_schema = StatusSchema()
 
 # Flask's own JSON settings for a string (ASCII only), kept for the hot path's response.
 _JSON_STRING = json.JSONEncoder()
 
-# Where providers put the call identifier: the bridge's JSON, and Twilio-style forms.
-CALL_SID_FIELDS = ("call_sid", "CallSid")
-INBOUND_WORDS = frozenset({"inbound_call", "call.initiated", "invite"})
-INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
-INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
 DELIVERY_HEADERS = ("webhook-id", "Idempotency-Key")
 DELIVERY_ID_MAX = 200
 
@@ -69,28 +63,48 @@ def prewarmed_context(call_sid: str):
 
 @bp.post("/sip-webhook")
 @doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=PROVIDER_ERRORS,
-     parameters=DELIVERY_PARAMETERS)
+     parameters=CALLBACK_PARAMETERS)
 def webhook():
-    """Record an inbound-call or provider event; an inbound call also opens the call's status."""
+    """Record an inbound-call or provider event; a provider event's call state moves the call.
+
+    Any provider's payload is accepted as it sends it (docs/providers.md). An event whose call
+    cannot be identified is still recorded, marked ``unattributed``.
+    """
     body = payload.json_or_form(request)
-    call_sid = call_sid_of(body)
+    adapter, reading = callbacks.read(request, body)
+    call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(request, adapter, reading, body))
     note_call_sid(call_sid)
-    transition = Transition("initiated") if call_sid and looks_inbound(body) else None
+    note_outcome(provider=reading.provider)
+    transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
+    if call_sid is None:
+        metrics.event_unattributed(reading.provider)
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
-                                        delivery_id(), transition, entry_fields())
+                                        delivery_id(), transition,
+                                        callbacks.entry_fields(reading, call_sid))
     return received("webhook", recorded)
 
 
 @bp.post("/sip-status")
 @doc({200: StatusReceivedSchema}, body={"anyOf": [StatusSchema, TwilioStatusSchema]},
-     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=DELIVERY_PARAMETERS)
+     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=CALLBACK_PARAMETERS)
 def status():
-    """Record a status callback and fold it into the call's lifecycle."""
+    """Record a status callback and fold it into the call's lifecycle.
+
+    Besides the bridge's JSON and Twilio-style forms (the schemas below), the callbacks of Twilio,
+    SignalWire, Telnyx, jambonz, Vonage, Plivo and LiveKit are understood as each provider sends
+    them (docs/providers.md); a payload whose call or status is not found is a 400 naming the
+    provider and the field.
+    """
     body = payload.json_or_form(request)
-    callback = status_schema.load(with_bridge_names(body))
+    adapter, reading = callbacks.read(request, body)
+    value, field = callbacks.lifecycle_source(request, adapter, reading, body)
+    callback = callbacks.status_callback(adapter, reading, value, field)
     note_call_sid(callback["call_sid"])
+    note_outcome(provider=reading.provider)
+    transition = None if reading.stateless else callbacks.transition_of(callback)
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
-                                        delivery_id(), transition_of(callback), entry_fields())
+                                        delivery_id(), transition,
+                                        callbacks.entry_fields(reading, callback["call_sid"]))
     return {**received("status", recorded), "call_sid": callback["call_sid"],
             "status": recorded.status, "applied": recorded.applied}
 
@@ -123,72 +137,12 @@ def received(stream: str, recorded: Recorded) -> dict:
     return answer
 
 
-def call_sid_of(body: dict) -> str | None:
-    """The call_sid a provider payload names, checked like a prewarm's; ``None`` when absent."""
-    for name in CALL_SID_FIELDS:
-        value = body.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ValidationError({name: ["call_sid must be a string"]})
-        try:
-            check_call_sid(str(value))
-        except ValidationError as exc:
-            raise ValidationError({name: exc.messages}) from exc
-        return str(value)
-    return None
-
-
 def checked_path_call_sid(call_sid: str) -> None:
     """A call_sid taken from the URL follows the same rule as one in a body."""
     try:
         check_call_sid(call_sid)
     except ValidationError as exc:
         raise ValidationError({"call_sid": exc.messages}) from exc
-
-
-def looks_inbound(body: dict) -> bool:
-    """An INVITE, an ``inbound_call``/``call.initiated`` event, or a from/to pair."""
-    for name in INBOUND_WORD_FIELDS:
-        value = body.get(name)
-        if isinstance(value, str) and value.strip().lower() in INBOUND_WORDS:
-            return True
-    return any(isinstance(body.get(a), str) and isinstance(body.get(b), str)
-               for a, b in INBOUND_PAIRS)
-
-
-def with_bridge_names(body: dict) -> dict:
-    """A Twilio-style body renamed to the bridge's field names (the bridge's names win)."""
-    renamed = {TWILIO_STATUS_FIELDS[name]: value for name, value in body.items()
-               if name in TWILIO_STATUS_FIELDS}
-    return {**renamed, **{name: value for name, value in body.items()
-                          if name not in TWILIO_STATUS_FIELDS}}
-
-
-def transition_of(callback: dict) -> Transition:
-    """The status a callback moves its call to: from its status word, else its SIP code."""
-    word, code = callback.get("status"), callback.get("sip_code")
-    if word:
-        status = status_from_word(word)
-        if status is None:
-            accepted = ", ".join(ACCEPTED_WORDS)
-            raise ApiError(f"unknown status {word!r}; accepted: {accepted}",
-                           fields={"status": [f"accepted: {accepted}"]})
-    elif code is not None:
-        status = status_from_sip_code(code)
-        if status is None:
-            raise ApiError(f"sip_code {code} does not tell a call status",
-                           fields={"sip_code": ["not a known provisional or final response"]})
-    else:
-        raise ApiError("status required: send a status word or a sip_code",
-                       fields={"status": ["Missing data for required field."]})
-    return Transition(status, callback.get("sequence"), code, callback.get("reason"),
-                      callback.get("duration"))
-
-
-def entry_fields() -> dict:
-    """What the stream entry keeps of the request besides its body: its request id."""
-    return {"request_id": g.get("request_id")}
 
 
 def delivery_id() -> str | None:

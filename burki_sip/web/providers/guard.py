@@ -1,0 +1,94 @@
+"""The providers' own authentication, for ``web/auth.py``: which schemes are configured, and
+whether the current request verifies with one of them.
+
+Besides each provider's signature (``registry.SCHEMES``) there is HTTP Basic (``SIP_BASIC_AUTH``),
+which Twilio and jambonz send when the callback URL holds ``user:password@``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import time
+from typing import Mapping
+from urllib.parse import parse_qs
+
+from flask import Request
+
+from .registry import SCHEMES
+from .signing import Scheme, Signed, SignatureError, any_equal
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(token.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _verify_basic(credentials: tuple, signed: Signed) -> None:
+    offered = _basic_offered(signed.headers) or b""
+    expected = [hashlib.sha256(pair.encode("utf-8")).digest() for pair in credentials]
+    if not any_equal(expected, [hashlib.sha256(offered).digest()]):
+        raise SignatureError("HTTP Basic credentials do not match SIP_BASIC_AUTH")
+
+
+BASIC = Scheme("basic", ("SIP_BASIC_AUTH",), "Authorization: Basic",
+               lambda headers: _basic_offered(headers) is not None, _verify_basic,
+               "HTTP Basic: one of the `user:password` pairs of `SIP_BASIC_AUTH`.")
+ALL_SCHEMES = (*SCHEMES, BASIC)
+
+
+def configured(config: Mapping) -> tuple[tuple[Scheme, tuple], ...]:
+    """Each scheme whose settings are set, with its credentials."""
+    pairs = ((scheme, scheme.credentials(config)) for scheme in ALL_SCHEMES)
+    return tuple((scheme, credentials) for scheme, credentials in pairs if credentials)
+
+
+def public_url(request: Request, base: str | None) -> str:
+    """The URL the provider called and signed: ``SIP_PUBLIC_URL`` + path + query when set.
+
+    Unset, the URL as received: its scheme and host are the proxy's ``X-Forwarded-*`` only as
+    deep as ``TRUSTED_PROXY_COUNT`` trusts (``proxies.trust_proxies``).
+    """
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    if not target.startswith("/"):
+        target = request.full_path.rstrip("?")
+    return (base or request.host_url).rstrip("/") + target
+
+
+def signed_request(request: Request, base: str | None) -> Signed:
+    """The current request as the signature schemes see it (the raw body, read once)."""
+    body = request.get_data(cache=True)
+    form = None
+    if request.mimetype == FORM:
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return Signed(public_url(request, base), request.headers, body, form, time.time())
+
+
+def check(schemes: tuple[tuple[Scheme, tuple], ...], request: Request,
+          base: str | None) -> tuple[bool, list[str]]:
+    """(verified, why each presented scheme failed): any one scheme that verifies is enough."""
+    reasons, signed = [], None
+    for scheme, credentials in schemes:
+        if not scheme.presented(request.headers):
+            continue
+        signed = signed or signed_request(request, base)
+        try:
+            scheme.verify(credentials, signed)
+        except SignatureError as exc:
+            reasons.append(f"{scheme.name}: {exc}")
+            continue
+        return True, []
+    return False, reasons
+
+
+def headers_of(schemes: tuple[tuple[Scheme, tuple], ...]) -> list[str]:
+    """The headers the configured schemes are presented in, for the 'send one of' message."""
+    return list(dict.fromkeys(scheme.header for scheme, _ in schemes))

@@ -1,0 +1,89 @@
+"""jambonz: the application's call hook and call status hook (JSON).
+
+Both carry ``call_sid`` (jambonz's id of the leg), ``account_sid``, ``application_sid``,
+``call_status`` and ``sip_status``/``sip_reason``. Sources: docs.jambonz.org/reference/webhooks/
+call-hook-post, docs.jambonz.org/docs/ws/call-status (the status words), jambonz-feature-server
+``lib/utils/base-requestor.js`` (the signer) and @jambonz/node-client
+``lib/webhook-response.js`` (the verifier).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from .base import Reading, facts, header, lowered, mapped, sip_code_of, text, whole
+from .signing import Scheme, Signed, SignatureError, any_equal, checked_time
+
+NAME = "jambonz"
+SIGNATURE_HEADER = "Jambonz-Signature"
+# More v1= entries than this in one header are ignored: rotation needs two or three.
+MAX_SIGNATURES = 16
+
+# call_status -> canonical. jambonz has no "canceled": a caller's CANCEL is no-answer with 487.
+STATUSES = {
+    "queued": "queued",
+    "trying": "initiated",
+    "ringing": "ringing",
+    "early-media": "early-media",
+    "in-progress": "in-progress",
+    "completed": "completed",
+    "busy": "busy",
+    "no-answer": "no-answer",
+    "failed": "failed",
+}
+
+
+def detect(body: dict, headers, form: bool) -> bool:
+    """JSON with ``call_sid`` and jambonz's ``account_sid``/``application_sid`` or its header."""
+    ours = "account_sid" in body or "application_sid" in body or "call_status" in body
+    return not form and "call_sid" in body and bool(ours or header(headers, SIGNATURE_HEADER))
+
+
+def read(body: dict) -> Reading:
+    """What a jambonz hook says."""
+    word, code = lowered(body.get("call_status")), sip_code_of(body.get("sip_status"))
+    status, known = mapped(STATUSES, word)
+    if status == "no-answer" and code == 487:
+        status = "canceled"
+    return Reading(NAME, text(body.get("call_sid")), "call_sid",
+                   facts(status, sip_code=code, reason=text(body.get("sip_reason")),
+                         duration=whole(body.get("duration"))),
+                   "call_status", word, stateless=known and status is None)
+
+
+def presented(value: str) -> tuple[str | None, list[bytes]]:
+    """The ``t=`` and every ``v1=`` of a ``Jambonz-Signature`` header."""
+    stamp, signatures = None, []
+    for part in value.split(",")[:MAX_SIGNATURES + 1]:
+        name, _, item = part.strip().partition("=")
+        if name == "t":
+            stamp = item
+        elif name == "v1":
+            signatures.append(item.strip().lower().encode())
+    return stamp, signatures
+
+
+def signature(secret: str, stamp: int, body: bytes) -> bytes:
+    """jambonz's hex HMAC-SHA256 of ``{t}.{body}``."""
+    return hmac.new(secret.encode("utf-8"), f"{stamp}.".encode() + body,
+                    hashlib.sha256).hexdigest().encode()
+
+
+def verify(credentials: tuple, signed: Signed) -> None:
+    """Verify ``Jambonz-Signature`` with one of ``JAMBONZ_WEBHOOK_SECRET``.
+
+    Its SDKs refuse only a ``t`` more than 300 s old; a ``t`` more than 300 s ahead is refused
+    here too, as for every timestamped scheme.
+    """
+    stamp, offered = presented(signed.headers.get(SIGNATURE_HEADER, ""))
+    checked = checked_time(stamp, signed.now, f"{SIGNATURE_HEADER} t=")
+    if not any_equal([signature(secret, checked, signed.body) for secret in credentials], offered):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body (no v1 verifies with "
+                             "JAMBONZ_WEBHOOK_SECRET)")
+
+
+SCHEME = Scheme(NAME, ("JAMBONZ_WEBHOOK_SECRET",), SIGNATURE_HEADER,
+                lambda headers: bool(header(headers, SIGNATURE_HEADER)), verify,
+                "`Jambonz-Signature: t=...,v1=...`: hex HMAC-SHA256 (`JAMBONZ_WEBHOOK_SECRET`) of "
+                "`{t}.{body}`, `t` within 300 s.")

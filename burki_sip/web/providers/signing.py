@@ -1,0 +1,90 @@
+"""What a provider signature is checked against (``Signed``), and the scheme each provider declares.
+
+A provider module declares its ``Scheme``: the settings that enable it, the header that shows a
+request claims it, and ``verify(credentials, signed)``, which returns when the request verifies
+and raises ``SignatureError`` saying why not. Every comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Callable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from ...signatures import SignatureError
+
+__all__ = ["Scheme", "Signed", "SignatureError", "any_equal", "port_variants"]
+
+# Timestamped schemes accept this much clock difference (Telnyx's and jambonz's own value).
+TOLERANCE_SECONDS = 300
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Signed:
+    """One request as a signature sees it.
+
+    ``url`` is the public URL the provider called (``SIP_PUBLIC_URL`` + path + query, else the
+    URL as received); ``form`` the URL-encoded fields (each with all its values) when the body is
+    a URL-encoded form, else ``None``; ``now`` the time of the check (Unix seconds).
+    """
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    form: dict[str, list[str]] | None
+    now: float
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One provider's native authentication."""
+
+    name: str
+    settings: tuple[str, ...]
+    header: str
+    presented: Callable[[Mapping[str, str]], bool]
+    verify: Callable[[tuple, Signed], None]
+    summary: str
+
+    def credentials(self, config: Mapping) -> tuple:
+        """The configured credentials (one tuple per setting, zipped), empty when unset."""
+        values = [config.get(name) or () for name in self.settings]
+        return tuple(zip(*values)) if len(values) > 1 else tuple(values[0])
+
+
+def any_equal(expected: list[bytes], offered: list[bytes]) -> bool:
+    """True when one offered value equals one expected; every pair compared, none skipped."""
+    matched = False
+    for value in expected:
+        for candidate in offered:
+            matched |= hmac.compare_digest(value, candidate)
+    return matched
+
+
+def port_variants(url: str) -> list[str]:
+    """``url`` without and with its scheme's default port (Twilio signs either, its SDK says)."""
+    parts = urlsplit(url)
+    default = DEFAULT_PORTS.get(parts.scheme)
+    host = parts.netloc.rpartition("@")[2]
+    bare = host.rsplit(":", 1)[0] if parts.port else host
+    variants = [urlunsplit(parts._replace(netloc=bare))]
+    if default and parts.port in (None, default):
+        variants.append(urlunsplit(parts._replace(netloc=f"{bare}:{default}")))
+    elif parts.port:
+        variants = [url]
+    return variants
+
+
+def checked_time(text: str | None, now: float, name: str, past_only: bool = False) -> int:
+    """A Unix-seconds timestamp within the tolerance, or ``SignatureError`` saying why not."""
+    if not text or not text.strip().isdigit() or len(text.strip()) > 12:
+        raise SignatureError(f"{name} must be an integer Unix time in seconds")
+    stamp = int(text)
+    if stamp < now - TOLERANCE_SECONDS:
+        raise SignatureError(f"{name} is too old (more than {TOLERANCE_SECONDS} s ago): a replay, "
+                             "or a clock out of sync")
+    if not past_only and stamp > now + TOLERANCE_SECONDS:
+        raise SignatureError(f"{name} is in the future (more than {TOLERANCE_SECONDS} s ahead)")
+    return stamp

@@ -1,0 +1,108 @@
+"""Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks.
+
+Forms (``application/x-www-form-urlencoded``) with ``CallSid`` (``CA`` + 32 hex), ``CallStatus``,
+``SipResponseCode``, ``SequenceNumber``, ``Timestamp``, ``CallDuration``; a ``<Dial action>``
+callback describes the dialled leg in ``DialCallSid``/``DialCallStatus``/``DialSipResponseCode``/
+``DialCallDuration``. Sources: twilio.com/docs/voice/api/call-resource#statuscallback,
+twilio.com/docs/voice/twiml/dial#action, twilio-python ``request_validator.py`` (the signature).
+SignalWire's LaML and Telnyx's TeXML send the same names (see their modules).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from .base import Reading, facts, header, lowered, mapped, sip_code_of, text, whole
+from .signing import Scheme, Signed, SignatureError, any_equal, port_variants
+
+NAME = "twilio"
+SIGNATURE_HEADER = "X-Twilio-Signature"
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
+
+# CallStatus and DialCallStatus -> canonical. Twilio has no early-media status.
+STATUSES = {
+    "queued": "queued",
+    "initiated": "initiated",
+    "ringing": "ringing",
+    "in-progress": "in-progress",
+    "answered": "in-progress",  # DialCallStatus in older documentation
+    "completed": "completed",
+    "busy": "busy",
+    "no-answer": "no-answer",
+    "canceled": "canceled",
+    "failed": "failed",
+}
+
+
+def detect(body: dict, headers, form: bool) -> bool:
+    """A form with a Twilio-shaped ``CallSid``/``AccountSid``, or Twilio's signature header."""
+    if not form:
+        return False
+    shaped = (CALL_SID.fullmatch(str(body.get("CallSid", "")))
+              or ACCOUNT_SID.fullmatch(str(body.get("AccountSid", ""))))
+    return bool(shaped or header(headers, SIGNATURE_HEADER))
+
+
+def read_form(name: str, body: dict, table: dict = STATUSES) -> Reading:
+    """A Twilio-style form: a ``<Dial>`` action's dialled leg, else the call itself."""
+    prefix = "Dial" if text(body.get("DialCallSid")) and body.get("DialCallStatus") else ""
+    word = lowered(body.get(f"{prefix}CallStatus"))
+    status, known = mapped(table, word)
+    found = facts(status, sip_code=sip_code_of(body.get(f"{prefix}SipResponseCode")),
+                  duration=whole(body.get(f"{prefix}CallDuration")),
+                  sequence=None if prefix else whole(body.get("SequenceNumber")),
+                  timestamp=None if prefix else text(body.get("Timestamp")))
+    return Reading(name, text(body.get(f"{prefix}CallSid")), f"{prefix}CallSid", found,
+                   f"{prefix}CallStatus", word, stateless=known and status is None)
+
+
+def read(body: dict) -> Reading:
+    """What a Twilio form says."""
+    return read_form(NAME, body)
+
+
+def signature(key: str, url: str, form: dict[str, list[str]] | None) -> bytes:
+    """Twilio's HMAC-SHA1 of the URL followed by every sorted ``name + value`` (raw bytes)."""
+    signed = url + "".join(name + value for name in sorted(form or {})
+                           for value in sorted(set(form[name])))
+    return hmac.new(key.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
+
+
+def offered(value: str) -> list[bytes]:
+    """The decoded signature of a base64 header value (none when it is not base64)."""
+    try:
+        return [base64.b64decode(value.strip(), validate=True)]
+    except ValueError:
+        return []
+
+
+def verify_url_signed(keys: tuple[str, ...], signed: Signed, header_name: str) -> None:
+    """Twilio's scheme: a form's fields after the URL, or a JSON body's ``bodySHA256`` in it."""
+    presented = offered(signed.headers.get(header_name, ""))
+    form = signed.form
+    if form is None:
+        body_hash = parse_qs(urlsplit(signed.url).query).get("bodySHA256", [""])[0]
+        expected_hash = hashlib.sha256(signed.body).hexdigest()
+        if not hmac.compare_digest(body_hash.encode(), expected_hash.encode()):
+            raise SignatureError(f"{header_name}: a JSON body must be signed with its bodySHA256 "
+                                 "in the URL, and this body's hash differs")
+    expected = [signature(key, url, form) for key in keys for url in port_variants(signed.url)]
+    if not any_equal(expected, presented):
+        raise SignatureError(f"{header_name} does not match the URL {signed.url} and the body "
+                             "(is SIP_PUBLIC_URL the URL the provider calls?)")
+
+
+def verify(credentials: tuple, signed: Signed) -> None:
+    """Verify ``X-Twilio-Signature`` with one of ``TWILIO_AUTH_TOKEN``."""
+    verify_url_signed(credentials, signed, SIGNATURE_HEADER)
+
+
+SCHEME = Scheme(NAME, ("TWILIO_AUTH_TOKEN",), SIGNATURE_HEADER,
+                lambda headers: bool(header(headers, SIGNATURE_HEADER)), verify,
+                "`X-Twilio-Signature`: base64 HMAC-SHA1 (`TWILIO_AUTH_TOKEN`) of the public URL "
+                "and the sorted form fields (a JSON body: its `bodySHA256` in the URL).")

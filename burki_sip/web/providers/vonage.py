@@ -1,0 +1,91 @@
+"""Vonage Voice API: the answer and event webhooks (JSON) and their signed-webhook JWT.
+
+Events carry the leg in ``uuid`` (and ``conversation_uuid``, ``CON-...``) and the state in
+``status``. Sources: developer.vonage.com/voice/voice-api/webhook-reference,
+developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks and
+vonage-jwt ``verify_jwt.py`` (which checks only the HS256 signature: ``payload_hash`` and ``iat``
+are checked here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import jwt
+
+from .base import Reading, facts, lowered, mapped, text, whole
+from .signing import TOLERANCE_SECONDS, Scheme, Signed, SignatureError
+
+NAME = "vonage"
+
+# status -> canonical; the AMD results and the NCCO progress events say nothing about the state.
+STATUSES = {
+    "started": "initiated",
+    "ringing": "ringing",
+    "answered": "in-progress",
+    "completed": "completed",
+    "busy": "busy",
+    "timeout": "no-answer",
+    "unanswered": "no-answer",
+    "cancelled": "canceled",
+    "rejected": "failed",
+    "failed": "failed",
+    "disconnected": "hangup",  # the leg dropped: completed after an answer, else canceled
+    "human": None,
+    "machine": None,
+    "record": None,
+    "input": None,
+    "transfer": None,
+}
+
+
+def detect(body: dict, headers, form: bool) -> bool:
+    """JSON with a ``CON-`` ``conversation_uuid`` (every Vonage voice webhook has one)."""
+    return not form and str(body.get("conversation_uuid", "")).upper().startswith("CON-")
+
+
+def read(body: dict) -> Reading:
+    """What a Vonage webhook says (an answer webhook has no ``status``)."""
+    word = lowered(body.get("status"))
+    status, known = mapped(STATUSES, word)
+    return Reading(NAME, text(body.get("uuid")), "uuid",
+                   facts(status, duration=whole(body.get("duration")),
+                         reason=text(body.get("detail")), timestamp=text(body.get("timestamp"))),
+                   "status", word, stateless=known and status is None)
+
+
+def bearer_jwt(headers) -> str | None:
+    """The JWT of ``Authorization: Bearer <jwt>`` (three dot-separated parts), if any."""
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else scheme
+    return token if token.count(".") == 2 else None
+
+
+def verify(credentials: tuple, signed: Signed) -> None:
+    """Verify the signed-webhook JWT with one ``VONAGE_SIGNATURE_SECRET``; then its claims."""
+    token, claims = bearer_jwt(signed.headers), None
+    for secret in credentials:  # every secret is tried: no early exit shows which one matched
+        try:
+            decoded = jwt.decode(token, secret, algorithms=["HS256"],
+                                 options={"require": ["iat"], "verify_iat": False})
+        except jwt.InvalidTokenError:
+            continue
+        claims = claims or decoded
+    if claims is None:
+        raise SignatureError("the Vonage JWT does not verify with VONAGE_SIGNATURE_SECRET "
+                             "(HS256, with an iat claim)")
+    issued = claims["iat"]
+    if not isinstance(issued, (int, float)) or abs(signed.now - issued) > TOLERANCE_SECONDS:
+        raise SignatureError(f"the Vonage JWT's iat is more than {TOLERANCE_SECONDS} s from now: "
+                             "a replay, or a clock out of sync")
+    expected = hashlib.sha256(signed.body).hexdigest()
+    if not hmac.compare_digest(str(claims.get("payload_hash", "")).lower().encode(),
+                               expected.encode()):
+        raise SignatureError("the Vonage JWT's payload_hash is not the SHA-256 of the body")
+
+
+SCHEME = Scheme(NAME, ("VONAGE_SIGNATURE_SECRET",), "Authorization",
+                lambda headers: bearer_jwt(headers) is not None, verify,
+                "`Authorization: Bearer <JWT>`: HS256 with `VONAGE_SIGNATURE_SECRET`, `iat` within "
+                "300 s, `payload_hash` the SHA-256 of the body.")

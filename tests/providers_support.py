@@ -1,0 +1,49 @@
+"""Provider fixtures (tests/fixtures/providers/<provider>/<route>-<step>.<form|json>) posted as the
+provider posts them, and helpers to read back what was stored.
+
+``status-*`` files are status callbacks (``/sip-status``), ``webhook-*`` files call hooks and
+call-control events (``/sip-webhook``); ``.form`` is one URL-encoded line, ``.json`` a JSON body.
+Where they come from: docs/providers.md and each provider's SOURCES.md in the research notes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "providers"
+FORM = "application/x-www-form-urlencoded"
+# LiveKit posts its webhooks with this media type (livekit-api's WebhookReceiver expects it).
+MEDIA = {"livekit": "application/webhook+json"}
+
+
+def fixture(provider: str, name: str) -> tuple[str, bytes, str]:
+    """(route, raw body, content type) of one fixture, ``name`` without its extension."""
+    [path] = [p for p in (FIXTURES / provider).iterdir() if p.stem == name]
+    route = "/sip-status" if name.startswith("status-") else "/sip-webhook"
+    body = path.read_bytes().strip()
+    if path.suffix == ".form":
+        return route, body, FORM
+    return route, body, MEDIA.get(provider, "application/json")
+
+
+def fields(body: bytes) -> dict[str, str]:
+    """A URL-encoded body as a flat dict (the fixtures send each field once)."""
+    return {name: values[0] for name, values in
+            parse_qs(body.decode(), keep_blank_values=True).items()}
+
+
+def post(client, provider: str, name: str, query: str = "", headers: dict | None = None,
+         body: bytes | None = None):
+    """POST one fixture (or ``body`` in its place) to its route, as the provider sends it."""
+    route, raw, content_type = fixture(provider, name)
+    return client.post(route + query, data=raw if body is None else body,
+                       content_type=content_type, headers=headers or {})
+
+
+def last_entry(app, kind: str) -> dict:
+    """The newest entry of the ``webhook`` or ``status`` stream, with its payload decoded."""
+    store = app.extensions["burki_sip"]
+    [(_, entry)] = store.client.xrevrange(store.keys.events(kind), count=1)
+    return {**entry, "payload": json.loads(entry["payload"])}

@@ -1,0 +1,62 @@
+"""A whole call per provider, as each provider reports it, read back with GET /sip-status/<call>."""
+
+import pytest
+
+from burki_sip import create_app
+from providers_support import post
+from test_providers_fixtures import (CALL_CONTROL, JAMBONZ, LAML, LIVEKIT, PLIVO, RELAY, TEXML,
+                                     TWILIO, VONAGE)
+
+# (provider, the fixtures of one answered call in the order the provider sends them, call id,
+#  the statuses its timeline shows at the end).
+CALLS = [
+    ("twilio", ["webhook-ringing", "status-answered", "status-completed"], TWILIO,
+     ["ringing", "in-progress", "completed"]),
+    ("twilio", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
+     TWILIO, ["initiated", "ringing", "in-progress", "completed"]),
+    ("signalwire", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
+     LAML, ["initiated", "ringing", "in-progress", "completed"]),
+    ("signalwire", ["status-relay-initiated", "status-relay-ringing", "status-relay-answered",
+                    "status-relay-ending", "status-relay-completed"], RELAY,
+     ["initiated", "ringing", "in-progress", "completed"]),
+    ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-completed"], CALL_CONTROL,
+     ["initiated", "in-progress", "completed"]),
+    ("telnyx", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
+     TEXML, ["initiated", "ringing", "in-progress", "completed"]),
+    ("jambonz", ["webhook-ringing", "status-ringing", "status-early-media", "status-answered",
+                 "status-completed"], JAMBONZ,
+     ["initiated", "ringing", "early-media", "in-progress", "completed"]),
+    ("vonage", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
+     VONAGE, ["initiated", "ringing", "in-progress", "completed"]),
+    ("plivo", ["webhook-ringing", "status-answered", "status-completed"], PLIVO,
+     ["ringing", "in-progress", "completed"]),
+    ("livekit", ["webhook-dialing", "webhook-ringing", "webhook-answered", "webhook-completed"],
+     LIVEKIT, ["initiated", "ringing", "in-progress", "completed"]),
+]
+
+
+@pytest.fixture
+def client(any_redis):
+    return create_app({"TESTING": True}, redis_client=any_redis).test_client()
+
+
+@pytest.mark.parametrize(("provider", "steps", "call_id", "timeline"), CALLS,
+                         ids=[f"{p}:{s[0]}" for p, s, _, _ in CALLS])
+def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_id, timeline):
+    for step in steps:
+        assert post(client, provider, step).status_code == 200, step
+    state = client.get(f"/sip-status/{call_id}").get_json()
+    assert state["status"] == "completed" and state["terminal"] is True
+    assert list(state["timeline"]) == timeline
+
+
+@pytest.mark.parametrize(("provider", "steps", "call_id", "final"), [
+    (*CALLS[0][:3], "completed"),  # Twilio says "completed" itself
+    (*CALLS[4][:3], "canceled"),   # Telnyx says "hangup": before any answer that is canceled
+], ids=["twilio", "telnyx"])
+def test_a_call_reported_backwards_ends_once(client, provider, steps, call_id, final):
+    for step in reversed(steps):
+        post(client, provider, step)
+    state = client.get(f"/sip-status/{call_id}").get_json()
+    assert state["status"] == final and state["terminal"] is True
+    assert "in-progress" in state["timeline"]  # late steps still add their time (lifecycle.md)
