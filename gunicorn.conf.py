@@ -14,22 +14,30 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 from prometheus_client import multiprocess  # noqa: E402
 
+from burki_sip import serving  # noqa: E402
 from burki_sip.devredis import resolve_redis_url  # noqa: E402
+from burki_sip.serving.drain import cap_backlog_on_stop  # noqa: E402
 
 # Heroku sets PORT and binds every interface; `make run` sets HOST=127.0.0.1.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-# Chosen by measurement (`make bench`, docs/PERFORMANCE.md). Sync workers: gthread (2 threads) and
-# gevent lowered prewarm req/s and raised p99 (gevent to ~0.5 s: one worker took most connections).
-# Three of them on 2 cores: each request waits for one Redis round trip, and while a worker sleeps
-# on it a third one keeps the cores busy. Against 2 workers, interleaved runs gave +6 % prewarm
-# req/s and a p99 of 28-29 ms instead of 34 ms; 4 workers gained nothing more. Heroku's router
-# buffers requests, so slow clients do not hold a sync worker. Scale with WEB_CONCURRENCY (about
-# one worker per core plus one).
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-worker_class = "sync"
+# Chosen by measurement (`make bench`, docs/PERFORMANCE.md): gevent workers of ours
+# (burki_sip/serving/: gunicorn's worker plus JSON error answers and a drained accept queue on
+# SIGTERM). A slow client holds a greenlet, not a worker: 1,000 connections sending a byte a second
+# leave other prewarms' p99 under 100 ms, where 3 such clients stop 3 sync workers; keep-alive
+# connections are kept (the sync worker closes each one), which is what lifted prewarm req/s from
+# ~0.5x to ~0.8x of the FastAPI peer. WEB_WORKER_CLASS=sync or gthread serves the same app
+# correctly (the gunicorn tests run under all three) but sync needs a buffering proxy in front.
+_WORKER_CLASS = os.environ.get("WEB_WORKER_CLASS", "gevent")
+worker_class = serving.worker_class(_WORKER_CLASS)
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# gevent and gthread: open connections per worker, slow ones included. gunicorn turns a sync
+# worker with more than one thread into gthread, so only gthread gets threads.
+worker_connections = 1000
+threads = 4 if _WORKER_CLASS == "gthread" else 1
 # Heroku's router gives a dyno 30 s to stop after SIGTERM; drain in-flight requests well before.
 graceful_timeout = 20
 timeout = 30
+# Seconds an idle kept-alive connection stays open (the bridge reuses its connections).
 keepalive = 5
 # gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
 # machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
@@ -42,6 +50,7 @@ logger_class = "burki_sip.web.logs.GunicornLogger"
 
 def on_starting(server):
     """In the master, before any worker: pick the Redis, and forget metrics of an earlier run."""
+    cap_backlog_on_stop(server)
     os.environ["REDIS_URL"] = resolve_redis_url(os.environ, server.log)
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     for path in glob.glob(os.path.join(metrics_dir, "*.db")):
