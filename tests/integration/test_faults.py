@@ -18,7 +18,7 @@ import pytest
 import redis
 import requests
 
-from support import SEED_PREWARM, RedisServer, wait_until
+from support import SEED_PREWARM, RedisServer, wait_until, worker_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -100,21 +100,6 @@ def redis_for_service(tmp_path):
                          "--dir", str(tmp_path)).start()
     yield server
     server.stop()
-
-
-def worker_pids(master_pid: int) -> set[int]:
-    """The gunicorn workers: the master's child processes."""
-    children = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == master_pid:
-                children.add(int(entry))
-    return children
 
 
 def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_service):
