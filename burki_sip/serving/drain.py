@@ -14,6 +14,7 @@ keep the same socket and its full backlog.
 
 from __future__ import annotations
 
+import signal
 import socket
 import struct
 import time
@@ -40,6 +41,22 @@ class DrainOnStop:
     """Worker mixin: on SIGTERM, go on accepting until the accept queue is empty, then stop."""
 
     stopping_since: float | None = None
+    _term_while_booting = False
+
+    def init_process(self) -> None:
+        """Keep a SIGTERM that arrives while booting: gunicorn's handlers come only later, and
+        until then the master's, copied by the fork, would swallow it (the master then waits
+        out the whole graceful timeout)."""
+        signal.signal(signal.SIGTERM, self._note_term_while_booting)
+        super().init_process()
+
+    def _note_term_while_booting(self, sig, frame) -> None:
+        self._term_while_booting = True
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        if self._term_while_booting:
+            self.handle_exit(signal.SIGTERM, None)
 
     def handle_exit(self, sig, frame) -> None:
         """SIGTERM: start draining; ``drained()`` turns ``alive`` off when the queue is empty."""
