@@ -43,6 +43,11 @@ class Keys:
             return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
         return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
 
+    def health(self) -> str:
+        """``<prefix>:health:readyz``: written (with a TTL of seconds) by ``/readyz`` to prove
+        that Redis accepts writes, not only PING."""
+        return f"{self.prefix}:health:readyz"
+
     def events(self, kind: str) -> str:
         """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""
         if kind not in EVENT_KINDS:

@@ -231,3 +231,31 @@ def test_full_redis_recovers_after_flush(service, redis_for_service, seed_prewar
     assert requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm,
                          timeout=10).status_code == 200
     assert admin.exists(context_key(seed_prewarm["call_sid"])) == 1
+
+
+def refuse_writes_full(client) -> None:
+    fill_until_full(client, 2_000_000)
+
+
+def refuse_writes_without_replicas(client) -> None:
+    client.config_set("min-replicas-to-write", 1)  # no replica ever connects: writes refused
+
+
+@pytest.mark.parametrize("refuse", [refuse_writes_full, refuse_writes_without_replicas],
+                         ids=["maxmemory-noeviction", "min-replicas"])
+def test_readyz_is_503_while_redis_answers_ping_but_refuses_writes(redis_for_service, refuse):
+    from burki_sip import create_app
+
+    client = create_app({"TESTING": True, "REDIS_URL": redis_for_service.url}).test_client()
+    admin = redis_for_service.client()
+    assert client.get("/readyz").status_code == 200
+    refuse(admin)
+
+    assert admin.ping()  # Redis still answers; only writes fail
+    refused = client.get("/readyz")
+    assert refused.status_code == 503 and refused.get_json()["error"], refused.text
+    assert refused.headers["Retry-After"]
+    admin.config_set("min-replicas-to-write", 0)
+    admin.config_set("maxmemory", 0)
+    assert client.get("/readyz").status_code == 200
+    assert 0 < admin.pttl("burki:sip:health:readyz") <= 10_000
