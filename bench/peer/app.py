@@ -77,7 +77,11 @@ def _variables(value: Any) -> Any:
             raise ValueError("variables must be a JSON object or a string holding one") from None
     if not isinstance(value, dict):
         raise ValueError("variables must be a JSON object or a string holding one")
-    if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
+    try:  # FastAPI's body parser lets NaN through; the service refuses it as not JSON
+        encoded = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ValueError("variables must be a JSON object or a string holding one") from None
+    if len(encoded) > VARIABLES_MAX_BYTES:
         raise ValueError(f"variables must encode to at most {VARIABLES_MAX_BYTES} bytes")
     if _depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
         raise ValueError(f"variables must nest at most {VARIABLES_MAX_DEPTH} levels")
