@@ -72,3 +72,4 @@ def on_exit(server):
                  and os.path.basename(metrics_dir).startswith(_METRICS_PREFIX))
     if made_here:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
