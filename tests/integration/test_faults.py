@@ -18,6 +18,7 @@ import pytest
 import redis
 import requests
 
+from conftest import EVERY_WORKER_CLASS
 from support import SEED_PREWARM, RedisServer, wait_until, worker_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
@@ -136,6 +137,7 @@ def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_se
     assert_stored(redis_for_service.client(), answers)
 
 
+@EVERY_WORKER_CLASS
 def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
     load = Load(service.url)
     admin = redis_for_service.client()
@@ -155,6 +157,7 @@ def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
     assert_stored(admin, answers)
 
 
+@EVERY_WORKER_CLASS
 def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis_for_service):
     workers = wait_until(lambda: len(worker_pids(service.process.pid)) == 2
                          and worker_pids(service.process.pid), what="2 workers")
@@ -175,6 +178,7 @@ def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis
     assert_stored(redis_for_service.client(), answers)
 
 
+@EVERY_WORKER_CLASS
 def test_2000_concurrent_prewarms_are_all_stored_and_none_mixed_up(service, redis_for_service):
     call_sids = [f"many-{n:05d}" for n in range(2000)]
 
