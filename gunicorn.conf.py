@@ -20,13 +20,14 @@ from burki_sip.serving.drain import cap_backlog_on_stop  # noqa: E402
 
 # Heroku sets PORT and binds every interface; `make run` sets HOST=127.0.0.1.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-# Chosen by measurement (`make bench`, docs/PERFORMANCE.md): gevent workers of ours
-# (burki_sip/serving/: gunicorn's worker plus JSON error answers and a drained accept queue on
-# SIGTERM). A slow client holds a greenlet, not a worker: 1,000 connections sending a byte a second
-# leave other prewarms' p99 under 100 ms, where 3 such clients stop 3 sync workers; keep-alive
-# connections are kept (the sync worker closes each one), which is what lifted prewarm req/s from
-# ~0.5x to ~0.8x of the FastAPI peer. WEB_WORKER_CLASS=sync or gthread serves the same app
-# correctly (the gunicorn tests run under all three) but sync needs a buffering proxy in front.
+# Chosen by measurement (docs/PERFORMANCE.md; bench/slowclients.py, bench/workers.py,
+# bench/shutdown.py): gevent workers of ours (burki_sip/serving/: gunicorn's worker, plus JSON
+# answers to malformed HTTP and an accept queue drained on SIGTERM). A slow client holds a
+# greenlet, not a worker: beside 1,000 connections sending a byte a second other prewarms kept a
+# p99 of 63 ms, where gthread answered nothing and 3 such clients stop sync workers. Connections
+# are kept alive (sync closes each one): prewarm went from 0.44 to 0.56-0.64 of the FastAPI peer.
+# Two workers, one per core: 3 gave 0.40-0.51. WEB_WORKER_CLASS=sync or gthread serve the same
+# app correctly (the gunicorn tests run under all three), but only behind a buffering proxy.
 _WORKER_CLASS = os.environ.get("WEB_WORKER_CLASS", "gevent")
 worker_class = serving.worker_class(_WORKER_CLASS)
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -37,7 +38,8 @@ threads = 4 if _WORKER_CLASS == "gthread" else 1
 # Heroku's router gives a dyno 30 s to stop after SIGTERM; drain in-flight requests well before.
 graceful_timeout = 20
 timeout = 30
-# Seconds an idle kept-alive connection stays open (the bridge reuses its connections).
+# Seconds an idle kept-alive connection stays open (the bridge reuses its connections); under
+# gevent also the most a request head may take to arrive before the connection is dropped.
 keepalive = 5
 # gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
 # machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
