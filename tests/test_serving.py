@@ -2,11 +2,12 @@
 
 import json
 import socket
+import struct
 
 import pytest
 
 from burki_sip.serving import WORKER_CLASSES, worker_class
-from burki_sip.serving.drain import queued_connections
+from burki_sip.serving.drain import cap_backlog_on_stop, queued_connections
 from burki_sip.serving.errors import _CapturedAnswer, json_error
 
 
@@ -49,3 +50,33 @@ def test_queued_connections_counts_the_accept_queue():
             client.close()
         listener.close()
     assert queued_connections(object()) == 0
+
+
+class FakeArbiter:
+    """What cap_backlog_on_stop uses of gunicorn's Arbiter."""
+
+    def __init__(self, listener, reexec_pid=0):
+        self.LISTENERS = [type("Listener", (), {"sock": listener})()]
+        self.reexec_pid, self.master_pid, self.systemd = reexec_pid, 0, False
+        self.stopped = False
+
+    def handle_term(self):
+        self.stopped = True
+
+
+def backlog_limit(listener) -> int:
+    """sk_max_ack_backlog of a listening socket (tcpi_sacked in TCP_INFO)."""
+    info = listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return struct.unpack("8B24I", info)[8 + 5]
+
+
+@pytest.mark.parametrize(("reexec_pid", "limit"), [(0, 0), (4242, 128)])
+def test_sigterm_shrinks_the_backlog_unless_another_master_shares_it(reexec_pid, limit):
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    arbiter = FakeArbiter(listener, reexec_pid)
+    try:
+        cap_backlog_on_stop(arbiter)
+        arbiter.handle_term()
+        assert arbiter.stopped and backlog_limit(listener) == limit
+    finally:
+        listener.close()

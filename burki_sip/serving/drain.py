@@ -80,15 +80,19 @@ def cap_backlog_on_stop(arbiter) -> None:
 
     ``listen(0)`` on a listening socket only lowers its limit: connections already queued stay
     and are served by the draining workers; a new one is admitted only while the queue is empty.
+    Not when another process goes on with the same socket: a master started by USR2 (or the one
+    that started this one), or systemd's socket activation; gunicorn's own test for whether to
+    unlink the socket on stop.
     """
     stop = arbiter.handle_term
 
     def handle_term() -> None:
-        for listener in arbiter.LISTENERS:
-            try:
-                listener.sock.listen(0)
-            except (AttributeError, OSError):
-                pass  # already closed: nothing to cap
+        if arbiter.reexec_pid == arbiter.master_pid == 0 and not arbiter.systemd:
+            for listener in arbiter.LISTENERS:
+                try:
+                    listener.sock.listen(0)
+                except (AttributeError, OSError):
+                    pass  # already closed: nothing to cap
         stop()
 
     arbiter.handle_term = handle_term
