@@ -80,3 +80,52 @@ def test_sigterm_shrinks_the_backlog_unless_another_master_shares_it(reexec_pid,
         assert arbiter.stopped and backlog_limit(listener) == limit
     finally:
         listener.close()
+
+
+class Sent:
+    """A socket stand-in that keeps each sendall as one write."""
+
+    def __init__(self):
+        self.writes = []
+
+    def sendall(self, data):
+        self.writes.append(bytes(data))
+
+
+class StubRequest:
+    version, method = (1, 1), "GET"
+
+    def should_close(self):
+        return False
+
+
+def response(headers):
+    from gunicorn.config import Config
+    from burki_sip.serving.response import OneWriteResponse
+
+    sock = Sent()
+    answer = OneWriteResponse(StubRequest(), sock, Config())
+    answer.start_response("200 OK", headers)
+    return answer, sock
+
+
+def test_a_whole_body_leaves_with_its_head_in_one_write():
+    answer, sock = response([("Content-Type", "application/json"), ("Content-Length", "12")])
+    answer.write(b'{"ok":true}\n')
+    answer.close()
+
+    [write] = sock.writes
+    head, body = write.split(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Length: 12" in head
+    assert b"Connection: keep-alive" in head and body == b'{"ok":true}\n'
+
+
+def test_a_body_in_pieces_or_chunked_takes_gunicorns_path():
+    answer, sock = response([("Content-Length", "4")])
+    answer.write(b"ab")
+    answer.write(b"cd")
+    assert [write for write in sock.writes if not write.startswith(b"HTTP/")] == [b"ab", b"cd"]
+    chunked, sock = response([])
+    chunked.write(b"xy")
+    chunked.close()
+    assert b"Transfer-Encoding: chunked" in sock.writes[0] and len(sock.writes) > 1

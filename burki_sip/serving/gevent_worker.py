@@ -14,11 +14,12 @@ from gunicorn.workers import ggevent
 
 from .drain import DrainOnStop
 from .errors import JsonErrors
+from .response import OneWriteAnswers
 
 POLL_SECONDS = 0.01
 
 
-class GeventWorker(JsonErrors, DrainOnStop, ggevent.GeventWorker):
+class GeventWorker(JsonErrors, DrainOnStop, OneWriteAnswers, ggevent.GeventWorker):
     """One greenlet per connection, up to ``worker_connections``; Redis I/O yields to others."""
 
     def patch(self) -> None:

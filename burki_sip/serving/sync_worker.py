@@ -6,9 +6,10 @@ from gunicorn.workers import sync
 
 from .drain import DrainOnStop
 from .errors import JsonErrors
+from .response import OneWriteAnswers
 
 
-class SyncWorker(JsonErrors, DrainOnStop, sync.SyncWorker):
+class SyncWorker(JsonErrors, DrainOnStop, OneWriteAnswers, sync.SyncWorker):
     """One request at a time; needs a buffering proxy in front against slow clients."""
 
     def wait(self, timeout):

@@ -6,9 +6,10 @@ from gunicorn.workers import gthread
 
 from .drain import DrainOnStop
 from .errors import JsonErrors
+from .response import OneWriteAnswers
 
 
-class ThreadWorker(JsonErrors, DrainOnStop, gthread.ThreadWorker):
+class ThreadWorker(JsonErrors, DrainOnStop, OneWriteAnswers, gthread.ThreadWorker):
     """A poller thread accepting and keeping connections alive, a pool of threads serving them."""
 
     def handle_exit(self, sig, frame) -> None:
