@@ -25,7 +25,7 @@ bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # answers to malformed HTTP and an accept queue drained on SIGTERM). A slow client holds a
 # greenlet, not a worker: beside 1,000 connections sending a byte a second other prewarms kept a
 # p99 of 63 ms, where gthread answered nothing and 3 such clients stop sync workers. Connections
-# are kept alive (sync closes each one): prewarm went from 0.44 to 0.56-0.64 of the FastAPI peer.
+# are kept alive (sync closes each one): prewarm went from 0.44 to about 0.6 of the FastAPI peer.
 # Two workers, one per core: 3 gave 0.40-0.51. WEB_WORKER_CLASS=sync or gthread serve the same
 # app correctly (the gunicorn tests run under all three), but only behind a buffering proxy.
 _WORKER_CLASS = os.environ.get("WEB_WORKER_CLASS", "gevent")
