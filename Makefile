@@ -1,5 +1,5 @@
 # `make run` serves the app as the Procfile does; `make test` sets everything up and runs the suite;
-# `make bench` measures it under load (docs/PERFORMANCE.md).
+# `make bench` measures it under load (docs/PERFORMANCE.md). Python 3.11+ (scripts/ensure-venv.sh).
 VENV ?= .venv
 PYTHON ?= python3
 PORT ?= 8000
@@ -9,7 +9,10 @@ PEER_VENV ?= .venv-peer
 
 .PHONY: run test bench install install-test system-deps bench-deps clean
 
+# The settings are checked first: gunicorn parses WEB_CONCURRENCY itself as it is imported, so
+# only this check turns every bad value into one line (burki_sip/startup.py).
 run: install
+	@HOST=127.0.0.1 PORT=$(PORT) $(BIN)/python -m burki_sip.startup
 	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
 
 test: install-test system-deps
@@ -33,6 +36,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 system-deps:
 	sh scripts/ensure-redis-server.sh
+	sh scripts/ensure-chromium.sh
 
 bench-deps: $(PEER_VENV)/.installed
 	sh scripts/ensure-wrk.sh
@@ -43,4 +47,4 @@ $(PEER_VENV)/.installed: bench/requirements.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(PEER_VENV) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(PEER_VENV) .pytest_cache .hypothesis *.egg-info .burki-sip

@@ -3,7 +3,21 @@
 import glob
 import os
 import shutil
+import sys
 import tempfile
+
+from burki_sip import startup
+
+
+def refuse_bad_settings() -> None:
+    """Stop with one line and exit status 1 when a setting is invalid: gunicorn reads this file
+    before it binds any port or starts a worker, and exits on SystemExit without a traceback."""
+    status = startup.main()
+    if status:
+        sys.exit(status)
+
+
+refuse_bad_settings()
 
 # prometheus_client chooses its multiprocess mode when it is first imported (burki_sip imports it
 # just below), so the metrics directory must be in the environment first. Workers inherit it.
@@ -14,8 +28,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 from prometheus_client import multiprocess  # noqa: E402
 
-from burki_sip import serving  # noqa: E402
-from burki_sip.devredis import resolve_redis_url  # noqa: E402
+from burki_sip import devredis, serving  # noqa: E402
 from burki_sip.serving.drain import cap_backlog_on_stop  # noqa: E402
 
 # Heroku sets PORT and binds every interface; `make run` sets HOST=127.0.0.1.
@@ -29,7 +42,10 @@ bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # Two workers, one per core: 3 gave 0.40-0.51. WEB_WORKER_CLASS=sync or gthread serve the same
 # app correctly (the gunicorn tests run under all three), but only behind a buffering proxy.
 _WORKER_CLASS = os.environ.get("WEB_WORKER_CLASS", "gevent")
-worker_class = serving.worker_class(_WORKER_CLASS)
+try:
+    worker_class = serving.worker_class(_WORKER_CLASS)
+except ValueError as exc:  # one line, like the other bad settings above, not a traceback
+    sys.exit(f"burki-sip: {exc}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gevent and gthread: open connections per worker, slow ones included. gunicorn turns a sync
 # worker with more than one thread into gthread, so only gthread gets threads.
@@ -51,9 +67,11 @@ logger_class = "burki_sip.web.logs.GunicornLogger"
 
 
 def on_starting(server):
-    """In the master, before any worker: pick the Redis, and forget metrics of an earlier run."""
+    """In the master, before any worker: pick the Redis (one warning if it does not answer),
+    and forget metrics of an earlier run."""
     cap_backlog_on_stop(server)
-    os.environ["REDIS_URL"] = resolve_redis_url(os.environ, server.log)
+    os.environ["REDIS_URL"] = devredis.resolve_redis_url(os.environ, server.log)
+    devredis.warn_if_unreachable(os.environ, server.log)
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     for path in glob.glob(os.path.join(metrics_dir, "*.db")):
         os.remove(path)
@@ -69,6 +87,7 @@ def on_exit(server):
 
     Told by its name, not by a flag: a configuration reload (SIGHUP) runs this file again.
     """
+    devredis.forget_embedded(os.environ.get("REDIS_URL", ""))
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     made_here = (os.path.dirname(metrics_dir) == tempfile.gettempdir()
                  and os.path.basename(metrics_dir).startswith(_METRICS_PREFIX))

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 
 import click
+import redis
+from redis.exceptions import RedisClusterException
 
-from . import config as settings, logs
+from . import config as settings, devredis, logs
 from .bridge.sync import sync_organization_command
 from .calls import CallStore, open_store
 from .calls.keys import EVENT_KINDS
 from .calls.lifecycle import status_view
+from .events_cli import events_group
+
+# -h as well as --help, and summaries as long as a wide terminal allows.
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# Loggers whose lines concern a command only when debugging it (urllib3's "Retrying (...)").
+CHATTY_LIBRARIES = ("urllib3",)
 
 
 class Session:
@@ -18,15 +28,48 @@ class Session:
 
     def __init__(self, store: CallStore | None = None) -> None:
         self._store = store
+        self.redis_url: str | None = None
+        self.hint = ""
 
     @property
     def store(self) -> CallStore:
+        """The store of ``REDIS_URL``, else of the development server ``make run`` started here."""
         if self._store is None:
-            self._store = open_store()
+            settings.load(os.environ)  # a bad setting is named before a missing REDIS_URL
+            try:
+                environ = devredis.url_for_cli(os.environ)
+                self.redis_url = environ.get("REDIS_URL")
+                if not os.environ.get("REDIS_URL") and self.redis_url:
+                    self.hint = f" (read from {devredis.RUNTIME_FILE}: is `make run` running?)"
+                self._store = open_store(environ)
+            except ValueError as exc:  # no Redis named at all, or a Cluster without a node
+                raise settings.SettingError(str(exc)) from None
         return self._store
 
 
-@click.group()
+def log_level(environ) -> str:
+    """``LOG_LEVEL`` when valid, else INFO: a bad value is reported by the command that loads
+    the settings, and must not stop ``--help``."""
+    try:
+        return settings.BY_NAME["LOG_LEVEL"].parse(environ.get("LOG_LEVEL") or "INFO")
+    except ValueError:
+        return "INFO"
+
+
+class Group(click.Group):
+    """The command group: a bad setting or an unreachable Redis ends a command with one line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except settings.SettingError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (redis.RedisError, RedisClusterException) as exc:
+            where = settings.without_password(ctx.obj.redis_url or "") or "the configured Redis"
+            raise click.ClickException(f"Redis at {where} failed: {exc}{ctx.obj.hint}") from None
+
+
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
@@ -34,7 +77,10 @@ def main(ctx: click.Context) -> None:
     if not isinstance(ctx.obj, Session):
         ctx.obj = Session()
     # stdout is the commands' own output: log lines go to stderr.
-    logs.configure(settings.load().get("LOG_LEVEL") or "INFO", "stderr")
+    level = log_level(os.environ)
+    logs.configure(level, "stderr")
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.ERROR)
 
 
 def describe_call(store: CallStore, call_sid: str) -> dict:
@@ -72,7 +118,7 @@ def render_call(call: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command("call")
+@click.command("call", short_help="Show the context, TTL, status and timeline of CALL_SID.")
 @click.argument("call_sid")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 @click.pass_obj
@@ -94,7 +140,8 @@ def render_event(entry_id: str, fields: dict) -> str:
             f"{fields.get('payload', '')}")
 
 
-@click.command("events")
+@click.command("events", short_help="Print the newest webhook or status events, one per line; "
+               "--follow for new ones.")
 @click.argument("kind", type=click.Choice(EVENT_KINDS), default="status")
 @click.option("--count", default=20, show_default=True, help="How many of the newest to show.")
 @click.option("--call", "call_sid", help="Only this call's events.")
@@ -115,7 +162,7 @@ def events_command(session: Session, kind: str, count: int, call_sid: str | None
             click.echo(render_event(entry_id, fields))
 
 
-COMMANDS = (call_command, events_command, sync_organization_command)
+COMMANDS = (call_command, events_group(events_command), sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

@@ -2,108 +2,33 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
-from .network import parse_networks
-from .signatures import parse_secrets
+from .redact import REDACTED
 
-# redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
-CERT_REQS = ("required", "optional", "none")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def _positive_int(value: str | int) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be a positive integer")
-    return number
-
-
-def _non_negative_int(value: str | int) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be 0 or a positive integer")
-    return number
-
-
-def _non_negative_float(value: str | float) -> float:
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError("must be a finite number, 0 or more")
-    return number
-
-
-def _seconds(value: str | float) -> float:
-    number = _non_negative_float(value)
-    if number == 0:
-        raise ValueError("must be more than 0 seconds")
-    return number
-
-
-def _boolean(value: str | bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError("must be true or false")
-
-
-def _prefix(value: str) -> str:
-    prefix = value.strip()
-    if not prefix or any(char.isspace() or char in "{}" for char in prefix):
-        raise ValueError("must be a non-empty key prefix without spaces or braces")
-    return prefix
-
-
-def _log_level(value: str) -> str:
-    level = str(value).strip().upper()
-    if level not in LOG_LEVELS:
-        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
-    return level
-
-
-def _text(value: str) -> str | None:
-    return value.strip() or None
-
-
-def _key_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    keys = tuple(item.strip() for item in items if item.strip())
-    if any(any(char.isspace() for char in key) for key in keys):
-        raise ValueError("a key must not contain spaces")
-    return keys or None
-
-
-def _optional(parse: Callable[[Any], tuple]) -> Callable[[Any], tuple | None]:
-    def parse_optional(value):
-        return parse(value) or None
-    return parse_optional
-
-
-def _cert_reqs(value: str) -> str:
-    lowered = value.strip().lower()
-    if lowered not in CERT_REQS:
-        raise ValueError(f"must be one of {', '.join(CERT_REQS)}")
-    return lowered
-
-
-def _addresses(value: str | list) -> list[tuple[str, int]] | None:
-    """``host:port,host:port`` as a list of pairs (a list of pairs is kept as it is)."""
-    if not isinstance(value, str):
-        return [(str(host), int(port)) for host, port in value] or None
-    pairs = []
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise ValueError(f"{item!r} is not host:port")
-        pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
-    return pairs or None
+# The table's parsers, under the short private names its rows use.
+from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added next to the table)
+    positive_int as _positive_int,
+    non_negative_int as _non_negative_int,
+    non_negative_float as _non_negative_float,
+    seconds as _seconds,
+    boolean as _boolean,
+    prefix as _prefix,
+    log_level as _log_level,
+    text as _text,
+    redis_url as _redis_url,
+    key_list as _key_list,
+    optional as _optional,
+    cert_reqs as _cert_reqs,
+    addresses as _addresses,
+    port as _port,
+    webhook_secrets as _webhook_secrets,
+    allowed_ips as _allowed_ips,
+    logins as _logins,
+    accepts,
+)
 
 
 @dataclass(frozen=True)
@@ -119,9 +44,11 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("REDIS_URL", _text, None,
-            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `redis://localhost:6379/0` if it "
-            "answers, else an embedded in-memory server (development only, not durable)."),
+    Setting("REDIS_URL", _redis_url, None,
+            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `make run` starts an "
+            "embedded in-memory server (development only, not durable) and writes its URL to "
+            "`.burki-sip/redis-url`, where `burki-sip` finds it; a Redis on localhost:6379 is "
+            "never used unless named here."),
     Setting("REDIS_KEY_PREFIX", _prefix, "burki:sip",
             "Prefix of every Redis key, so several deployments can share one Redis."),
     Setting("REDIS_SOCKET_TIMEOUT", _seconds, 2.0,
@@ -147,7 +74,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
-            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`)."),
+            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`); "
+            "while a stream has consumer groups, only entries every group acknowledged are "
+            "trimmed ([docs/events.md](docs/events.md))."),
+    Setting("SIP_EVENTS_MAX_BACKLOG", _positive_int, 100_000,
+            "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
+            "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
+            "written, until the group catches up. No effect on a stream without groups."),
+    Setting("SIP_EVENTS_CLAIM_IDLE", _seconds, 60.0,
+            "Seconds an event may stay unacknowledged by its consumer before another consumer of "
+            "the group takes it over (`burki-sip events consume`, `XAUTOCLAIM`)."),
     Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
             "Seconds a call's status lives after its latest callback while no terminal status "
             "has arrived (refreshed by each callback)."),
@@ -170,11 +106,11 @@ SETTINGS: tuple[Setting, ...] = (
             "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
             "is the one key. No key at all: the routes are open (a warning at every start).",
             secret=True),
-    Setting("SIP_WEBHOOK_SECRETS", _optional(parse_secrets), None,
+    Setting("SIP_WEBHOOK_SECRETS", _webhook_secrets, None,
             "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
             "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
             secret=True),
-    Setting("SIP_ALLOWED_IPS", _optional(parse_networks), None,
+    Setting("SIP_ALLOWED_IPS", _allowed_ips, None,
             "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
             "others are answered 403. Unset: any address."),
     Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
@@ -201,6 +137,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Directory where gunicorn's workers keep their metric files (read by "
             "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
             "when gunicorn starts."),
+    Setting("SIP_CONSOLE_ENABLED", _boolean, False,
+            "`true`: serve the operator console at `/console` (calls and their timelines, "
+            "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
+    Setting("SIP_CONSOLE_USERS", _logins, None,
+            "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
+            "Basic; separate from the bridge's keys. Required when the console is enabled.",
+            secret=True),
+    Setting("SIP_CONSOLE_CALLS", _positive_int, 10_000,
+            "Most calls the console's index keeps (the oldest are dropped first; a call also "
+            "leaves it `SIP_CALL_RETENTION` after it was first seen)."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
             "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
             "compares with. Leave unset in production: the routes do not exist then."),
@@ -227,22 +173,78 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return config
 
 
+class SettingError(ValueError):
+    """A setting is invalid: the message is one line, naming it, the problem and the form."""
+
+
+def without_password(value: Any) -> Any:
+    """A URL-like value with the password of its ``user:password@`` part replaced by the log
+    redaction marker; any other value as it is."""
+    if not isinstance(value, str) or "://" not in value or "@" not in value:
+        return value
+    scheme, _, rest = value.partition("://")
+    credentials, _, host = rest.rpartition("@")
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':' + REDACTED if colon else ''}@{host}"
+
+
+def problem(setting: Setting, value: Any, exc: Exception) -> str:
+    """The one line about a bad value; a secret's value is never shown, not even in part."""
+    shown = f"{setting.name} (value not shown: secret)" if setting.secret \
+        else f"{setting.name}={without_password(value)!r}"
+    form = getattr(setting.parse, "accepts", None)
+    return f"{shown} is invalid: {exc}" + (f"; expected {form}" if form else "")
+
+
 def check(config: dict[str, Any]) -> None:
-    """Parse every known setting in place; raise ``ValueError`` naming the first bad one."""
+    """Parse every known setting in place; raise ``SettingError`` naming the first bad one."""
     for name, setting in BY_NAME.items():
         if name not in config or config[name] is None:
             continue
         try:
             config[name] = setting.parse(config[name])
         except (TypeError, ValueError) as exc:
-            shown = name if setting.secret else f"{name}={config[name]!r}"
-            raise ValueError(f"{shown} is invalid: {exc}") from exc
+            raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
+    if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
+        raise ValueError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
+                         "the console never runs without its own logins")
 
 
 def _check_topology(config: dict[str, Any]) -> None:
     """One Redis topology at a time, and a Sentinel setup names its primary."""
     if config.get("REDIS_SENTINELS") and config.get("REDIS_CLUSTER"):
-        raise ValueError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
+        raise SettingError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
     if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):
-        raise ValueError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS")
+        raise SettingError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS: the name "
+                           "the Sentinels monitor the primary under")
+
+
+# Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
+SERVER_SETTINGS: tuple[Setting, ...] = (
+    Setting("PORT", _port, 8000, "Port gunicorn listens on."),
+    Setting("WEB_CONCURRENCY", _positive_int, 3, "Number of gunicorn worker processes."),
+)
+
+
+def startup_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """The one line saying what is wrong with the service's settings, or ``None`` if nothing is."""
+    environ = os.environ if environ is None else environ
+    try:
+        load(environ)
+        check_server(environ)
+    except SettingError as exc:
+        return str(exc)
+    return None
+
+
+def check_server(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The gunicorn settings (``SERVER_SETTINGS``) from ``environ``, parsed; ``SettingError``."""
+    server = {}
+    for setting in SERVER_SETTINGS:
+        value = environ.get(setting.name)
+        try:
+            server[setting.name] = setting.default if value is None else setting.parse(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingError(problem(setting, value, exc)) from None
+    return server

@@ -143,3 +143,20 @@ def store(any_redis, keys) -> CallStore:
 def client_of_real(real_redis):
     """A test client of the app on the session's real redis-server."""
     return create_app({"TESTING": True}, redis_client=real_redis).test_client()
+
+
+# Measured figures (CLI start-up, ...) the tests record: printed at the end of the run, not asserted.
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def record_figure():
+    """``record_figure("what: value")`` adds a line to the summary at the end of the run."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -1,7 +1,7 @@
 import pytest
 
 from burki_sip import create_app
-from burki_sip.config import SETTINGS, check, defaults, from_env
+from burki_sip.config import SETTINGS, check, defaults, from_env, without_password
 
 
 def test_defaults_cover_every_setting():
@@ -21,6 +21,9 @@ def test_environment_is_read_by_name_and_parsed():
     ("SIP_PREWARM_TTL", "soon"),
     ("SIP_PREWARM_TTL", "0"),
     ("SIP_EVENTS_MAXLEN", "-5"),
+    ("SIP_EVENTS_MAX_BACKLOG", "0"),
+    ("SIP_EVENTS_MAX_BACKLOG", "lots"),
+    ("SIP_EVENTS_CLAIM_IDLE", "0"),
     ("MAX_CONTENT_LENGTH", "big"),
     ("REDIS_KEY_PREFIX", ""),
     ("REDIS_KEY_PREFIX", "a {b}"),
@@ -48,3 +51,14 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("redis://:s3cret@host:6379/0", "redis://:[redacted]@host:6379/0"),
+    ("rediss://user:s3cret@host:6380", "rediss://user:[redacted]@host:6380"),
+    ("redis://host:6379/0", "redis://host:6379/0"),
+    ("redis://user@host:6379/0", "redis://user@host:6379/0"),
+    (300, 300),
+])
+def test_without_password(url, shown):
+    assert without_password(url) == shown

@@ -39,7 +39,8 @@ def test_event_entry_has_its_fields(store, any_redis):
 
     [(entry_id, entry)] = any_redis.xrange("burki:sip:events:status")
     assert entry_id == recorded.event_id
-    assert set(entry) == {"call_sid", "received_at", "content_type", "payload"}
+    assert set(entry) == {"schema", "call_sid", "received_at", "content_type", "payload"}
+    assert entry["schema"] == "1"
     assert json.loads(entry["payload"]) == {"CallSid": "CA1", "CallStatus": "ringing"}
 
 

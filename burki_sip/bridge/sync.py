@@ -8,14 +8,15 @@ from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
 import click
-from marshmallow import ValidationError
 
 from .. import config as settings
 from ..jsontext import strict_loads
 from ..redact import SECRET_NAME
-from .client import BridgeClient
 from .errors import BridgeError
-from .organization import validate_organization
+
+# The client (requests, prometheus_client) and the schema (marshmallow) are imported by the
+# command when it runs: `burki-sip --help` and the other commands need neither.
+CLIENT_MODULE = "burki_sip.bridge.client"
 
 MASK = "********"
 
@@ -42,6 +43,10 @@ def load_config(file: IO[str]) -> dict:
         config = strict_loads(file.read())
     except ValueError as exc:  # bad JSON, or bytes that are not UTF-8
         raise InvalidConfigError(f"{file.name} is not valid JSON: {exc}") from exc
+    from marshmallow import ValidationError
+
+    from .organization import validate_organization
+
     try:
         return validate_organization(config)
     except ValidationError as exc:
@@ -53,7 +58,7 @@ def load_config(file: IO[str]) -> dict:
 @contextmanager
 def failures_reported_by_the_command() -> Iterator[None]:
     """Quiet the bridge client's failure warning: the command prints it as its own error."""
-    logger = logging.getLogger(BridgeClient.__module__)
+    logger = logging.getLogger(CLIENT_MODULE)
     previous = logger.level
     logger.setLevel(logging.ERROR)
     try:
@@ -67,7 +72,9 @@ def show(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
 
 
-@click.command("sync-organization")
+@click.command("sync-organization",
+               short_help="Validate an organization config (FILE, or - for stdin) and sync it "
+                          "to the bridge.")
 @click.argument("config_file", metavar="FILE", type=click.File("r", encoding="utf-8"))
 @click.option("--dry-run", is_flag=True,
               help="Validate and print what would be sent (passwords masked); send nothing.")
@@ -84,6 +91,8 @@ def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
         target = environment.get("SIP_BRIDGE_URL") or "SIP_BRIDGE_URL, which is not set"
         click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
         return
+    from .client import BridgeClient
+
     try:
         with failures_reported_by_the_command(), \
                 BridgeClient.from_config(environment) as client:

@@ -48,8 +48,20 @@ class Keys:
         that Redis accepts writes, not only PING."""
         return f"{self.prefix}:health:readyz"
 
+    def calls(self) -> str:
+        """``<prefix>:calls``: sorted set of recently seen call_sids, scored by first-seen ms.
+
+        Kept only while the console is enabled (``SIP_CONSOLE_ENABLED``), trimmed to
+        ``SIP_CONSOLE_CALLS`` members; read by the console instead of scanning the keyspace.
+        """
+        return f"{self.prefix}:calls"
+
     def events(self, kind: str) -> str:
         """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event stream {kind!r}")
         return f"{self.prefix}:events:{kind}"
+
+    def dead_letters(self, kind: str) -> str:
+        """``<prefix>:events:<kind>:dead``: entries no consumer could handle (docs/events.md)."""
+        return f"{self.events(kind)}:dead"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.resources import files
@@ -11,17 +13,24 @@ from typing import Any, Mapping
 import redis
 
 from .connection import is_cluster
+from .index import NO_BOOKKEEPING, CallIndex
+from .events import SCHEMA_VERSION, BacklogFullError, block_ms_for
 from .keys import Keys
 from .lifecycle import TERMINAL_RANK, rank_of
 
 RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
 CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
 
+log = logging.getLogger(__name__)
+
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with milliseconds, e.g. ``2026-04-30T12:00:00.000Z``."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
+
+# record.lua's first reply element when the backlog limit refused the write.
+REFUSED = -1
 
 # One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -74,17 +83,25 @@ class CallStore:
         client: a redis-py client created with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
-        events_maxlen: approximate cap on each event stream.
+        events_maxlen: approximate cap on each event stream; with consumer groups only entries every
+            group acknowledged are trimmed (docs/events.md).
+        events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
+            group has this many entries unacknowledged; ``None``: never refuse.
         streams_in_script: append stream entries inside the update script (one round trip). Redis
             Cluster needs ``False``: the streams live in other slots than a call's keys.
+        index: the console's index of recent calls (``CallIndex``); default: none kept.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
-                 events_maxlen: int = 100_000, streams_in_script: bool = True) -> None:
+                 events_maxlen: int = 100_000, streams_in_script: bool = True,
+                 events_max_backlog: int | None = 100_000,
+                 index: CallIndex | None = None) -> None:
         self.client = client
         self.keys = keys
+        self.index = index or CallIndex(keys.calls())
         self.lifetimes = lifetimes
         self.events_maxlen = events_maxlen
+        self.events_max_backlog = events_max_backlog
         self.streams_in_script = streams_in_script
         self._record = client.register_script(RECORD_LUA)
         self._claim = client.register_script(CLAIM_LUA)
@@ -100,8 +117,17 @@ class CallStore:
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         key, value = self.keys.context(context["call_sid"]), compact_json(stored)
-        (pipeline if pipeline is not None else self.client).set(
-            key, value, ex=self.lifetimes.prewarm_ttl)
+        if not self.index.size:
+            (pipeline if pipeline is not None else self.client).set(
+                key, value, ex=self.lifetimes.prewarm_ttl)
+            return
+        # The console's index entry goes in the same round trip as the context.
+        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=False)
+        pipe.set(key, value, ex=self.lifetimes.prewarm_ttl)
+        self.index.add(pipe, context["call_sid"])
+        if pipeline is None:
+            with pipe:
+                pipe.execute()
 
     def load_context(self, call_sid: str) -> dict | None:
         """Return a call's context, or ``None`` when it is absent or expired."""
@@ -155,14 +181,35 @@ class CallStore:
             upper = "(" + batch[-1][0]
         return found[:count][::-1]
 
-    def follow_events(self, kind: str, after: str = "$", block_ms: int = 5000):
-        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``)."""
-        stream = self.keys.events(kind)
+    def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
+                      backoff: tuple[float, float] = (0.2, 5.0)):
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
+
+        Each blocking read is shorter than the client's socket timeout (``block_ms_for``), so an
+        idle stream is not an error. When Redis fails or cannot be reached, it waits (``backoff``:
+        first and longest wait in seconds, doubling) and reads on after the last entry it yielded.
+        """
+        stream, block_ms = self.keys.events(kind), block_ms or block_ms_for(self.client)
+        wait = backoff[0]
         while True:
-            for _, entries in self.client.xread({stream: after}, block=block_ms, count=100) or ():
+            try:
+                after = self.last_event_id(kind) if after == "$" else after
+                batches = self.client.xread({stream: after}, block=block_ms, count=100) or ()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("reading %s failed (%s); retrying in %.1f s", stream, exc, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, backoff[1])
+                continue
+            wait = backoff[0]
+            for _, entries in batches:
                 for entry_id, fields in entries:
                     after = entry_id
                     yield entry_id, fields
+
+    def last_event_id(self, kind: str) -> str:
+        """The id of a stream's newest entry (``0-0`` when it has none): where "now" is."""
+        newest = self.client.xrevrange(self.keys.events(kind), count=1)
+        return newest[0][0] if newest else "0-0"
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
@@ -183,11 +230,16 @@ class CallStore:
 
         Returns:
             The stream entry id, whether it was a duplicate, and the call's status after it.
+
+        Raises:
+            BacklogFullError: a consumer group of the stream is too far behind; nothing was written.
         """
-        entry = {"received_at": utc_now(), "content_type": content_type,
+        entry = {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
                  "payload": compact_json(payload)}
         if call_sid:
-            entry = {"call_sid": call_sid, **entry}
+            entry["call_sid"] = call_sid
+        if delivery_id:
+            entry["delivery_id"] = delivery_id
         entry.update((name, value) for name, value in (extra or {}).items() if value)
         needs_call_keys = transition is not None or delivery_id is not None
         call_keys = self._call_keys(kind, call_sid, delivery_id) if needs_call_keys else []
@@ -195,10 +247,20 @@ class CallStore:
         in_script = self.streams_in_script or not call_keys
         keys = call_keys + [stream] if in_script else call_keys + [call_keys[0]]
         args = self._record_args(transition, delivery_id, entry, entry["received_at"], in_script)
-        duplicate, applied, current, event_id, status = self._record(keys=self._pad(keys),
-                                                                     args=args)
+        if not in_script:
+            self._admit_outside(kind, stream)
+        keys = self._pad(keys)
+        index_here = self.streams_in_script and bool(call_sid) and bool(self.index.size)
+        keys.append(self.index.key if index_here else keys[0])
+        at = len(args) - 2 * len(entry)  # the console's arguments come just before the entry's
+        args[at:at] = self.index.script_args(call_sid, index_here)
+        duplicate, applied, current, event_id, status = self._record(keys=keys, args=args)
+        if duplicate == REFUSED:  # then the second element is the slowest group's backlog
+            raise BacklogFullError(kind, applied)
         if not duplicate and not in_script:
             event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
+        if not duplicate and call_sid and self.index.size and not index_here:
+            self._index_outside(call_sid)
         return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
 
     def _call_keys(self, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
@@ -221,10 +283,33 @@ class CallStore:
         args = [lifetimes.dedupe_ttl if delivery_id else "", t.status,
                 rank_of(t.status) if t.status else "", _text(t.sequence), now, lifetimes.idle_ttl,
                 lifetimes.retention, TERMINAL_RANK, _text(t.sip_code), _text(t.reason),
-                _text(t.duration), self.events_maxlen if in_script else ""]
+                _text(t.duration)]
+        args += self._stream_args(in_script, in_script)
         for name, value in entry.items():
             args += [name, value]
         return args
+
+    def _stream_args(self, append: bool, admit: bool) -> list:
+        """record.lua's ARGV 12 and 13: the MAXLEN of an append, the backlog limit of a check."""
+        limit = self.events_max_backlog
+        return [self.events_maxlen if append else "", limit if admit and limit else ""]
+
+    def _stream_script(self, stream: str, append: bool, admit: bool, entry: dict | None = None):
+        """record.lua on the stream alone (Cluster mode): a backlog check, or an append."""
+        args = (["", "", "", "", utc_now(), "", "", "", "", "", ""]
+                + self._stream_args(append, admit) + NO_BOOKKEEPING)
+        for name, value in (entry or {}).items():
+            args += [name, value]
+        return self._record(keys=[stream] * 5, args=args)
+
+    def _admit_outside(self, kind: str, stream: str) -> None:
+        """Cluster mode's backlog check, a round trip before the call's script (best-effort: a
+        request between it and the append is not counted against the limit)."""
+        if not self.events_max_backlog:
+            return
+        refused, backlog, *_ = self._stream_script(stream, append=False, admit=True)
+        if refused == REFUSED:
+            raise BacklogFullError(kind, backlog)
 
     def _append_outside(self, stream: str, entry: dict, status: str, applied: int,
                         marker: str, delivery_id: str | None) -> str:
@@ -236,7 +321,7 @@ class CallStore:
         if status:
             entry = {**entry, "status": status, "applied": "true" if applied else "false"}
         try:
-            event_id = self.client.xadd(stream, entry, maxlen=self.events_maxlen, approximate=True)
+            event_id = self._stream_script(stream, append=True, admit=False, entry=entry)[3]
         except redis.RedisError:
             if delivery_id:
                 self.client.delete(marker)
@@ -244,6 +329,12 @@ class CallStore:
         if delivery_id:
             self.client.set(marker, event_id, xx=True, keepttl=True)
         return event_id
+
+    def _index_outside(self, call_sid: str) -> None:
+        """Cluster mode: the index lives in another slot than the call's keys."""
+        with self.client.pipeline(transaction=False) as pipe:
+            self.index.add(pipe, call_sid)
+            pipe.execute()
 
 
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
@@ -254,7 +345,11 @@ def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     """
     lifetimes = Lifetimes(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
                           config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
-    return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), lifetimes,
-                     events_maxlen=config["SIP_EVENTS_MAXLEN"],
-                     streams_in_script=not is_cluster(client))
+    keys = Keys(config["REDIS_KEY_PREFIX"])
+    # The console's index is kept only while the console is enabled: no cost otherwise.
+    size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_ENABLED") else 0
+    index = CallIndex(keys.calls(), size, max(lifetimes.retention, lifetimes.idle_ttl))
+    return CallStore(client, keys, lifetimes, events_maxlen=config["SIP_EVENTS_MAXLEN"],
+                     streams_in_script=not is_cluster(client),
+                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"], index=index)
 

@@ -9,8 +9,18 @@ from flask import Flask
 
 from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, bench, errors, extension, health, metrics, openapi, sip, telemetry
+from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
 from .limits import BoundedRequest
+
+
+class App(Flask):
+    """Flask, answering ``OPTIONS`` with ``204`` and ``Allow`` but no body, not an empty HTML page."""
+
+    def make_default_options_response(self):
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
 
 
 def create_app(config: Mapping[str, Any] | None = None,
@@ -24,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     Raises:
         ValueError: a setting is invalid; the message names it.
     """
-    app = Flask("burki_sip")
+    app = App("burki_sip")
     app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
     app.config.update(from_env() if config is None else config)
@@ -41,4 +51,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     app.register_blueprint(metrics.bp)
     openapi.init_app(app)
     bench.init_app(app)
+    console.init_app(app)
     return app

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..bridge.errors import BridgeError
+from ..calls.events import BacklogFullError
 from . import metrics
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ CALL_SID_REQUIRED = "call_sid required"
 
 # Seconds a client (the bridge retries) should wait before retrying after a 503.
 RETRY_AFTER_SECONDS = 1
+# ... after a 503 for a full event backlog: consumers need longer than Redis to come back.
+BACKLOG_RETRY_AFTER_SECONDS = 10
 
 HTTP_MESSAGES = {
     400: "bad request",
@@ -83,6 +86,13 @@ def handle_redis_error(exc: redis.RedisError | RedisClusterException):
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def handle_backlog_full(exc: BacklogFullError):
+    metrics.backlog_refused(exc.kind)
+    log.warning("refused a %s request: %s", exc.kind, exc)
+    return error_response(f"{exc}, retry later", 503,
+                          headers={"Retry-After": str(BACKLOG_RETRY_AFTER_SECONDS)})
+
+
 def too_large_message(config) -> str:
     """The 413 message, naming the limit that applies (werkzeug does not say which one hit)."""
     message = HTTP_MESSAGES[413]
@@ -113,6 +123,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(BridgeError, handle_bridge_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(redis.RedisError, handle_redis_error)
+    app.register_error_handler(BacklogFullError, handle_backlog_full)
     # The cluster client's "no node reachable" is not a RedisError, but means the same.
     app.register_error_handler(RedisClusterException, handle_redis_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -16,6 +16,8 @@ from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry,
 
 from ..bridge import metrics as bridge_metrics  # noqa: F401  (its counters, in /metrics too)
 from .apidoc import doc
+from .backlog_metrics import BacklogCollector
+from .extension import get_store
 
 bp = Blueprint("metrics", __name__)
 
@@ -38,6 +40,9 @@ TRANSITIONS = Counter("burki_sip_status_transitions", "Call status changes appli
                       "the call moved to.", ("status",))
 DUPLICATES = Counter("burki_sip_duplicates_dropped", "Deliveries dropped because their webhook-id "
                      "or Idempotency-Key was already seen, by stream.", ("stream",))
+REFUSED = Counter("burki_sip_events_refused", "Webhooks and status callbacks answered 503 because "
+                  "a consumer group's backlog reached SIP_EVENTS_MAX_BACKLOG, by stream.",
+                  ("stream",))
 # (route, method label, status) -> (requests counter child, latency histogram child)
 _REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
@@ -83,6 +88,11 @@ def duplicate_dropped(stream: str) -> None:
     DUPLICATES.labels(stream).inc()
 
 
+def backlog_refused(stream: str) -> None:
+    """Count one request of ``stream`` refused because of the events backlog."""
+    REFUSED.labels(stream).inc()
+
+
 def multiprocess_dir() -> str | None:
     """The directory gunicorn's workers share their metric files in, when there is one."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
@@ -98,4 +108,8 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # Gauges read from Redis now, once per scrape, whichever worker answers.
+    live = CollectorRegistry()
+    live.register(BacklogCollector(get_store()))
+    return Response(generate_latest(registry) + generate_latest(live),
+                    content_type=CONTENT_TYPE_LATEST)

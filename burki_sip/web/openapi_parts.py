@@ -37,7 +37,9 @@ ERROR_COMPONENTS = {
                              "`MAX_FORM_MEMORY_SIZE`."),
     415: ("UnsupportedMediaType", "The body's Content-Type is not one this operation accepts."),
     500: ("InternalServerError", "A bug; the body still has an `error` string."),
-    503: ("ServiceUnavailable", "Redis did not answer in time; retry after `Retry-After` seconds."),
+    503: ("ServiceUnavailable", "Redis did not answer in time, or (webhook, status) a consumer "
+                                "group's backlog reached `SIP_EVENTS_MAX_BACKLOG` and nothing was "
+                                "written; retry after `Retry-After` seconds."),
 }
 ERRORS = {code: name for code, (name, _) in ERROR_COMPONENTS.items()}
 PROVIDER_ERRORS = (400, 413, 415, 503)

@@ -18,7 +18,7 @@ from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, Receiv
                         StatusReceivedSchema)
 from .schemas import (TWILIO_STATUS_FIELDS, PrewarmSchema, StatusSchema, TwilioStatusSchema,
                       WebhookSchema, check_call_sid)
-from .telemetry import note_call_sid
+from .telemetry import note_call_sid, note_outcome
 
 bp = Blueprint("sip", __name__)
 
@@ -44,6 +44,7 @@ def prewarm():
     context = prewarm_schema.load(payload.json_object(request))
     note_call_sid(context["call_sid"])
     get_store().save_context(context)
+    note_outcome(prewarmed=True)
     metrics.prewarmed()
     return prewarmed(context["call_sid"])
 
@@ -107,8 +108,11 @@ def call_status(call_sid: str):
 
 
 def received(stream: str, recorded: Recorded) -> dict:
-    """The common part of the webhook and status answers; counts what was recorded."""
+    """The common part of the webhook and status answers; counts and logs what was recorded."""
     answer = {"received": True, "event_id": recorded.event_id}
+    note_outcome(event_id=recorded.event_id, duplicate=recorded.duplicate)
+    if recorded.status is not None:
+        note_outcome(call_status=recorded.status, applied=recorded.applied)
     if recorded.duplicate:
         answer["duplicate"] = True
         metrics.duplicate_dropped(stream)

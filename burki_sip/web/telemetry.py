@@ -26,6 +26,12 @@ def note_call_sid(call_sid: str | None) -> None:
         g.call_sid = call_sid
 
 
+def note_outcome(**fields) -> None:
+    """Add what the request did to its access line (``event_id``, ``applied``, ``duplicate``,
+    ``claimed``...), so one call can be followed in the log by its call_sid alone."""
+    g.setdefault("outcome", {}).update(fields)
+
+
 def request_id_of(header: str | None) -> str:
     """The caller's ``X-Request-ID`` when it is a sane token, else a new random one.
 
@@ -58,6 +64,8 @@ def finish_request(response: Response) -> Response:
                   "request_id": request_id}
         if g.get("call_sid"):
             fields["call_sid"] = g.call_sid
+        for name, value in (g.get("outcome") or {}).items():
+            fields.setdefault(name, value)  # a view's name never hides the request's own fields
         logs.write_access_line(fields)
     return response
 

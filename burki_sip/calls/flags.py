@@ -1,0 +1,87 @@
+"""What an operator hunts for in a call, from its summary: the console's flags and search."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .history import CallSummary
+from .lifecycle import RANKS, TERMINAL
+
+# A media stream claims the context within seconds of the prewarm; only later is it a problem.
+CLAIM_GRACE_SECONDS = 30
+FLAG_TEXT = {
+    "unclaimed": "prewarmed, never claimed",
+    "claimed_no_status": "claimed, no status",
+    "no_terminal": "gone without a terminal status",
+    "refused": "callbacks refused",
+    "duplicates": "callbacks duplicated",
+}
+# Filter words besides the statuses themselves.
+STATUS_GROUPS = ("live", "ended", "none", "gone")
+
+
+def epoch_ms(text: str | None) -> int | None:
+    """An ISO 8601 UTC time (as the store writes them) in ms since the epoch, or ``None``."""
+    try:
+        return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def started_ms(call: CallSummary) -> int | None:
+    """When the call was first seen: the index, else its prewarm, else its first status."""
+    times = [call.first_seen_ms, epoch_ms((call.context or {}).get("prewarmed_at"))]
+    times += [epoch_ms(call.state[f"{status}_at"]) for status in RANKS
+              if f"{status}_at" in call.state]
+    times = [time for time in times if time is not None]
+    return min(times) if times else None
+
+
+def status_group(call: CallSummary) -> str:
+    """``live``, ``ended``, ``none`` (stored, no status) or ``gone`` (nothing stored any more)."""
+    status = call.state.get("status")
+    if status:
+        return "ended" if status in TERMINAL else "live"
+    return "none" if call.context or call.claimed else "gone"
+
+
+def flags(call: CallSummary, now_ms: int, horizon: int) -> list[str]:
+    """The problems the call shows, as keys of ``FLAG_TEXT``.
+
+    Args:
+        call: the call's summary.
+        now_ms: the current time in ms.
+        horizon: seconds a call stays in the index (after that, "gone" is plain expiry).
+    """
+    found, status = [], call.state.get("status")
+    started = started_ms(call)
+    settled = started is not None and now_ms - started > CLAIM_GRACE_SECONDS * 1000
+    late = status in TERMINAL or RANKS.get(status, -1) >= RANKS["in-progress"]
+    if call.context and not call.claimed and (settled or late):
+        found.append("unclaimed")
+    if call.claimed and not status and settled:
+        found.append("claimed_no_status")
+    if status_group(call) == "gone" and started and now_ms - started < horizon * 1000:
+        found.append("no_terminal")
+    for counter in ("refused", "duplicates"):
+        if int(call.state.get(counter) or 0) > 0:
+            found.append(counter)
+    return found
+
+
+def matcher(query: str = "", status: str = ""):
+    """A predicate on summaries: ``query`` is part of the call_sid or the end of a number's digits;
+    ``status`` is a status word or one of ``STATUS_GROUPS``. Empty means any."""
+    query, status = query.strip(), status.strip().lower()
+    digits = re.sub(r"\D", "", query) if re.fullmatch(r"[\d +().-]+", query) else ""
+
+    def matches(call: CallSummary) -> bool:
+        if status and status not in (call.state.get("status"), status_group(call)):
+            return False
+        if not query or query in call.call_sid:
+            return True
+        numbers = [(call.context or {}).get(name) for name in ("from_number", "to_number")]
+        return bool(digits) and any(re.sub(r"\D", "", str(number)).endswith(digits)
+                                    for number in numbers if number)
+    return matches

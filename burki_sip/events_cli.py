@@ -1,0 +1,122 @@
+"""``burki-sip events``: show, consume (``--exec``) and inspect the consumer groups of the streams."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from dataclasses import asdict
+
+import click
+
+from . import config as settings
+from .calls.backlog import StreamState, stream_states
+from .calls.consumer import Consumer
+from .calls.delivery import ConsumerSettings
+from .calls.events import Event, block_ms_for
+from .calls.keys import EVENT_KINDS
+
+STDERR_TAIL_CHARS = 500
+
+
+class EventsGroup(click.Group):
+    """``events KIND ...`` (no subcommand) stays the ``show`` command it always was."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+class HandlerFailedError(Exception):
+    """The ``--exec`` command exited with a status other than 0."""
+
+
+class ExecHandler:
+    """Runs a shell command once per event, the event as one JSON object (one line) on stdin."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __call__(self, event: Event) -> None:
+        line = json.dumps(event.as_dict(), ensure_ascii=False) + "\n"
+        result = subprocess.run(self.command, shell=True, input=line, text=True,
+                                stderr=subprocess.PIPE, check=False)
+        sys.stderr.write(result.stderr)
+        if result.returncode != 0:
+            tail = result.stderr.strip()[-STDERR_TAIL_CHARS:]
+            raise HandlerFailedError(f"exit status {result.returncode}"
+                                     + (f": {tail}" if tail else ""))
+
+
+class StopFlag:
+    """Set by SIGTERM or Ctrl-C: the consumer stops after the event it is handling."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._stop)
+
+    def _stop(self, signum, frame) -> None:
+        self.stopping = True
+
+    def __call__(self) -> bool:
+        return self.stopping
+
+
+@click.command("consume")
+@click.argument("kind", type=click.Choice(EVENT_KINDS))
+@click.option("--group", required=True, help="Consumer group (created when absent).")
+@click.option("--consumer", required=True, help="This consumer's name, stable across restarts.")
+@click.option("--exec", "command", required=True, help="Shell command run once per event, the "
+              "event as JSON on stdin; exit status 0 acknowledges it.")
+@click.option("--max-deliveries", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Failed deliveries before an event goes to the dead-letter stream.")
+@click.option("--retry-delay", default=2.0, show_default=True, type=click.FloatRange(0.05, 5),
+              help="Seconds before a failed event is run again.")
+@click.option("--from-start/--from-now", default=False, show_default=True,
+              help="Where a new group starts: every kept entry, or only new ones.")
+@click.pass_obj
+def consume_command(session, kind: str, group: str, consumer: str, command: str,
+                    max_deliveries: int, retry_delay: float, from_start: bool) -> None:
+    """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
+    store = session.store
+    options = ConsumerSettings.from_config(
+        settings.load(), kind, group, consumer, from_start=from_start,
+        max_deliveries=max_deliveries, retry_delay=retry_delay, block_ms=block_ms_for(store.client))
+    Consumer(store.client, store.keys, options).run(ExecHandler(command), StopFlag())
+
+
+@click.command("groups")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+@click.pass_obj
+def groups_command(session, as_json: bool) -> None:
+    """Each stream's consumer groups: unacknowledged, pending, oldest age, dead-lettered."""
+    states = stream_states(session.store.client, session.store.keys)
+    click.echo(json.dumps([asdict(state) for state in states]) if as_json else render(states))
+
+
+def render(states: list[StreamState]) -> str:
+    """``burki-sip events groups`` for a person: a line per stream, then one per group."""
+    lines = []
+    for state in states:
+        lines.append(f"{state.kind}: {state.length} entries, {state.dead_letters} dead-lettered, "
+                     f"{len(state.groups)} group(s)")
+        for g in state.groups:
+            age = "-" if g.oldest_age_seconds is None else f"{g.oldest_age_seconds:.1f} s"
+            lag = "unknown" if g.lag is None else g.lag
+            lines.append(f"  {g.group}: {g.unacknowledged} unacknowledged ({g.pending} pending, "
+                         f"{lag} not delivered), oldest {age} old, {g.consumers} consumer(s)")
+    return "\n".join(lines)
+
+
+def events_group(show: click.Command) -> click.Group:
+    """The ``events`` command: ``show`` (the default: ``events status --count 10``) and the rest."""
+    group = EventsGroup("events", help="Show, follow and consume the event streams "
+                        "(`events KIND` shows; see docs/events.md).",
+                        short_help="Show, follow and consume the event streams.")
+    group.add_command(show, "show")
+    group.add_command(consume_command)
+    group.add_command(groups_command)
+    return group

@@ -1,0 +1,88 @@
+"""The operator console: recent calls and each call's timeline as pages, read-only.
+
+Off unless ``SIP_CONSOLE_ENABLED``: the blueprint is then not registered at all, so ``/console``
+is the app's plain 404. When on, every route of the blueprint (its static files too) needs one of
+the ``SIP_CONSOLE_USERS`` logins over HTTP Basic, checked by the blueprint's own
+``before_request``: the bridge's keys open nothing here, and a console login opens no SIP route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from flask import Blueprint, Flask, current_app, render_template, request
+
+from ... import redact
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "burki_sip.console"
+REALM = 'Basic realm="burki-sip console", charset="UTF-8"'
+# Pages and their data never leave the browser's memory, and are never framed or fetched elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def logins(users: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    """Digests of each ``(user, password)``: compared at fixed length, the values never kept."""
+    return tuple((_digest(user), _digest(password)) for user, password in users.items())
+
+
+def login_matches(known, user: str, password: str) -> bool:
+    """True when the pair is one of ``known``; every pair is compared, none skipped."""
+    offered, matched = (_digest(user), _digest(password)), False
+    for pair in known:
+        same_user = hmac.compare_digest(offered[0], pair[0])
+        matched |= same_user & hmac.compare_digest(offered[1], pair[1])
+    return matched
+
+
+@bp.before_request
+def login_required():
+    """401 with a Basic challenge unless the request carries a console login."""
+    auth = request.authorization
+    if auth is not None and auth.type == "basic" and login_matches(
+            current_app.extensions[EXTENSION], auth.username or "", auth.password or ""):
+        return None
+    if auth is not None:
+        log.warning("console login refused from %s", request.remote_addr)
+    body = render_template("console/denied.html")
+    return current_app.response_class(body, 401, {"WWW-Authenticate": REALM},
+                                      mimetype="text/html")
+
+
+@bp.after_request
+def secure_headers(response):
+    """The console's pages are private to the operator's tab."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Serve the console when ``SIP_CONSOLE_ENABLED`` (the settings check ensured logins)."""
+    if not app.config.get("SIP_CONSOLE_ENABLED"):
+        return
+    users = app.config["SIP_CONSOLE_USERS"]
+    app.extensions[EXTENSION] = logins(users)
+    # The passwords are secrets like the bridge's keys: the log filter hides them too.
+    redact.FILTER.secrets |= {password for password in users.values() if len(password) >= 4}
+    app.register_blueprint(bp)
+
+
+from . import views  # noqa: E402,F401  (the routes, on ``bp``)
