@@ -30,6 +30,16 @@ class GeventWorker(JsonErrors, DrainOnStop, OneWriteAnswers, ggevent.GeventWorke
             warnings.simplefilter("ignore", MonkeyPatchWarning)
             super().patch()
 
+    _quitting = False
+
+    def handle_quit(self, sig, frame) -> None:
+        # Quick stop (SIGINT, SIGQUIT): gunicorn exits from a greenlet it spawns. The master's
+        # own SIGQUIT after a Ctrl-C would spawn a second one, which then runs while the
+        # interpreter shuts down and prints its SystemExit as a traceback: spawn only one.
+        if not self._quitting:
+            self._quitting = True
+            super().handle_quit(sig, frame)
+
     def handle_exit(self, sig, frame) -> None:
         # The server goes on accepting while this greenlet waits for the queue to empty.
         if self.stopping_since is None:

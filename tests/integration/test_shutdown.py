@@ -143,3 +143,16 @@ def test_signal_under_steady_keep_alive_load_loses_nothing(stoppable, redis_to_p
         assert [sent for sent in records if sent.status != 200] == []
     assert {sent.status for sent in records} <= {200, None}
     assert stored(redis_to_pause, [sent.call_sid for sent in records if sent.status == 200]) == []
+
+
+def test_ctrl_c_stops_quietly(redis_to_pause):
+    # Ctrl-C in a terminal (make run) sends SIGINT to every process of the group.
+    service = Gunicorn(redis_to_pause.url, workers=WORKERS).start(own_process_group=True)
+    wait_until(lambda: len(worker_pids(service.process.pid)) == WORKERS, what="workers")
+    assert requests.post(f"{service.url}/sip-prewarm", json={"call_sid": "int-1"},
+                         timeout=10).status_code == 200
+    time.sleep(1.0)  # both workers booted
+    os.killpg(service.process.pid, signal.SIGINT)
+    service.process.wait(timeout=HEROKU_STOP_SECONDS)
+    output = service.stop()
+    assert "Traceback" not in output and "Shutting down: Master" in output
