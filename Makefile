@@ -4,6 +4,8 @@ VENV ?= .venv
 PYTHON ?= python3
 PORT ?= 8000
 BIN := $(VENV)/bin
+# The benchmark's FastAPI peer (bench/peer/app.py) lives in a virtual environment of its own.
+PEER_VENV ?= .venv-peer
 
 .PHONY: run test bench install install-test system-deps bench-deps clean
 
@@ -17,7 +19,7 @@ test: install-test system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install system-deps bench-deps
-	$(BIN)/python bench/run.py
+	PEER_PYTHON=$(PEER_VENV)/bin/python $(BIN)/python bench/run.py
 
 install: $(VENV)/.installed
 
@@ -36,8 +38,13 @@ system-deps:
 	sh scripts/ensure-redis-server.sh
 	sh scripts/ensure-chromium.sh
 
-bench-deps:
+bench-deps: $(PEER_VENV)/.installed
 	sh scripts/ensure-wrk.sh
 
+$(PEER_VENV)/.installed: bench/requirements.txt
+	PYTHON=$(PYTHON) sh scripts/ensure-venv.sh $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install -q -r bench/requirements.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info .burki-sip
+	rm -rf $(VENV) $(PEER_VENV) .pytest_cache .hypothesis *.egg-info .burki-sip

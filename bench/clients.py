@@ -22,7 +22,7 @@ def requests_for(scenario: str, count: int, tag: str) -> list[tuple[str, dict]]:
         return [("/bench/noop", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
     if scenario == "noop+set":
         return [("/bench/set", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
-    if scenario == "prewarm":
+    if scenario in ("prewarm", "peer"):  # the peer serves the same route
         return [("/sip-prewarm", seed_body(f"sip-{tag}-{n:07d}")) for n in range(count)]
     if scenario == "webhook":
         return [("/sip-webhook", {"event": "inbound_call", "call_sid": f"sip-{tag}-{n:07d}",

@@ -11,8 +11,9 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
 
 # scenario name -> Lua script; the floor comes first so every round starts from it.
+# "peer" is the same prewarm sent to the FastAPI peer (bench/peer/app.py) instead of the service.
 SCENARIOS = {"noop": "noop.lua", "noop+set": "set.lua", "prewarm": "prewarm.lua",
-             "status": "status.lua", "webhook": "webhook.lua"}
+             "status": "status.lua", "webhook": "webhook.lua", "peer": "prewarm.lua"}
 
 
 @dataclass
@@ -28,11 +29,19 @@ class WrkResult:
     p99_us: int
     p999_us: int
     max_us: int
+    server_cpu_s: float | None = None  # utime + stime of the server's master and workers
 
     @property
     def rate(self) -> float:
         """Requests per second."""
         return self.requests / (self.duration_us / 1e6)
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        """Server CPU per request, in microseconds, when it was measured."""
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return self.server_cpu_s / self.requests * 1e6
 
 
 def wrk_binary() -> str:

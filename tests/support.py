@@ -186,6 +186,21 @@ class Gunicorn:
         return output
 
 
+def worker_pids(master_pid: int) -> set[int]:
+    """The gunicorn workers: the master's child processes."""
+    children = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == master_pid:
+                children.add(int(entry))
+    return children
+
+
 def gunicorn_setting(name: str):
     """A literal setting of gunicorn.conf.py, read without running the file (it has side effects)."""
     tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())

@@ -14,3 +14,7 @@ def test_events_keys():
     assert keys.events("status") == "staging:sip:events:status"
     with pytest.raises(ValueError):
         keys.events("other")
+
+
+def test_health_key_is_under_the_prefix():
+    assert Keys("p").health() == "p:health:readyz"

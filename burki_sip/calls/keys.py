@@ -39,6 +39,11 @@ class Keys:
             return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
         return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
 
+    def health(self) -> str:
+        """``<prefix>:health:readyz``: written (with a TTL of seconds) by ``/readyz`` to prove
+        that Redis accepts writes, not only PING."""
+        return f"{self.prefix}:health:readyz"
+
     def calls(self) -> str:
         """``<prefix>:calls``: sorted set of recently seen call_sids, scored by first-seen ms.
 

@@ -1,4 +1,11 @@
-"""Probes for load balancers and release steps: `/healthz` (up) and `/readyz` (Redis answers)."""
+"""Probes for load balancers and release steps: `/healthz` (up) and `/readyz` (Redis takes writes).
+
+Ready means that a prewarm would be stored: Redis answers PING but refuses writes when it is at
+``maxmemory`` with ``noeviction``, after a failed save (``MISCONF``), as a read-only replica, or
+short of ``min-replicas-to-write``. So ``/readyz`` writes one tiny key with a TTL of seconds
+(``Keys.health``): any of those refusals is a Redis error, answered 503 like the others. A
+check of ``INFO`` (``used_memory`` against ``maxmemory``) would miss all but the first.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,14 @@ from redis.cluster import RedisCluster
 from flask import Blueprint, Flask, current_app
 
 from ..calls.connection import client_from_config, is_cluster
+from ..calls.keys import Keys
 from .apidoc import doc
 from .responses import HealthSchema
 
 bp = Blueprint("health", __name__)
 
 EXTENSION = "burki_sip.health"
+HEALTH_KEY_TTL_MS = 10_000
 
 
 @bp.get("/healthz")
@@ -25,20 +34,20 @@ def healthz():
 @bp.get("/readyz")
 @doc({200: HealthSchema}, errors=(503,), tags=("operations",))
 def readyz():
-    """Redis answers a PING within ``REDIS_HEALTH_TIMEOUT`` (on a cluster: every primary does).
+    """Redis takes a write within ``REDIS_HEALTH_TIMEOUT`` (on a cluster: and every primary
+    answers PING).
 
     When it does not, the Redis error handler answers 503 with a JSON ``error`` and counts it.
     """
     client = current_app.extensions[EXTENSION]
     if is_cluster(client):
         client.ping(target_nodes=RedisCluster.PRIMARIES)
-    else:
-        client.ping()
+    client.set(Keys(current_app.config["REDIS_KEY_PREFIX"]).health(), "1", px=HEALTH_KEY_TTL_MS)
     return {"status": "ready"}
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
-    """Keep the client ``/readyz`` pings: ``redis_client`` when given, else a small client of its
+    """Keep the client ``/readyz`` writes with: ``redis_client`` when given, else a small client of its
     own, of the same kind as the store's (one server, Cluster or Sentinel), whose timeouts are
     ``REDIS_HEALTH_TIMEOUT`` instead of the request ones."""
     if redis_client is None:

@@ -12,6 +12,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
+from .. import redact
 from . import logs, metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -32,9 +33,13 @@ def note_outcome(**fields) -> None:
 
 
 def request_id_of(header: str | None) -> str:
-    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one."""
+    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one.
+
+    The id is logged, stored with events and sent back, so a configured key or a phone number
+    in it is redacted as in any other field (``redact.redact_text``).
+    """
     if header and REQUEST_ID_PATTERN.fullmatch(header):
-        return header
+        return redact.redact_text(header, redact.FILTER.secrets)
     return str(uuid.uuid4())
 
 

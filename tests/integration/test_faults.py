@@ -18,7 +18,8 @@ import pytest
 import redis
 import requests
 
-from support import SEED_PREWARM, RedisServer, wait_until
+from conftest import EVERY_WORKER_CLASS
+from support import SEED_PREWARM, RedisServer, wait_until, worker_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -102,21 +103,6 @@ def redis_for_service(tmp_path):
     server.stop()
 
 
-def worker_pids(master_pid: int) -> set[int]:
-    """The gunicorn workers: the master's child processes."""
-    children = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == master_pid:
-                children.add(int(entry))
-    return children
-
-
 def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_service):
     call_sids = [f"outage-{n:04d}" for n in range(1000)]
     restarted = threading.Event()
@@ -151,6 +137,7 @@ def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_se
     assert_stored(redis_for_service.client(), answers)
 
 
+@EVERY_WORKER_CLASS
 def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
     load = Load(service.url)
     admin = redis_for_service.client()
@@ -170,6 +157,7 @@ def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
     assert_stored(admin, answers)
 
 
+@EVERY_WORKER_CLASS
 def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis_for_service):
     workers = wait_until(lambda: len(worker_pids(service.process.pid)) == 2
                          and worker_pids(service.process.pid), what="2 workers")
@@ -190,6 +178,7 @@ def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis
     assert_stored(redis_for_service.client(), answers)
 
 
+@EVERY_WORKER_CLASS
 def test_2000_concurrent_prewarms_are_all_stored_and_none_mixed_up(service, redis_for_service):
     call_sids = [f"many-{n:05d}" for n in range(2000)]
 
@@ -246,3 +235,31 @@ def test_full_redis_recovers_after_flush(service, redis_for_service, seed_prewar
     assert requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm,
                          timeout=10).status_code == 200
     assert admin.exists(context_key(seed_prewarm["call_sid"])) == 1
+
+
+def refuse_writes_full(client) -> None:
+    fill_until_full(client, 2_000_000)
+
+
+def refuse_writes_without_replicas(client) -> None:
+    client.config_set("min-replicas-to-write", 1)  # no replica ever connects: writes refused
+
+
+@pytest.mark.parametrize("refuse", [refuse_writes_full, refuse_writes_without_replicas],
+                         ids=["maxmemory-noeviction", "min-replicas"])
+def test_readyz_is_503_while_redis_answers_ping_but_refuses_writes(redis_for_service, refuse):
+    from burki_sip import create_app
+
+    client = create_app({"TESTING": True, "REDIS_URL": redis_for_service.url}).test_client()
+    admin = redis_for_service.client()
+    assert client.get("/readyz").status_code == 200
+    refuse(admin)
+
+    assert admin.ping()  # Redis still answers; only writes fail
+    refused = client.get("/readyz")
+    assert refused.status_code == 503 and refused.get_json()["error"], refused.text
+    assert refused.headers["Retry-After"]
+    admin.config_set("min-replicas-to-write", 0)
+    admin.config_set("maxmemory", 0)
+    assert client.get("/readyz").status_code == 200
+    assert 0 < admin.pttl("burki:sip:health:readyz") <= 10_000

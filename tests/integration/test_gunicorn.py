@@ -5,11 +5,13 @@ import json
 import pytest
 import requests
 
+from conftest import EVERY_WORKER_CLASS
 from support import wait_until
 
 pytestmark = pytest.mark.integration
 
 
+@EVERY_WORKER_CLASS
 def test_seed_prewarm_over_http(service, redis_for_service, seed_prewarm):
     response = requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm, timeout=5)
 
@@ -34,6 +36,7 @@ def test_events_over_http(service, redis_for_service):
     assert client.xlen("burki:sip:events:status") >= 1
 
 
+@EVERY_WORKER_CLASS
 def test_errors_from_gunicorn_are_json(service):
     not_found = requests.get(f"{service.url}/nope", timeout=5)
     too_large = requests.post(f"{service.url}/sip-webhook", json={"pad": "x" * 70_000}, timeout=5)
@@ -46,6 +49,7 @@ def post_prewarm(url, call_sid):
     return requests.post(f"{url}/sip-prewarm", json={"call_sid": call_sid}, timeout=10)
 
 
+@EVERY_WORKER_CLASS
 def test_redis_outage_gives_503_then_service_recovers(service, redis_for_service):
     assert post_prewarm(service.url, "before").status_code == 200
 
@@ -60,6 +64,7 @@ def test_redis_outage_gives_503_then_service_recovers(service, redis_for_service
     assert redis_for_service.client().exists("burki:sip:call:{after}:context") == 1
 
 
+@EVERY_WORKER_CLASS
 def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_service):
     from concurrent.futures import ThreadPoolExecutor
 

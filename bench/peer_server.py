@@ -1,0 +1,108 @@
+"""The FastAPI peer (bench/peer/app.py) under uvicorn, with uvloop and httptools, started and
+stopped by its own PID; its Python is the separate .venv-peer that `make bench` installs."""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import requests
+from support import free_port, port_open, wait_until  # tests/support.py
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peer_python() -> Path:
+    """The peer's interpreter: PEER_PYTHON, else .venv-peer/bin/python."""
+    return Path(os.environ.get("PEER_PYTHON", ROOT / ".venv-peer" / "bin" / "python"))
+
+
+def service_workers() -> int:
+    """The service's worker count as gunicorn.conf.py resolves it: WEB_CONCURRENCY or its default."""
+    if os.environ.get("WEB_CONCURRENCY"):
+        return int(os.environ["WEB_CONCURRENCY"])
+    tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "workers"
+                                                for t in node.targets):
+            # int(os.environ.get("WEB_CONCURRENCY", "3")): the one string constant is the default
+            default = [n.value for n in ast.walk(node.value)
+                       if isinstance(n, ast.Constant) and n.value != "WEB_CONCURRENCY"]
+            return int(default[0])
+    raise KeyError("workers")
+
+
+def checked_free_port() -> int:
+    """A loopback port that nothing answers on, checked once more right before it is used."""
+    port = free_port()
+    if port_open(port):
+        raise RuntimeError(f"port {port} is taken")
+    return port
+
+
+class Peer:
+    """``uvicorn app:app --workers N --loop uvloop --http httptools`` on a free loopback port."""
+
+    def __init__(self, redis_url: str, workers: int, api_key: str) -> None:
+        self.port = checked_free_port()
+        self.workers = workers
+        self.env = {**os.environ, "REDIS_URL": redis_url, "SIP_BRIDGE_API_KEY": api_key}
+        self.api_key = api_key
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile(mode="w+")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self) -> "Peer":
+        """Start uvicorn and wait until a prewarm is answered (every worker then had time to boot)."""
+        self.process = subprocess.Popen(
+            [str(peer_python()), "-m", "uvicorn", "app:app", "--app-dir", str(ROOT / "bench" / "peer"),
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+             "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
+                   timeout=30, what="uvicorn listening")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {self.output()}")
+        wait_until(self._answers, timeout=30, what="peer answering a prewarm")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return requests.post(self.url + "/sip-prewarm", json={"call_sid": "peer-ready"},
+                                 headers={"Authorization": f"Bearer {self.api_key}"},
+                                 timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, timeout: float = 20) -> str:
+        """SIGTERM to the uvicorn master (it stops its workers), and everything it printed."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self.log.closed:
+            return ""
+        output = self.output()
+        self.log.close()
+        return output
