@@ -240,7 +240,7 @@ def check(config: dict[str, Any]) -> None:
             raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
     if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
-        raise ValueError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
+        raise SettingError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
                          "the console never runs without its own logins")
     _check_livekit(config)
 

@@ -193,13 +193,16 @@ def test_a_signature_does_not_open_prewarm(secured):
     assert response.status_code == 401
 
 
-def test_with_secrets_only_providers_must_sign_and_prewarm_stays_open(fake_redis, caplog):
+def test_with_secrets_only_providers_must_sign_and_the_other_routes_close(fake_redis, caplog):
     client = make_app(fake_redis, SIP_WEBHOOK_SECRETS=VECTOR_SECRET).test_client()
     unsigned = call(client, "post", "/sip-status", STATUS, headers={"X-API-Key": "anything"})
     assert unsigned.status_code == 401
     assert "Standard Webhooks signature" in unsigned.get_json()["error"]
-    assert call(client, "post", "/sip-prewarm", {"call_sid": "CA1"}).status_code == 200
-    assert "/sip-prewarm and the GET routes accept any request" in caplog.text
+    refused = call(client, "post", "/sip-prewarm", {"call_sid": "CA1"})
+    assert refused.status_code == 401
+    assert "no API key configured" in refused.get_json()["error"]
+    assert fake_redis.keys("*") == []
+    assert "/sip-prewarm, the claim and the GET routes refuse every request" in caplog.text
 
 
 def test_with_nothing_configured_the_routes_are_open_and_every_start_warns(fake_redis, caplog):

@@ -118,6 +118,23 @@ def test_the_console_script_reports_one_line():
         "1 or more"]
 
 
+@pytest.mark.parametrize("env", [
+    {"SIP_CONSOLE_ENABLED": "true"},
+    {"LIVEKIT_API_KEY": "APIkey1,APIkey2", "LIVEKIT_API_SECRET": "only-one-secret-here"},
+    {"REDIS_SENTINELS": "127.0.0.1:1"},
+], ids=["console-without-logins", "livekit-pairs", "sentinel-without-master"])
+def test_settings_that_do_not_fit_together_are_one_line(env):
+    finished = run_cli("call", "X", REDIS_URL="redis://127.0.0.1:1/0", **env)
+    assert finished.returncode == 1
+    [line] = finished.stderr.splitlines()
+    assert line.startswith("Error: ") and "Traceback" not in finished.stderr
+    startup = subprocess.run([sys.executable, "-m", "burki_sip.startup"], capture_output=True,
+                             text=True, env=clean_env(REDIS_URL="redis://127.0.0.1:1/0", **env),
+                             timeout=60)
+    assert startup.returncode != 0 and len(startup.stderr.splitlines()) == 1
+    assert "Traceback" not in startup.stderr
+
+
 def test_an_unreachable_redis_is_one_line():
     finished = run_cli("call", "X", REDIS_URL=f"redis://:pw@127.0.0.1:{free_port()}/0")
     assert finished.returncode == 1

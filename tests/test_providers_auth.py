@@ -37,8 +37,10 @@ def test_a_route_with_a_provider_scheme_refuses_the_unauthenticated(fake_redis, 
     assert answer.status_code == 401
     assert "X-Twilio-Signature" in answer.get_json()["error"]
     assert snapshot(fake_redis) == before
-    # Providers never call prewarm: it stays as open as before, and the start says so.
-    assert client.post("/sip-prewarm", json={"call_sid": "CA1"}).status_code == 200
+    # Providers never call prewarm, and it hands out nothing without a key: closed, not open.
+    assert client.post("/sip-prewarm", json={"call_sid": "CA1"}).status_code == 401
+    assert client.get("/sip-prewarm/CA1").status_code == 401
+    assert snapshot(fake_redis) == before
     assert "need a webhook or provider signature" in caplog.text
 
 

@@ -103,7 +103,11 @@ def refusal(guard: Guard) -> str | None:
     by_key, natives = bool(guard.key_digests), guard.providers if signed_route else ()
     by_signature = bool(guard.secrets) and signed_route
     if not (by_key or by_signature or natives):
-        return None  # nothing configured for this route: open (a warning was logged at start)
+        if guard.secrets or guard.providers:
+            # Some proof is configured, just none this route takes: closed, not open by omission.
+            return ("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): this route "
+                    "stays closed while only webhook or provider signatures are configured")
+        return None  # nothing configured at all: open (a warning was logged at start)
     offered = offered_keys(request.headers)
     if by_key and guard.key_matches(offered):
         return None
@@ -144,8 +148,8 @@ def warn_if_open(guard: Guard) -> None:
         return
     if guard.secrets or guard.providers:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): "
-                    "/sip-prewarm and the GET routes accept any request; /sip-webhook and "
-                    "/sip-status need a webhook or provider signature")
+                    "/sip-prewarm, the claim and the GET routes refuse every request; /sip-webhook "
+                    "and /sip-status need a webhook or provider signature")
     else:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): every "
                     "SIP route accepts any request; set one before exposing the service")
