@@ -218,3 +218,12 @@ def test_the_claim_is_a_moment_of_the_timeline(console):
 def test_console_with_a_slash_leads_to_the_list(console):
     response = console.get("/console/", headers=OPERATOR)
     assert response.status_code == 302 and response.headers["Location"].endswith("/console")
+
+
+@pytest.mark.parametrize("query", ["_method=DELETE", "_external=1&_scheme=javascript",
+                                   "_anchor=x&q=CA1"])
+def test_url_building_words_in_the_query_are_only_text(console, query):
+    prewarm(console)
+    status, html = page(console, f"/console?{query}")
+    assert status == 200
+    assert "javascript:" not in html and "_method" not in html and "_scheme" not in html

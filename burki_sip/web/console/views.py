@@ -26,6 +26,14 @@ def history() -> CallHistory:
     return CallHistory(get_store())
 
 
+LISTING_ARGUMENTS = ("page", "q", "status")
+
+
+def listing_arguments() -> dict:
+    """The request's listing arguments, and only those (url_for takes ``_scheme`` and the like)."""
+    return {name: request.args[name] for name in LISTING_ARGUMENTS if name in request.args}
+
+
 def listing() -> dict:
     """The calls page's data for the request's ``page``, ``q`` and ``status`` arguments."""
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -81,7 +89,7 @@ def secrets_of() -> set[str]:
 def calls():
     """The recent calls, newest first."""
     return render_template("console/calls.html", poll_ms=POLL_MS,
-                           live=url_for("console.calls_live", **request.args), **listing())
+                           live=url_for("console.calls_live", **listing_arguments()), **listing())
 
 
 @bp.get("/")
