@@ -15,7 +15,7 @@ import redis.asyncio
 from redis.asyncio.cluster import RedisCluster
 
 from .consumer import BACKOFF
-from .delivery import ConsumerSettings, GROUP_LUA, ConsumerState, Delivery
+from .delivery import ConsumerSettings, GROUP_LUA, ConsumerState, Delivery, group_lost
 from .events import Event
 from .keys import Keys
 
@@ -59,6 +59,13 @@ class AsyncConsumer:
                 self.state.recover()  # an acknowledgement may have been lost
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, BACKOFF[1])
+                continue
+            except redis.ResponseError as exc:
+                if not group_lost(exc):
+                    raise
+                log.warning("consumer %s: the stream or group %s is gone; creating it again",
+                            self.settings.consumer, self.settings.group)
+                ready = False
                 continue
             wait = BACKOFF[0]
 

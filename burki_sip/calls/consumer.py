@@ -19,7 +19,7 @@ from typing import Callable
 import redis
 
 from .connection import is_cluster
-from .delivery import ConsumerSettings, GROUP_LUA, ConsumerState, Delivery
+from .delivery import ConsumerSettings, GROUP_LUA, ConsumerState, Delivery, group_lost
 from .events import Event
 from .keys import Keys
 
@@ -66,6 +66,13 @@ class Consumer:
                 self.state.recover()  # an acknowledgement may have been lost
                 time.sleep(wait)
                 wait = min(wait * 2, BACKOFF[1])
+                continue
+            except redis.ResponseError as exc:
+                if not group_lost(exc):
+                    raise
+                log.warning("consumer %s: the stream or group %s is gone; creating it again",
+                            self.settings.consumer, self.settings.group)
+                ready = False
                 continue
             wait = BACKOFF[0]
 

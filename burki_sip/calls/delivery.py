@@ -174,3 +174,9 @@ class ConsumerState:
     def acked(self, delivery: Delivery) -> None:
         """Forget an entry once acknowledged."""
         self.errors.pop(delivery.entry_id, None)
+
+
+def group_lost(exc: redis.ResponseError) -> bool:
+    """True when the stream or its group was deleted while a consumer ran: Redis answers NOGROUP,
+    or UNBLOCKED to a read that was waiting on the deleted stream."""
+    return str(exc).startswith(("NOGROUP", "UNBLOCKED"))

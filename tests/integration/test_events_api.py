@@ -133,3 +133,21 @@ def test_a_consumer_started_before_redis_waits_for_it():
         thread.join(timeout=20)
         client.close()
         server.stop()
+
+
+def test_a_consumer_goes_on_when_its_stream_and_group_are_deleted(real_redis):
+    first = webhooks(real_redis, 2)
+    handled, stop = [], threading.Event()
+    consumer = Consumer(real_redis, Keys(), settings("c1"))
+    runner = threading.Thread(target=consumer.run,
+                              args=(lambda event: handled.append(event.id), stop.is_set))
+    runner.start()
+    try:
+        wait_until(lambda: handled == first, timeout=10, what="the first events")
+        real_redis.delete(STREAM)  # FLUSHDB or a careless DEL: the group goes with the stream
+        again = webhooks(real_redis, 2)
+        wait_until(lambda: handled == first + again, timeout=10, what="events after the DEL")
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
