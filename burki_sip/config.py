@@ -71,7 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Password of the Sentinels themselves (their `requirepass`), if they have one.",
             secret=True),
     Setting("REDIS_HEALTH_TIMEOUT", _seconds, 0.5,
-            "Seconds `GET /readyz` waits for Redis to connect and answer PING before answering 503."),
+            "Seconds `GET /readyz` waits for Redis to connect and take its health write before "
+            "answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
@@ -265,7 +266,7 @@ def _check_topology(config: dict[str, Any]) -> None:
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
 SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", _port, 8000, "Port gunicorn listens on."),
-    Setting("WEB_CONCURRENCY", _positive_int, 3, "Number of gunicorn worker processes."),
+    Setting("WEB_CONCURRENCY", _positive_int, 2, "Number of gunicorn worker processes."),
 )
 
 

@@ -1,10 +1,13 @@
 """Which Redis client the settings give, and the settings that must go together."""
 
+import threading
 import time
 
 import pytest
+import redis
 
 from burki_sip import create_app
+from burki_sip.calls.connection import MAX_CONNECTIONS, client_from_config
 from burki_sip.config import check, defaults
 from support import free_port
 
@@ -60,3 +63,30 @@ def test_tls_settings_do_not_disturb_a_plain_url(redis_server, real_redis):
                       "REDIS_SSL_CERT_REQS": "none", "REDIS_SSL_CA_CERTS": "/nonexistent.pem"})
     assert app.test_client().post("/sip-prewarm", json={"call_sid": "c1"}).status_code == 200
     assert real_redis.exists("burki:sip:call:{c1}:context") == 1
+
+
+@pytest.mark.integration
+def test_a_process_holds_at_most_max_connections_and_waits_for_a_free_one(redis_server):
+    client = client_from_config({**defaults(), "REDIS_URL": redis_server.url})
+    admin = redis.Redis.from_url(redis_server.url)
+    threads = MAX_CONNECTIONS + 30
+    ready = threading.Barrier(threads)
+    answers = []
+
+    def wait_on_redis():
+        ready.wait()
+        answers.append(client.blpop(["nothing-here"], timeout=0.2))
+
+    workers = [threading.Thread(target=wait_on_redis) for _ in range(threads)]
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(0.1)
+        connected = len(admin.client_list()) - 1  # this test's own admin connection
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        client.close()
+        admin.close()
+    assert answers == [None] * threads  # the last 30 waited for a connection, none failed
+    assert connected <= MAX_CONNECTIONS

@@ -65,7 +65,7 @@ def open_async_store(environ: Mapping[str, str] | None = None, *, url: str | Non
     Args:
         environ, url, client: as for ``open_store``; ``client`` is a ``redis.asyncio`` one.
         max_connections: connections to one server (default
-            ``async_connection.MAX_CONNECTIONS``); more concurrent calls wait for a free one.
+            ``connection.MAX_CONNECTIONS``); more concurrent calls wait for a free one.
 
     Raises:
         ValueError: a setting is invalid, or no ``REDIS_URL`` says which Redis to use.

@@ -15,13 +15,12 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.driver_info import DriverInfo
 
-from .connection import CLUSTER, SENTINEL, quick_retry, redis_target, sentinel_parts
+from .connection import (CLUSTER, MAX_CONNECTIONS, SENTINEL, quick_retry, redis_target,
+                         sentinel_parts)
 
-# Connections one asyncio client keeps to one server. Commands beyond it wait for a free one
-# (up to REDIS_SOCKET_TIMEOUT) instead of failing: a burst of 200 stream starts queues for a few
-# round trips, N processes never hold more than N * 50 of Redis's maxclients, and a burst opens
-# at most 50 connections at once (each costs the loop ~0.15 ms of CPU to set up).
-MAX_CONNECTIONS = 50
+# MAX_CONNECTIONS, as for the sync client: commands beyond it wait for a free connection (up to
+# REDIS_SOCKET_TIMEOUT) instead of failing, so a burst of 200 stream starts queues for a few
+# round trips, and opens at most 50 connections at once (each costs the loop ~0.15 ms of CPU).
 # redis-py's asyncio cluster client has no waiting pool: a node whose connections are all busy
 # raises MaxConnectionsError. So each node may get as many as Redis itself accepts by default
 # (maxclients 10000); a burst opens one per concurrent command.

@@ -15,6 +15,11 @@ from redis.sentinel import Sentinel
 SENTINEL_URL_PARTS = ("username", "password", "db")
 
 
+# Connections one process keeps to one server. Under gevent a worker runs up to 1,000 requests
+# at once; beyond this many, a command waits (up to REDIS_SOCKET_TIMEOUT) for a free connection
+# instead of opening one more, so dynos x workers x 50 bounds what Redis's maxclients must take.
+MAX_CONNECTIONS = 50
+
 # The three kinds of Redis the settings can name (``redis_target``).
 SERVER, CLUSTER, SENTINEL = "server", "cluster", "sentinel"
 
@@ -63,8 +68,12 @@ def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
     kind, url, options = redis_target(config)
     if kind == SENTINEL:
         return sentinel_primary(config, url, options)
-    client_class = RedisCluster if kind == CLUSTER else redis.Redis
-    return client_class.from_url(url, retry=quick_retry(), **options)
+    if kind == CLUSTER:
+        return RedisCluster.from_url(url, retry=quick_retry(), **options)
+    pool = redis.BlockingConnectionPool.from_url(
+        url, retry=quick_retry(), max_connections=MAX_CONNECTIONS,
+        timeout=config["REDIS_SOCKET_TIMEOUT"], **options)
+    return redis.Redis.from_pool(pool)
 
 
 def is_cluster(client: Any) -> bool:
