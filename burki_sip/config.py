@@ -79,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Approximate cap on the entries of each event stream (trimmed by the same `XADD`); "
             "while a stream has consumer groups, only entries every group acknowledged are "
             "trimmed ([docs/events.md](docs/events.md))."),
-    Setting("SIP_EVENTS_MAX_BACKLOG", _positive_int, 100_000,
+    Setting("SIP_EVENTS_MAX_BACKLOG", _positive_int, 200_000,
             "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
             "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
             "written, until the group catches up. No effect on a stream without groups."),
