@@ -175,3 +175,14 @@ def test_provider_entries_parse_as_issue_12s_event_schema(client, app):
     assert (attributed.provider, attributed.provider_call_id, attributed.call_sid,
             attributed.status, attributed.delivery_id) == (
         "telnyx", CALL_CONTROL, CALL_CONTROL, "in-progress", "d-1")
+
+
+def test_an_unattributed_retry_or_refusal_is_not_counted_again(client):
+    before = unattributed("bridge")
+    heartbeat = {"data": b'{"event": "heartbeat"}', "content_type": "application/json"}
+    first = client.post("/sip-webhook", headers={"Idempotency-Key": "hb-1"}, **heartbeat)
+    retry = client.post("/sip-webhook", headers={"Idempotency-Key": "hb-1"}, **heartbeat)
+    refused = client.post("/sip-webhook", headers={"Idempotency-Key": " "}, **heartbeat)
+    assert (first.status_code, retry.get_json().get("duplicate"), refused.status_code) == (
+        200, True, 400)
+    assert unattributed("bridge") == before + 1

@@ -76,11 +76,11 @@ def webhook():
     note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
     transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
-    if call_sid is None:
-        metrics.event_unattributed(reading.provider)
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
                                         delivery_id(), transition,
                                         callbacks.entry_fields(reading, call_sid))
+    if call_sid is None and not recorded.duplicate:  # counted once it is in the stream
+        metrics.event_unattributed(reading.provider)
     return received("webhook", recorded)
 
 
