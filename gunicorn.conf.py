@@ -60,7 +60,7 @@ keepalive = 5
 # gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
 # machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
 control_socket_disable = True
-# The app writes one JSON line per request itself (burki_sip/telemetry.py); gunicorn's own access
+# The app writes one JSON line per request itself (burki_sip/web/telemetry.py); gunicorn's own access
 # log would repeat it. gunicorn's other lines use the app's JSON format.
 accesslog = None
 logger_class = "burki_sip.web.logs.GunicornLogger"

@@ -180,7 +180,8 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("SIP_CONSOLE_CALLS", _positive_int, 10_000,
             "Most calls the console's index keeps (the oldest are dropped first; a call also "
-            "leaves it `SIP_CALL_RETENTION` after it was first seen)."),
+            "leaves it the longer of `SIP_CALL_RETENTION` and `SIP_CALL_IDLE_TTL` after it was "
+            "first seen)."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
             "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
             "compares with. Leave unset in production: the routes do not exist then."),

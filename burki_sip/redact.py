@@ -139,6 +139,7 @@ def configured_secrets(config: Mapping) -> set[str]:
     """The secret values in the settings, as they could appear in text."""
     values = set(config.get("SIP_INBOUND_API_KEYS") or ())
     values.add(config.get("SIP_BRIDGE_API_KEY") or "")
+    values.add(config.get("REDIS_SENTINEL_PASSWORD") or "")
     for name in PROVIDER_SECRETS:
         values.update(config.get(name) or ())
     values.update(pair.partition(":")[2] for pair in config.get("SIP_BASIC_AUTH") or ())

@@ -4,7 +4,7 @@ Both name the call ``call_sid`` (or Twilio's ``CallSid``) and the callback's fie
 bridge's names or Twilio's (``schemas.TWILIO_STATUS_FIELDS``); the bridge's names win. Their status
 words are checked by ``StatusSchema`` and ``lifecycle.status_from_word`` exactly as before, so
 they are passed on unmapped. A webhook in these formats moves no status, except that an inbound
-call opens it (``sip.looks_inbound``). Source: the contract, ../shared/seed/sip-endpoints.md.
+call opens it (``callbacks.looks_inbound``). Source: the contract, docs/contract.md.
 """
 
 from __future__ import annotations
