@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 
 from ..network import Network, address_allowed
 from ..signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
@@ -23,8 +23,9 @@ from .proxies import trust_proxies
 log = logging.getLogger(__name__)
 
 EXTENSION = "burki_sip.auth"
-# "bench": the benchmark's floors (only with SIP_BENCH_NOOP) pay for the same guard as the routes.
-GUARDED_BLUEPRINTS = frozenset({"sip", "bench"})
+# The blueprints ``guarded`` put behind ``protect`` (the SIP routes, and the benchmark's floors,
+# which pay for the same guard); the OpenAPI document marks their routes as secured.
+GUARDED_BLUEPRINTS: set[str] = set()
 # Providers sign these two instead of sending a key; every other SIP route needs the key.
 SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status"})
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -126,9 +127,17 @@ def refusal(guard: Guard) -> str | None:
     return "; ".join(reasons) or missing_message(by_key, by_signature, natives)
 
 
+def guarded(bp: Blueprint) -> Blueprint:
+    """Put every route of ``bp`` behind ``protect`` (the blueprint's own ``before_request``), so
+    a route added to it is guarded without any table to update."""
+    bp.before_request(protect)
+    GUARDED_BLUEPRINTS.add(bp.name)
+    return bp
+
+
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    if request.blueprint not in GUARDED_BLUEPRINTS or request.url_rule is None:
+    if request.url_rule is None:
         return
     guard: Guard = current_app.extensions[EXTENSION]
     if guard.networks and not address_allowed(request.remote_addr, guard.networks):
@@ -156,9 +165,8 @@ def warn_if_open(guard: Guard) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's guard from its settings, trust its proxies and guard every SIP route."""
+    """Build the app's guard from its settings (read by ``protect``) and trust its proxies."""
     guard = Guard.from_config(app.config)
     app.extensions[EXTENSION] = guard
     trust_proxies(app)
-    app.before_request(protect)
     warn_if_open(guard)

@@ -12,9 +12,10 @@ import os
 
 from flask import Blueprint, Flask
 
+from . import auth
 from .extension import get_store
 
-bp = Blueprint("bench", __name__)
+bp = auth.guarded(Blueprint("bench", __name__))
 
 SEED_CONTEXT = {
     "from_number": "+15559876543", "to_number": "+15551234567", "outbound": False,

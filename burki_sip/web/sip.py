@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ..calls.lifecycle import status_view
 from ..calls.store import Recorded
-from . import callbacks, metrics, payload
+from . import auth, callbacks, metrics, payload
 from .apidoc import JSON_OR_FORM, doc
 from .errors import ApiError
 from .extension import get_store
@@ -20,7 +20,7 @@ from .schemas import (PrewarmSchema, StatusSchema, TwilioStatusSchema, WebhookSc
                       check_call_sid)
 from .telemetry import note_call_sid, note_outcome
 
-bp = Blueprint("sip", __name__)
+bp = auth.guarded(Blueprint("sip", __name__))
 
 prewarm_schema = PrewarmSchema()
 
