@@ -60,8 +60,9 @@ keepalive = 5
 # gunicorn 27's control socket defaults to one path under $HOME, which several instances on one
 # machine (tests, benchmarks, dynos sharing a home) would fight over; nothing here uses it.
 control_socket_disable = True
-# The app writes one JSON line per request itself (burki_sip/web/telemetry.py); gunicorn's own access
-# log would repeat it. gunicorn's other lines use the app's JSON format.
+# The app writes one JSON line per request itself (burki_sip/web/telemetry.py; under gevent from a
+# writer greenlet, burki_sip/serving/lines.py, so a slow stdout never stalls a worker); gunicorn's
+# own access log would repeat it. gunicorn's other lines use the app's JSON format.
 accesslog = None
 logger_class = "burki_sip.web.logs.GunicornLogger"
 

@@ -18,7 +18,11 @@ def json_line(created: float, level: str, logger: str, message: str, fields: dic
     """One log line: time, level, logger and message, then ``fields``, as a JSON object."""
     line = {"time": timestamp(created), "level": level, "logger": logger, "message": message}
     line.update(fields)
-    return json.dumps(line, ensure_ascii=False, default=str)
+    return _LINE_ENCODER.encode(line)
+
+
+# json.dumps with options builds a new encoder for every call; one line per request reuses this.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 # The per-line fields passed in ``extra={"fields": ...}``.

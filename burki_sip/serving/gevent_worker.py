@@ -6,14 +6,17 @@ is safe here: its connections are per greenlet while in use, its lock is patched
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import gevent
 from gevent.monkey import MonkeyPatchWarning
 from gunicorn.workers import ggevent
 
+from ..web import logs
 from .drain import DrainOnStop
 from .errors import JsonErrors
+from .lines import BackgroundLines
 from .response import OneWriteAnswers
 
 POLL_SECONDS = 0.01
@@ -29,6 +32,16 @@ class GeventWorker(JsonErrors, DrainOnStop, OneWriteAnswers, ggevent.GeventWorke
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MonkeyPatchWarning)
             super().patch()
+
+    def run(self) -> None:
+        # Access lines go through one writer greenlet (serving/lines.py), flushed as we exit.
+        lines = BackgroundLines(sys.stdout.fileno())
+        logs.set_line_sink(lines.put)
+        try:
+            super().run()
+        finally:
+            logs.set_line_sink(None)
+            lines.close()
 
     _quitting = False
 

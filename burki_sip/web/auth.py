@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Request, current_app, request
 
 from ..network import Network, address_allowed
 from ..signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
@@ -98,9 +98,9 @@ def missing_message(by_key: bool, by_signature: bool, natives: tuple = ()) -> st
     return "authentication required: send " + " or ".join(ways)
 
 
-def refusal(guard: Guard) -> str | None:
-    """Why the current request is refused, or ``None`` when it may go on."""
-    signed_route = request.endpoint in SIGNED_ENDPOINTS
+def refusal(guard: Guard, req: Request) -> str | None:
+    """Why the request ``req`` is refused, or ``None`` when it may go on."""
+    signed_route = req.endpoint in SIGNED_ENDPOINTS
     by_key, natives = bool(guard.key_digests), guard.providers if signed_route else ()
     by_signature = bool(guard.secrets) and signed_route
     if not (by_key or by_signature or natives):
@@ -109,15 +109,15 @@ def refusal(guard: Guard) -> str | None:
             return ("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): this route "
                     "stays closed while only webhook or provider signatures are configured")
         return None  # nothing configured at all: open (a warning was logged at start)
-    offered = offered_keys(request.headers)
+    offered = offered_keys(req.headers)
     if by_key and guard.key_matches(offered):
         return None
-    verified, reasons = providers.check(natives, request, guard.public_url)
+    verified, reasons = providers.check(natives, req, guard.public_url)
     if verified:
         return None
-    if by_signature and any(request.headers.get(name) for name in SIGNATURE_HEADERS[1:]):
+    if by_signature and any(req.headers.get(name) for name in SIGNATURE_HEADERS[1:]):
         try:
-            verify(guard.secrets, request.headers, request.get_data(cache=True))
+            verify(guard.secrets, req.headers, req.get_data(cache=True))
         except SignatureError as exc:
             reasons.append(str(exc))
         else:
@@ -137,17 +137,17 @@ def guarded(bp: Blueprint) -> Blueprint:
 
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    if request.url_rule is None:
+    req = request._get_current_object()  # one proxy lookup for the whole check
+    if req.url_rule is None:
         return
     guard: Guard = current_app.extensions[EXTENSION]
-    if guard.networks and not address_allowed(request.remote_addr, guard.networks):
-        log.warning("refused %s %s from %s: address not allowed", request.method, request.path,
-                    request.remote_addr)
-        raise ApiError(f"client address {request.remote_addr} is not allowed", 403)
-    reason = refusal(guard)
+    if guard.networks and not address_allowed(req.remote_addr, guard.networks):
+        log.warning("refused %s %s from %s: address not allowed", req.method, req.path,
+                    req.remote_addr)
+        raise ApiError(f"client address {req.remote_addr} is not allowed", 403)
+    reason = refusal(guard, req)
     if reason is not None:
-        log.warning("refused %s %s from %s: %s", request.method, request.path,
-                    request.remote_addr, reason)
+        log.warning("refused %s %s from %s: %s", req.method, req.path, req.remote_addr, reason)
         raise ApiError(reason, 401, headers=CHALLENGE)
 
 

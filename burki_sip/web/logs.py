@@ -18,6 +18,15 @@ from ..logs import json_line
 
 ACCESS_LOGGER = "burki_sip.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
+# Where access lines go instead of a write to stdout: a worker that must not block on stdout
+# sets one (burki_sip/serving/lines.py under gevent) and flushes it as it exits.
+_line_sink = None
+
+
+def set_line_sink(sink) -> None:
+    """Send access lines to ``sink(line)`` (a callable taking a str), or to stdout again (None)."""
+    global _line_sink
+    _line_sink = sink
 
 
 def write_access_line(fields: dict) -> None:
@@ -26,8 +35,12 @@ def write_access_line(fields: dict) -> None:
     It skips the logging machinery (record, handlers, formatter), which would cost more than the
     rest of the per-request bookkeeping; callers check ``access_enabled()`` first.
     """
+    line = json_line(time.time(), "info", ACCESS_LOGGER, "request", fields) + "\n"
+    if _line_sink is not None:
+        _line_sink(line)
+        return
     stream = sys.stdout
-    stream.write(json_line(time.time(), "info", ACCESS_LOGGER, "request", fields) + "\n")
+    stream.write(line)
     stream.flush()  # one write per line, so lines of concurrent workers never interleave
 
 

@@ -110,3 +110,19 @@ def test_temporary_metrics_dir_is_made_and_removed(redis_server, tmp_path):
     finally:
         service.stop()
     assert not made.exists()
+
+
+def test_every_access_line_is_out_when_the_service_stops(redis_server, metrics_dir):
+    # gevent workers write access lines from a greenlet of their own (burki_sip/serving/lines.py):
+    # SIGTERM right after the answers must still leave one line per request, in order per worker.
+    service = Gunicorn(redis_server.url, workers=2,
+                       PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)).start()
+    try:
+        codes = [code for start in range(0, 5 * BATCH, BATCH)
+                 for code in prewarm_batch(service.url, start)]
+    finally:
+        output = service.stop()
+    assert set(codes) == {200}
+    access = [json.loads(line) for line in output.splitlines() if '"burki_sip.access"' in line]
+    prewarms = [line["call_sid"] for line in access if line["path"] == "/sip-prewarm"]
+    assert sorted(prewarms) == sorted(f"m-{n}" for n in range(5 * BATCH))
