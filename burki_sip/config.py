@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 from . import credentials
 from .redact import REDACTED
+from .signatures import TOLERANCE_SECONDS
 
 # The table's parsers, under the short private names its rows use.
 from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added next to the table)
@@ -18,7 +19,7 @@ from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added nex
     boolean as _boolean,
     prefix as _prefix,
     log_level as _log_level,
-    text as _text,
+    stripped as _stripped,
     redis_url as _redis_url,
     key_list as _key_list,
     optional as _optional,
@@ -57,7 +58,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_SSL_CERT_REQS", _cert_reqs, "required",
             "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
             "managed Redis with a self-signed certificate such as Heroku Data for Redis)."),
-    Setting("REDIS_SSL_CA_CERTS", _text, None,
+    Setting("REDIS_SSL_CA_CERTS", _stripped, None,
             "With `rediss://`: a PEM file of the CA certificates to trust instead of the system's, "
             "so a private CA's certificate is checked rather than accepted blindly."),
     Setting("REDIS_CLUSTER", _boolean, False,
@@ -65,9 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_SENTINELS", _addresses, None,
             "Redis Sentinel addresses, `host:port,host:port`; the primary is asked of them. "
             "`REDIS_URL` then gives only the scheme, credentials and db, not the host."),
-    Setting("REDIS_SENTINEL_MASTER", _text, None,
+    Setting("REDIS_SENTINEL_MASTER", _stripped, None,
             "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
-    Setting("REDIS_SENTINEL_PASSWORD", _text, None,
+    Setting("REDIS_SENTINEL_PASSWORD", _stripped, None,
             "Password of the Sentinels themselves (their `requirepass`), if they have one.",
             secret=True),
     Setting("REDIS_HEALTH_TIMEOUT", _seconds, 0.5,
@@ -134,13 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None,
             "Telnyx public keys (base64, comma-separated): `telnyx-signature-ed25519` is then "
-            "verified, its `telnyx-timestamp` within 300 s."),
+            f"verified, its `telnyx-timestamp` within {TOLERANCE_SECONDS} s."),
     Setting("JAMBONZ_WEBHOOK_SECRET", credentials.secret_list, None,
             "jambonz webhook secrets (comma-separated): `Jambonz-Signature` is then verified, its "
-            "`t=` within 300 s.", secret=True),
+            f"`t=` within {TOLERANCE_SECONDS} s.", secret=True),
     Setting("VONAGE_SIGNATURE_SECRET", credentials.secret_list, None,
             "Vonage signature secrets (comma-separated): the signed webhook JWT (HS256, "
-            "`payload_hash`, `iat` within 300 s) is then verified.", secret=True),
+            f"`payload_hash`, `iat` within {TOLERANCE_SECONDS} s) is then verified.", secret=True),
     Setting("PLIVO_AUTH_TOKEN", credentials.secret_list, None,
             "Plivo auth tokens (comma-separated; a main account's too): `X-Plivo-Signature-V3` "
             "(and `-Ma-V3`) with its nonce is then verified.", secret=True),
@@ -150,9 +151,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIVEKIT_API_SECRET", credentials.secret_list, None,
             "LiveKit API secrets (comma-separated, one per `LIVEKIT_API_KEY`): the webhook JWT "
             "(HS256, body `sha256` claim) is then verified.", secret=True),
-    Setting("SIP_BRIDGE_URL", _text, None,
+    Setting("SIP_BRIDGE_URL", _stripped, None,
             "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
-    Setting("SIP_BRIDGE_API_KEY", _text, None,
+    Setting("SIP_BRIDGE_API_KEY", _stripped, None,
             "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
             "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
     Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
@@ -167,7 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", _log_level, "INFO",
             "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
             "the per-request line is INFO."),
-    Setting("PROMETHEUS_MULTIPROC_DIR", _text, None,
+    Setting("PROMETHEUS_MULTIPROC_DIR", _stripped, None,
             "Directory where gunicorn's workers keep their metric files (read by "
             "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
             "when gunicorn starts."),

@@ -110,13 +110,14 @@ def log_level(value: str) -> str:
     return level
 
 
-def text(value: str) -> str | None:
+def stripped(value: str) -> str | None:
+    """The value without surrounding spaces; empty (or only spaces) leaves the setting unset."""
     return value.strip() or None
 
 
 @accepts(f"a URL starting with {', '.join(REDIS_SCHEMES)} (e.g. redis://localhost:6379/0)")
 def redis_url(value: str) -> str | None:
-    url = text(value)
+    url = stripped(value)
     scheme = (url or "").partition("://")[0].lower()
     if url and ("://" not in url or scheme + "://" not in REDIS_SCHEMES):
         raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url

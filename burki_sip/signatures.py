@@ -18,6 +18,8 @@ from typing import Iterable, Mapping
 
 SECRET_PREFIX = "whsec_"
 SECRET_MIN_BYTES = 24  # the specification's minimum
+# Every timestamped scheme (these and the providers' Telnyx, jambonz, Vonage) accepts this much
+# clock difference either way: Telnyx's and jambonz's own value, and the Standard Webhooks one.
 TOLERANCE_SECONDS = 300
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # More entries than this in one header are ignored: rotation needs two or three.
@@ -62,16 +64,21 @@ def _digest(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
     return hmac.new(secret, content, hashlib.sha256).digest()
 
 
-def checked_timestamp(text: str, now: float, tolerance: int = TOLERANCE_SECONDS) -> int:
-    """The ``webhook-timestamp`` as an integer, or ``SignatureError`` saying why it is refused."""
-    if not TIMESTAMP_PATTERN.fullmatch(text.strip()):
-        raise SignatureError("webhook-timestamp must be an integer Unix time in seconds")
+def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_SECONDS,
+                      name: str = "webhook-timestamp") -> int:
+    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``.
+
+    Raises:
+        SignatureError: it is missing, not an integer, or too old or too far ahead; says which.
+    """
+    if not TIMESTAMP_PATTERN.fullmatch((text or "").strip()):
+        raise SignatureError(f"{name} must be an integer Unix time in seconds")
     timestamp = int(text)
     if timestamp < now - tolerance:
-        raise SignatureError(f"webhook-timestamp is too old (more than {tolerance} s ago): "
+        raise SignatureError(f"{name} is too old (more than {tolerance} s ago): "
                              "a replay, or a clock out of sync")
     if timestamp > now + tolerance:
-        raise SignatureError(f"webhook-timestamp is in the future (more than {tolerance} s ahead)")
+        raise SignatureError(f"{name} is in the future (more than {tolerance} s ahead)")
     return timestamp
 
 

@@ -18,7 +18,7 @@ BAD_VALUES = {
     credentials.basic_credentials: "no-password", credentials.public_url: "api.burki.dev",
 }
 # Parsers that accept any text: nothing to refuse.
-ANY_TEXT = {config._text}
+ANY_TEXT = {config._stripped}
 
 
 # What `make test` passes down to its commands; a `make run` started by a test is a user's own.

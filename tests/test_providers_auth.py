@@ -144,3 +144,18 @@ def test_the_missing_message_names_every_configured_scheme(fake_redis):
     error = client.post("/sip-webhook", json={"event": "x"}).get_json()["error"]
     assert error == ("authentication required: send a provider signature or credentials "
                      "(telnyx-signature-ed25519, Authorization: Basic)")
+
+
+def test_a_refusal_names_the_signed_path_but_not_its_query_values(fake_redis, caplog):
+    client = make(fake_redis, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, SIP_PUBLIC_URL="https://api.burki.dev")
+    _, form, _ = fixture("twilio", "status-completed")
+    bad = twilio("https://api.burki.dev/sip-status?token=s3cret", form, FORM, secret=WRONG)
+    with caplog.at_level(logging.WARNING):
+        refused = client.post("/sip-status?token=s3cret", data=form, content_type=FORM, headers=bad)
+    assert refused.status_code == 401
+    assert refused.get_json()["error"] == (
+        "twilio: X-Twilio-Signature does not match the URL https://api.burki.dev/sip-status (its "
+        "query was signed too; not shown) and the body (is SIP_PUBLIC_URL the URL the provider "
+        "calls?)")
+    assert "sip-status (its query was signed too; not shown)" in caplog.text
+    assert "s3cret" not in refused.get_data(as_text=True) and "s3cret" not in caplog.text

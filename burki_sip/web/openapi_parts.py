@@ -8,6 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from ..signatures import TOLERANCE_SECONDS
 from .auth import GUARDED_BLUEPRINTS, SIGNED_ENDPOINTS
 from .providers import apidoc as providers
 from .responses import ErrorSchema
@@ -66,7 +67,8 @@ SECURITY_SCHEMES = {
                                   "`Authorization`."},
     "webhookSignature": {
         "type": "apiKey", "in": "header", "name": "webhook-signature",
-        "description": "Standard Webhooks: `webhook-id`, `webhook-timestamp` (within 300 s) and "
+        "description": "Standard Webhooks: `webhook-id`, `webhook-timestamp` (within "
+                       f"{TOLERANCE_SECONDS} s) and "
                        "`webhook-signature` (`v1,` HMAC-SHA256 of `id.timestamp.body` with a "
                        "`SIP_WEBHOOK_SECRETS` secret). Accepted when secrets are configured."},
     **providers.SECURITY_SCHEMES,

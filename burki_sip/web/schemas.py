@@ -71,7 +71,8 @@ class Variables(fields.Field):
         return loaded
 
 
-def _text(maximum: int) -> fields.String:
+def _bounded_string(maximum: int) -> fields.String:
+    """A string field of at most ``maximum`` characters that may be null."""
     return fields.String(allow_none=True, validate=validate.Length(max=maximum))
 
 
@@ -89,12 +90,12 @@ class PrewarmSchema(Schema):
         required=True, validate=check_call_sid,
         error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
     )
-    from_number = _text(NUMBER_MAX)
-    to_number = _text(NUMBER_MAX)
+    from_number = _bounded_string(NUMBER_MAX)
+    to_number = _bounded_string(NUMBER_MAX)
     outbound = fields.Boolean(allow_none=True)
     assistant_id = fields.Integer(allow_none=True, strict=True)
-    welcome_message = _text(TEXT_MAX)
-    agenda = _text(TEXT_MAX)
+    welcome_message = _bounded_string(TEXT_MAX)
+    agenda = _bounded_string(TEXT_MAX)
     variables = Variables(allow_none=True)
 
 
@@ -130,9 +131,9 @@ class StatusSchema(Schema):
         required=True, validate=check_call_sid,
         error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
     )
-    status = _text(64)
+    status = _bounded_string(64)
     sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
-    reason = _text(256)
+    reason = _bounded_string(256)
     timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
     sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
     duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))

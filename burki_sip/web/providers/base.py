@@ -57,7 +57,7 @@ def mapping(value: Any) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def text(value: Any) -> str | None:
+def scalar_text(value: Any) -> str | None:
     """A non-empty string as it is (numbers as their digits); anything else ``None``."""
     if isinstance(value, bool) or value is None:
         return None
@@ -67,8 +67,8 @@ def text(value: Any) -> str | None:
 
 
 def lowered(value: Any) -> str | None:
-    """``text`` in lower case: provider words are matched case-insensitively."""
-    found = text(value)
+    """``scalar_text`` in lower case: provider words are matched case-insensitively."""
+    found = scalar_text(value)
     return found.lower() if found else None
 
 

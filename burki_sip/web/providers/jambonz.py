@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from .base import Reading, facts, header, lowered, mapped, sip_code_of, text, whole
-from .signing import Scheme, Signed, SignatureError, any_equal, checked_time
+from ...signatures import TOLERANCE_SECONDS, checked_timestamp
+from .base import Reading, facts, header, lowered, mapped, sip_code_of, scalar_text, whole
+from .signing import Scheme, Signed, SignatureError, any_equal
 
 NAME = "jambonz"
 SIGNATURE_HEADER = "Jambonz-Signature"
@@ -46,8 +47,8 @@ def read(body: dict) -> Reading:
     status, known = mapped(STATUSES, word)
     if status == "no-answer" and code == 487:
         status = "canceled"
-    return Reading(NAME, text(body.get("call_sid")), "call_sid",
-                   facts(status, sip_code=code, reason=text(body.get("sip_reason")),
+    return Reading(NAME, scalar_text(body.get("call_sid")), "call_sid",
+                   facts(status, sip_code=code, reason=scalar_text(body.get("sip_reason")),
                          duration=whole(body.get("duration"))),
                    "call_status", word, stateless=known and status is None)
 
@@ -73,11 +74,11 @@ def signature(secret: str, stamp: int, body: bytes) -> bytes:
 def verify(credentials: tuple, signed: Signed) -> None:
     """Verify ``Jambonz-Signature`` with one of ``JAMBONZ_WEBHOOK_SECRET``.
 
-    Its SDKs refuse only a ``t`` more than 300 s old; a ``t`` more than 300 s ahead is refused
+    Its SDKs refuse only a ``t`` more than ``TOLERANCE_SECONDS`` old; one as far ahead is refused
     here too, as for every timestamped scheme.
     """
     stamp, offered = presented(signed.headers.get(SIGNATURE_HEADER, ""))
-    checked = checked_time(stamp, signed.now, f"{SIGNATURE_HEADER} t=")
+    checked = checked_timestamp(stamp, signed.now, name=f"{SIGNATURE_HEADER} t=")
     if not any_equal([signature(secret, checked, signed.body) for secret in credentials], offered):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the body (no v1 verifies with "
                              "JAMBONZ_WEBHOOK_SECRET)")
@@ -86,4 +87,4 @@ def verify(credentials: tuple, signed: Signed) -> None:
 SCHEME = Scheme(NAME, ("JAMBONZ_WEBHOOK_SECRET",), SIGNATURE_HEADER,
                 lambda headers: bool(header(headers, SIGNATURE_HEADER)), verify,
                 "`Jambonz-Signature: t=...,v1=...`: hex HMAC-SHA256 (`JAMBONZ_WEBHOOK_SECRET`) of "
-                "`{t}.{body}`, `t` within 300 s.")
+                f"`{{t}}.{{body}}`, `t` within {TOLERANCE_SECONDS} s.")

@@ -16,7 +16,7 @@ import hmac
 
 import jwt
 
-from .base import Reading, dig, facts, lowered, mapped, mapping, text
+from .base import Reading, dig, facts, lowered, mapped, mapping, scalar_text
 from .signing import Scheme, Signed, SignatureError
 from .vonage import bearer_jwt
 
@@ -60,8 +60,8 @@ def read(body: dict) -> Reading:
         reason = str(dig(body, "participant", "disconnectReason") or "")
         status, known = DISCONNECT_REASONS.get(reason, "hangup"), True
         word = f"{event}/{reason or word}"
-    return Reading(NAME, text(attributes.get(CALL_ID)), f"participant.attributes.{CALL_ID}",
-                   facts(status, reason=text(dig(body, "participant", "disconnectReason"))),
+    return Reading(NAME, scalar_text(attributes.get(CALL_ID)), f"participant.attributes.{CALL_ID}",
+                   facts(status, reason=scalar_text(dig(body, "participant", "disconnectReason"))),
                    f"participant.attributes.{CALL_STATUS}", word,
                    stateless=status is None and (known or word is None))
 

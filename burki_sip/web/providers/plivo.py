@@ -14,8 +14,8 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .base import Reading, facts, header, lowered, mapped, text, whole
-from .signing import Scheme, Signed, SignatureError, any_equal
+from .base import Reading, facts, header, lowered, mapped, scalar_text, whole
+from .signing import Scheme, Signed, SignatureError, any_equal, shown_url
 
 NAME = "plivo"
 SIGNATURE_HEADERS = ("X-Plivo-Signature-V3", "X-Plivo-Signature-Ma-V3")
@@ -43,9 +43,10 @@ def read(body: dict) -> Reading:
     """What a Plivo request says."""
     word = lowered(body.get("CallStatus"))
     status, known = mapped(STATUSES, word)
-    return Reading(NAME, text(body.get("CallUUID")), "CallUUID",
+    return Reading(NAME, scalar_text(body.get("CallUUID")), "CallUUID",
                    facts(status, duration=whole(body.get("Duration")),
-                         reason=text(body.get("HangupCauseName") or body.get("HangupCause"))),
+                         reason=scalar_text(body.get("HangupCauseName")
+                                            or body.get("HangupCause"))),
                    "CallStatus", word, stateless=known and status is None)
 
 
@@ -85,8 +86,9 @@ def verify(credentials: tuple, signed: Signed) -> None:
                for item in (signed.headers.get(name) or "").split(",")[:16] if item.strip()]
     expected = [signature(token, signed.url, signed.form or {}, nonce) for token in credentials]
     if not any_equal(expected, offered):
-        raise SignatureError(f"{SIGNATURE_HEADERS[0]} does not match the URL {signed.url}, the "
-                             "fields and the nonce (is SIP_PUBLIC_URL the URL Plivo calls?)")
+        raise SignatureError(f"{SIGNATURE_HEADERS[0]} does not match the URL "
+                             f"{shown_url(signed.url)}, the fields and the nonce (is SIP_PUBLIC_URL "
+                             "the URL Plivo calls?)")
 
 
 SCHEME = Scheme(NAME, ("PLIVO_AUTH_TOKEN",), SIGNATURE_HEADERS[0],

@@ -15,8 +15,8 @@ import hashlib
 import hmac
 
 from . import twilio
-from .base import UUID, Reading, facts, header, lowered, mapped, text
-from .signing import Scheme, Signed, SignatureError, any_equal, port_variants
+from .base import UUID, Reading, facts, header, lowered, mapped, scalar_text
+from .signing import Scheme, Signed, SignatureError, any_equal, port_variants, shown_url
 
 NAME = "signalwire"
 SIGNATURE_HEADER = "X-SignalWire-Signature"
@@ -67,7 +67,7 @@ def read(body: dict) -> Reading:
         word = f"ended/{reason}"
     else:
         status, known = mapped(STATES, word)
-    return Reading(NAME, text(call.get("call_id")), f"{where}.call_id", facts(status),
+    return Reading(NAME, scalar_text(call.get("call_id")), f"{where}.call_id", facts(status),
                    f"{where}.call_state", word, stateless=known and status is None)
 
 
@@ -91,7 +91,7 @@ def verify(credentials: tuple, signed: Signed) -> None:
     expected = [native_signature(key, url, signed.body) for key in credentials
                 for url in port_variants(signed.url)]
     if not any_equal(expected, presented):
-        raise SignatureError(f"{name} does not match the URL {signed.url} and the body "
+        raise SignatureError(f"{name} does not match the URL {shown_url(signed.url)} and the body "
                              "(is SIP_PUBLIC_URL the URL the provider calls?)")
 
 

@@ -14,10 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ...signatures import SignatureError
 
-__all__ = ["Scheme", "Signed", "SignatureError", "any_equal", "port_variants"]
+__all__ = ["Scheme", "Signed", "SignatureError", "any_equal", "port_variants", "shown_url"]
 
-# Timestamped schemes accept this much clock difference (Telnyx's and jambonz's own value).
-TOLERANCE_SECONDS = 300
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -77,14 +75,9 @@ def port_variants(url: str) -> list[str]:
     return variants
 
 
-def checked_time(text: str | None, now: float, name: str, past_only: bool = False) -> int:
-    """A Unix-seconds timestamp within the tolerance, or ``SignatureError`` saying why not."""
-    if not text or not text.strip().isdigit() or len(text.strip()) > 12:
-        raise SignatureError(f"{name} must be an integer Unix time in seconds")
-    stamp = int(text)
-    if stamp < now - TOLERANCE_SECONDS:
-        raise SignatureError(f"{name} is too old (more than {TOLERANCE_SECONDS} s ago): a replay, "
-                             "or a clock out of sync")
-    if not past_only and stamp > now + TOLERANCE_SECONDS:
-        raise SignatureError(f"{name} is in the future (more than {TOLERANCE_SECONDS} s ahead)")
-    return stamp
+
+def shown_url(url: str) -> str:
+    """``url`` as a refusal may say it: no query values (call ids, tokens) and no ``user:pass@``."""
+    parts = urlsplit(url)
+    bare = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    return f"{bare} (its query was signed too; not shown)" if parts.query else bare

@@ -17,9 +17,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ...calls.lifecycle import status_from_sip_code
+from ...signatures import TOLERANCE_SECONDS, checked_timestamp
 from . import twilio
-from .base import Reading, dig, facts, header, lowered, mapping, sip_code_of, text
-from .signing import Scheme, Signed, SignatureError, checked_time
+from .base import Reading, dig, facts, header, lowered, mapping, sip_code_of, scalar_text
+from .signing import Scheme, Signed, SignatureError
 
 NAME = "telnyx"
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
@@ -68,14 +69,15 @@ def read(body: dict) -> Reading:
         word = f"call.hangup/{cause}"
         status = (HANGUP_CAUSES.get(cause) or (code and code >= 300 and status_from_sip_code(code))
                   or "hangup")
-    return Reading(NAME, text(call.get("call_control_id")), "data.payload.call_control_id",
-                   facts(status, sip_code=code, reason=text(call.get("hangup_cause"))),
+    return Reading(NAME, scalar_text(call.get("call_control_id")), "data.payload.call_control_id",
+                   facts(status, sip_code=code, reason=scalar_text(call.get("hangup_cause"))),
                    "data.event_type", word, stateless=status is None)
 
 
 def verify(credentials: tuple, signed: Signed) -> None:
     """Verify ``telnyx-signature-ed25519`` of ``timestamp|body`` with a ``TELNYX_PUBLIC_KEY``."""
-    stamp = checked_time(signed.headers.get(TIMESTAMP_HEADER), signed.now, TIMESTAMP_HEADER)
+    stamp = checked_timestamp(signed.headers.get(TIMESTAMP_HEADER), signed.now,
+                              name=TIMESTAMP_HEADER)
     try:
         signature = base64.b64decode(signed.headers.get(SIGNATURE_HEADER, ""), validate=True)
     except (binascii.Error, ValueError):
@@ -96,4 +98,4 @@ def verify(credentials: tuple, signed: Signed) -> None:
 SCHEME = Scheme(NAME, ("TELNYX_PUBLIC_KEY",), SIGNATURE_HEADER,
                 lambda headers: bool(header(headers, SIGNATURE_HEADER)), verify,
                 "`telnyx-signature-ed25519`: Ed25519 (`TELNYX_PUBLIC_KEY`) of "
-                "`{telnyx-timestamp}|{body}`, the timestamp within 300 s.")
+                f"`{{telnyx-timestamp}}|{{body}}`, the timestamp within {TOLERANCE_SECONDS} s.")

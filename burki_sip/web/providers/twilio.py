@@ -16,8 +16,8 @@ import hmac
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .base import Reading, facts, header, lowered, mapped, sip_code_of, text, whole
-from .signing import Scheme, Signed, SignatureError, any_equal, port_variants
+from .base import Reading, facts, header, lowered, mapped, sip_code_of, scalar_text, whole
+from .signing import Scheme, Signed, SignatureError, any_equal, port_variants, shown_url
 
 NAME = "twilio"
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -50,14 +50,14 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read_form(name: str, body: dict, table: dict = STATUSES) -> Reading:
     """A Twilio-style form: a ``<Dial>`` action's dialled leg, else the call itself."""
-    prefix = "Dial" if text(body.get("DialCallSid")) and body.get("DialCallStatus") else ""
+    prefix = "Dial" if scalar_text(body.get("DialCallSid")) and body.get("DialCallStatus") else ""
     word = lowered(body.get(f"{prefix}CallStatus"))
     status, known = mapped(table, word)
     found = facts(status, sip_code=sip_code_of(body.get(f"{prefix}SipResponseCode")),
                   duration=whole(body.get(f"{prefix}CallDuration")),
                   sequence=None if prefix else whole(body.get("SequenceNumber")),
-                  timestamp=None if prefix else text(body.get("Timestamp")))
-    return Reading(name, text(body.get(f"{prefix}CallSid")), f"{prefix}CallSid", found,
+                  timestamp=None if prefix else scalar_text(body.get("Timestamp")))
+    return Reading(name, scalar_text(body.get(f"{prefix}CallSid")), f"{prefix}CallSid", found,
                    f"{prefix}CallStatus", word, stateless=known and status is None)
 
 
@@ -93,8 +93,8 @@ def verify_url_signed(keys: tuple[str, ...], signed: Signed, header_name: str) -
                                  "in the URL, and this body's hash differs")
     expected = [signature(key, url, form) for key in keys for url in port_variants(signed.url)]
     if not any_equal(expected, presented):
-        raise SignatureError(f"{header_name} does not match the URL {signed.url} and the body "
-                             "(is SIP_PUBLIC_URL the URL the provider calls?)")
+        raise SignatureError(f"{header_name} does not match the URL {shown_url(signed.url)} and "
+                             "the body (is SIP_PUBLIC_URL the URL the provider calls?)")
 
 
 def verify(credentials: tuple, signed: Signed) -> None:

@@ -14,8 +14,9 @@ import hmac
 
 import jwt
 
-from .base import Reading, facts, lowered, mapped, text, whole
-from .signing import TOLERANCE_SECONDS, Scheme, Signed, SignatureError
+from ...signatures import TOLERANCE_SECONDS
+from .base import Reading, facts, lowered, mapped, scalar_text, whole
+from .signing import Scheme, Signed, SignatureError
 
 NAME = "vonage"
 
@@ -49,9 +50,10 @@ def read(body: dict) -> Reading:
     """What a Vonage webhook says (an answer webhook has no ``status``)."""
     word = lowered(body.get("status"))
     status, known = mapped(STATUSES, word)
-    return Reading(NAME, text(body.get("uuid")), "uuid",
+    return Reading(NAME, scalar_text(body.get("uuid")), "uuid",
                    facts(status, duration=whole(body.get("duration")),
-                         reason=text(body.get("detail")), timestamp=text(body.get("timestamp"))),
+                         reason=scalar_text(body.get("detail")),
+                         timestamp=scalar_text(body.get("timestamp"))),
                    "status", word, stateless=known and status is None)
 
 
@@ -88,4 +90,4 @@ def verify(credentials: tuple, signed: Signed) -> None:
 SCHEME = Scheme(NAME, ("VONAGE_SIGNATURE_SECRET",), "Authorization",
                 lambda headers: bearer_jwt(headers) is not None, verify,
                 "`Authorization: Bearer <JWT>`: HS256 with `VONAGE_SIGNATURE_SECRET`, `iat` within "
-                "300 s, `payload_hash` the SHA-256 of the body.")
+                f"{TOLERANCE_SECONDS} s, `payload_hash` the SHA-256 of the body.")
