@@ -1,9 +1,13 @@
-"""JSON text as Redis can keep it: ``strict_loads`` refuses what would break later."""
+"""JSON text as Redis can keep it: ``strict_loads`` refuses what would break later, ``compact_json`` writes it."""
 
 from __future__ import annotations
 
 import json
 import math
+from typing import Any
+
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _reject_constant(name: str):
@@ -30,3 +34,8 @@ def strict_loads(data: bytes | str):
         except UnicodeEncodeError as exc:
             raise ValueError("a string holds a lone surrogate, not valid Unicode text") from exc
     return value
+
+
+def compact_json(value: Any) -> str:
+    """JSON without spaces, non-ASCII kept as is: what ``redis-cli`` shows as text."""
+    return _COMPACT.encode(value)

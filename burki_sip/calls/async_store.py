@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 from .claims import CLAIM_LUA, RELEASE_LUA, TOKEN_FIELD, Claim, ClaimScript, release_script
 from .keys import Keys
-from .store import Lifetimes, utc_now
+from .clock import utc_now
+from .store import Lifetimes
 
 
 class AsyncCallStore:

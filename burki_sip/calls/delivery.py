@@ -16,7 +16,7 @@ import redis
 
 from .events import BLOCK_SHARE_OF_TIMEOUT, MAX_BLOCK_MS
 from .keys import Keys
-from .store import utc_now
+from .clock import utc_now
 
 MAX_ERROR_CHARS = 2000
 GROUP_LUA = files(__package__).joinpath("group.lua").read_text()

@@ -1,7 +1,8 @@
 -- Records one webhook or status request in one atomic step: the duplicate check, the call's
 -- lifecycle update and the stream entry. Called by CallStore.record_event, which documents the
--- arguments. Reads come first and the duplicate marker is written last, so a script that fails
--- half way (for example on OOM) leaves no marker behind and the bridge's retry is not lost.
+-- arguments; calls/recording.py builds them (its ARGV_BOOKKEEPING is C below: test_recording.py).
+-- Reads come first and the duplicate marker is written last, so a script that fails half way (for
+-- example on OOM) leaves no marker behind and the bridge's retry is not lost.
 --
 -- KEYS: 1 status hash (it also holds a claim), 2 context, 3 unused, 4 duplicate marker, 5 stream,
 --       6 call index.

@@ -3,63 +3,25 @@
 from __future__ import annotations
 
 import json
-import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from importlib.resources import files
 from typing import Any, Mapping
 
 import redis
 
+from ..jsontext import compact_json
 from .claims import CLAIM_LUA, RELEASE_LUA, TOKEN_FIELD, Claim, ClaimScript, release_script
+from .clock import utc_now
+from .cluster_writes import ClusterWrites
 from .connection import is_cluster
-from .index import NO_BOOKKEEPING, CallIndex
-from .events import SCHEMA_VERSION, BacklogFullError, block_ms_for
+from .events import SCHEMA_VERSION, BacklogFullError
+from .index import CallIndex
 from .keys import Keys
-from .lifecycle import TERMINAL_RANK, rank_of
+from .reading import StreamReading
+from .recording import (RECORD_LUA, REFUSED, Recorded, Transition, call_keys, lifecycle_args,
+                        pad, record_args, stream_args)
 
-RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
-
-log = logging.getLogger(__name__)
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with milliseconds, e.g. ``2026-04-30T12:00:00.000Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# record.lua's first reply element when the backlog limit refused the write.
-REFUSED = -1
-
-# One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def compact_json(value: Any) -> str:
-    """JSON without spaces, non-ASCII kept as is: what ``redis-cli`` shows as text."""
-    return _COMPACT.encode(value)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What a callback says about a call: a status (canonical or ``hangup``) and its facts."""
-
-    status: str
-    sequence: int | None = None
-    sip_code: int | None = None
-    reason: str | None = None
-    duration: int | None = None
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """The outcome of ``record_event``."""
-
-    event_id: str | None
-    duplicate: bool = False
-    applied: bool = False
-    status: str | None = None
+__all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
+           "utc_now", "REFUSED", "RECORD_LUA"]
 
 
 @dataclass(frozen=True)
@@ -78,11 +40,7 @@ class Lifetimes:
                    config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class CallStore:
+class CallStore(StreamReading, ClusterWrites):
     """Reads and writes one deployment's call data.
 
     Args:
@@ -183,56 +141,6 @@ class CallStore:
             state, ttl = pipe.execute()
         return (state or None), ttl
 
-    def newest_events(self, kind: str, count: int, call_sid: str | None = None,
-                      scan_limit: int = 10_000) -> list[tuple[str, dict]]:
-        """The newest ``count`` entries of a stream, oldest first, optionally of one call only.
-
-        Args:
-            kind: ``"webhook"`` or ``"status"``.
-            count: how many entries to return at most.
-            call_sid: keep only this call's entries.
-            scan_limit: how many entries to look through at most when filtering by call.
-        """
-        stream, found, upper, scanned = self.keys.events(kind), [], "+", 0
-        while len(found) < count and scanned < scan_limit:
-            batch = self.client.xrevrange(stream, max=upper, count=count if not call_sid else 500)
-            if not batch:
-                break
-            scanned += len(batch)
-            found += [item for item in batch if not call_sid or item[1].get("call_sid") == call_sid]
-            upper = "(" + batch[-1][0]
-        return found[:count][::-1]
-
-    def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
-                      backoff: tuple[float, float] = (0.2, 5.0)):
-        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
-
-        Each blocking read is shorter than the client's socket timeout (``block_ms_for``), so an
-        idle stream is not an error. When Redis fails or cannot be reached, it waits (``backoff``:
-        first and longest wait in seconds, doubling) and reads on after the last entry it yielded.
-        """
-        stream, block_ms = self.keys.events(kind), block_ms or block_ms_for(self.client)
-        wait = backoff[0]
-        while True:
-            try:
-                after = self.last_event_id(kind) if after == "$" else after
-                batches = self.client.xread({stream: after}, block=block_ms, count=100) or ()
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                log.warning("reading %s failed (%s); retrying in %.1f s", stream, exc, wait)
-                time.sleep(wait)
-                wait = min(wait * 2, backoff[1])
-                continue
-            wait = backoff[0]
-            for _, entries in batches:
-                for entry_id, fields in entries:
-                    after = entry_id
-                    yield entry_id, fields
-
-    def last_event_id(self, kind: str) -> str:
-        """The id of a stream's newest entry (``0-0`` when it has none): where "now" is."""
-        newest = self.client.xrevrange(self.keys.events(kind), count=1)
-        return newest[0][0] if newest else "0-0"
-
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
                      transition: Transition | None = None,
@@ -264,99 +172,26 @@ class CallStore:
             entry["delivery_id"] = delivery_id
         entry.update((name, value) for name, value in (extra or {}).items() if value)
         needs_call_keys = transition is not None or delivery_id is not None
-        call_keys = self._call_keys(kind, call_sid, delivery_id) if needs_call_keys else []
+        call = call_keys(self.keys, kind, call_sid, delivery_id) if needs_call_keys else []
         stream = self.keys.events(kind)
-        in_script = self.streams_in_script or not call_keys
-        keys = call_keys + [stream] if in_script else call_keys + [call_keys[0]]
-        args = self._record_args(transition, delivery_id, entry, entry["received_at"], in_script)
+        in_script = self.streams_in_script or not call
         if not in_script:
             self._admit_outside(kind, stream)
-        keys = self._pad(keys)
+        keys = pad(call + [stream] if in_script else call + [call[0]])
         index_here = self.streams_in_script and bool(call_sid) and bool(self.index.size)
         keys.append(self.index.key if index_here else keys[0])
-        at = len(args) - 2 * len(entry)  # the console's arguments come just before the entry's
-        args[at:at] = self.index.script_args(call_sid, index_here)
+        args = record_args(
+            lifecycle_args(self.lifetimes, transition, delivery_id, entry["received_at"]),
+            stream_args(self.events_maxlen, self.events_max_backlog, in_script, in_script),
+            self.index.script_args(call_sid, index_here), entry)
         duplicate, applied, current, event_id, status = self._record(keys=keys, args=args)
         if duplicate == REFUSED:  # then the second element is the slowest group's backlog
             raise BacklogFullError(kind, applied)
         if not duplicate and not in_script:
-            event_id = self._append_outside(stream, entry, status, applied, call_keys[3], delivery_id)
+            event_id = self._append_outside(stream, entry, status, applied, call[3], delivery_id)
         if not duplicate and call_sid and self.index.size and not index_here:
             self._index_outside(call_sid)
         return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
-
-    def _call_keys(self, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
-        """Status, context, (unused) and duplicate-marker keys, all in the call's slot."""
-        marker = self.keys.delivery(kind, delivery_id, call_sid) if delivery_id else None
-        if call_sid:
-            status = self.keys.status(call_sid)
-            call = [status, self.keys.context(call_sid), status]
-            return call + [marker or call[0]]
-        return [marker] * 4 if marker else []
-
-    @staticmethod
-    def _pad(keys: list[str]) -> list[str]:
-        return keys if len(keys) == 5 else [keys[0]] * (5 - len(keys)) + keys
-
-    def _record_args(self, transition: Transition | None, delivery_id: str | None, entry: dict,
-                     now: str, in_script: bool) -> list:
-        lifetimes = self.lifetimes
-        t = transition or Transition("")
-        args = [lifetimes.dedupe_ttl if delivery_id else "", t.status,
-                rank_of(t.status) if t.status else "", _text(t.sequence), now, lifetimes.idle_ttl,
-                lifetimes.retention, TERMINAL_RANK, _text(t.sip_code), _text(t.reason),
-                _text(t.duration)]
-        args += self._stream_args(in_script, in_script)
-        for name, value in entry.items():
-            args += [name, value]
-        return args
-
-    def _stream_args(self, append: bool, admit: bool) -> list:
-        """record.lua's ARGV 12 and 13: the MAXLEN of an append, the backlog limit of a check."""
-        limit = self.events_max_backlog
-        return [self.events_maxlen if append else "", limit if admit and limit else ""]
-
-    def _stream_script(self, stream: str, append: bool, admit: bool, entry: dict | None = None):
-        """record.lua on the stream alone (Cluster mode): a backlog check, or an append."""
-        args = (["", "", "", "", utc_now(), "", "", "", "", "", ""]
-                + self._stream_args(append, admit) + NO_BOOKKEEPING)
-        for name, value in (entry or {}).items():
-            args += [name, value]
-        return self._record(keys=[stream] * 5, args=args)
-
-    def _admit_outside(self, kind: str, stream: str) -> None:
-        """Cluster mode's backlog check, a round trip before the call's script (best-effort: a
-        request between it and the append is not counted against the limit)."""
-        if not self.events_max_backlog:
-            return
-        refused, backlog, *_ = self._stream_script(stream, append=False, admit=True)
-        if refused == REFUSED:
-            raise BacklogFullError(kind, backlog)
-
-    def _append_outside(self, stream: str, entry: dict, status: str, applied: int,
-                        marker: str, delivery_id: str | None) -> str:
-        """Cluster mode's second round trip; on failure, forget the delivery so a retry counts.
-
-        With a delivery id, a third: the marker then holds the entry id, so a retry is answered with
-        the same ``event_id`` as on one server (a retry in between sees the first one's time).
-        """
-        if status:
-            entry = {**entry, "status": status, "applied": "true" if applied else "false"}
-        try:
-            event_id = self._stream_script(stream, append=True, admit=False, entry=entry)[3]
-        except redis.RedisError:
-            if delivery_id:
-                self.client.delete(marker)
-            raise
-        if delivery_id:
-            self.client.set(marker, event_id, xx=True, keepttl=True)
-        return event_id
-
-    def _index_outside(self, call_sid: str) -> None:
-        """Cluster mode: the index lives in another slot than the call's keys."""
-        with self.client.pipeline(transaction=False) as pipe:
-            self.index.add(pipe, call_sid)
-            pipe.execute()
 
 
 def store_from_config(client: redis.Redis, config: dict) -> CallStore:
