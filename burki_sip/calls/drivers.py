@@ -1,0 +1,66 @@
+"""Redis work written once and run by a sync or an asyncio client: ``run`` and ``run_async``.
+
+A piece of work is a generator that yields operations, each a function of the client, and gets
+back each operation's reply (or, raised at the ``yield``, its exception)::
+
+    def load_context(keys, call_sid):
+        raw = yield lambda client: client.get(keys.context(call_sid))
+        return None if raw is None else json.loads(raw)
+
+    run(load_context(keys, sid), redis_client)               # redis.Redis: the reply itself
+    await run_async(load_context(keys, sid), async_client)   # redis.asyncio: an awaitable
+
+The logic (what to send, how to read the replies) is then the same code for both clients; only
+these two loops differ, by one ``await``. An operation may also call something that is not Redis
+(a consumer's handler): the sync driver calls it, the asyncio one awaits what it returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generator, TypeVar
+
+T = TypeVar("T")
+Operation = Callable[[Any], Any]
+Work = Generator[Operation, Any, T]
+
+
+def run(work: Work[T], client: Any) -> T:
+    """Run ``work`` on a sync client: each operation's reply is sent back into it."""
+    send, value = work.send, None
+    while True:
+        try:
+            operation = send(value)
+        except StopIteration as done:
+            return done.value
+        try:
+            value, send = operation(client), work.send
+        except Exception as exc:  # the work decides: it may catch it at its yield
+            value, send = exc, work.throw
+
+
+async def run_async(work: Work[T], client: Any) -> T:
+    """Run ``work`` on an asyncio client: each operation's awaited reply is sent back into it."""
+    send, value = work.send, None
+    while True:
+        try:
+            operation = send(value)
+        except StopIteration as done:
+            return done.value
+        try:
+            value, send = await operation(client), work.send
+        except Exception as exc:  # the work decides: it may catch it at its yield
+            value, send = exc, work.throw
+
+
+def pipelined(*commands: Callable[[Any], Any], transaction: bool = False) -> Operation:
+    """One operation sending ``commands`` (each queues itself on a pipeline) in one round trip.
+
+    The reply is the list of their replies. ``execute`` resets the pipeline, so no ``with`` is
+    needed, and for an asyncio client it returns the awaitable the driver awaits.
+    """
+    def operation(client: Any) -> Any:
+        pipe = client.pipeline(transaction=transaction)
+        for command in commands:
+            command(pipe)
+        return pipe.execute()
+    return operation
