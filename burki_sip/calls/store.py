@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import redis
 
 from ..jsontext import compact_json
-from .claims import CLAIM_LUA, RELEASE_LUA, TOKEN_FIELD, Claim, ClaimScript, release_script
+from .access import CallAccess
 from .clock import utc_now
 from .cluster_writes import ClusterWrites
 from .connection import is_cluster
+from .drivers import Work, run
 from .events import SCHEMA_VERSION, BacklogFullError
 from .index import CallIndex
 from .keys import Keys
+from .lifetimes import Lifetimes
 from .reading import StreamReading
 from .recording import (RECORD_LUA, REFUSED, Recorded, Transition, call_keys, lifecycle_args,
                         pad, record_args, stream_args)
@@ -24,23 +24,7 @@ __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "
            "utc_now", "REFUSED", "RECORD_LUA"]
 
 
-@dataclass(frozen=True)
-class Lifetimes:
-    """How long each kind of key lives, in seconds (see the settings of the same names)."""
-
-    prewarm_ttl: int = 300
-    dedupe_ttl: int = 72 * 3600
-    idle_ttl: int = 6 * 3600
-    retention: int = 86400
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Lifetimes":
-        """The lifetimes the ``SIP_*_TTL`` and ``SIP_CALL_*`` settings give."""
-        return cls(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
-                   config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])
-
-
-class CallStore(StreamReading, ClusterWrites):
+class CallStore(CallAccess, StreamReading, ClusterWrites):
     """Reads and writes one deployment's call data.
 
     Args:
@@ -60,16 +44,15 @@ class CallStore(StreamReading, ClusterWrites):
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
                  events_max_backlog: int | None = 100_000,
                  index: CallIndex | None = None) -> None:
-        self.client = client
-        self.keys = keys
+        super().__init__(client, keys, lifetimes)
         self.index = index or CallIndex(keys.calls())
-        self.lifetimes = lifetimes
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
         self.streams_in_script = streams_in_script
-        self._record = client.register_script(RECORD_LUA)
-        self._claim = client.register_script(CLAIM_LUA)
-        self._release = client.register_script(RELEASE_LUA)
+        self._record = self.scripts.record
+
+    def _run(self, work: Work) -> Any:
+        return run(work, self.client)
 
     def save_context(self, context: dict, pipeline=None) -> None:
         """Store a call's context with its TTL in one ``SET ... EX``, replacing any earlier one.
@@ -93,53 +76,6 @@ class CallStore(StreamReading, ClusterWrites):
         if pipeline is None:
             with pipe:
                 pipe.execute()
-
-    def load_context(self, call_sid: str) -> dict | None:
-        """Return a call's context, or ``None`` when it is absent or expired."""
-        raw = self.client.get(self.keys.context(call_sid))
-        return None if raw is None else json.loads(raw)
-
-    def inspect_context(self, call_sid: str) -> tuple[dict | None, int, bool]:
-        """Return a call's context, its remaining TTL in seconds and whether it was claimed."""
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.get(self.keys.context(call_sid))
-            pipe.ttl(self.keys.context(call_sid))
-            pipe.hexists(self.keys.status(call_sid), TOKEN_FIELD)
-            raw, ttl, claimed = pipe.execute()
-        return (None if raw is None else json.loads(raw)), ttl, bool(claimed)
-
-    def claim(self, call_sid: str, owner: str | None = None) -> Claim:
-        """Claim a call's context for ``owner``, atomically (``claim.lua``).
-
-        Args:
-            call_sid: the call.
-            owner: who claims, e.g. the media stream's id: claiming again as the same owner
-                gives the same claim and token. ``None``: an owner of this claim alone.
-
-        Returns:
-            ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
-            another owner: who and when) or ``missing`` (never prewarmed, or expired).
-        """
-        script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
-        return script.result(self._claim(keys=script.keys, args=script.args))
-
-    def release(self, call_sid: str, token: str) -> bool:
-        """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
-        keys, args = release_script(self.keys, call_sid, token, utc_now())
-        return bool(self._release(keys=keys, args=args))
-
-    def claim_context(self, call_sid: str) -> dict | None:
-        """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
-        claim = self.claim(call_sid)
-        return claim.context if claim.claimed else None
-
-    def load_status(self, call_sid: str) -> tuple[dict | None, int]:
-        """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.status(call_sid))
-            pipe.ttl(self.keys.status(call_sid))
-            state, ttl = pipe.execute()
-        return (state or None), ttl
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
