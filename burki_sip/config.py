@@ -174,15 +174,11 @@ SETTINGS: tuple[Setting, ...] = (
             "when gunicorn starts."),
     Setting("SIP_CONSOLE_ENABLED", _boolean, False,
             "`true`: serve the operator console at `/console` (calls and their timelines, "
-            "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
+            "read-only, from the data every call keeps). Off: `/console` is 404."),
     Setting("SIP_CONSOLE_USERS", _logins, None,
             "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
             "Basic; separate from the bridge's keys. Required when the console is enabled.",
             secret=True),
-    Setting("SIP_CONSOLE_CALLS", _positive_int, 10_000,
-            "Most calls the console's index keeps (the oldest are dropped first; a call also "
-            "leaves it the longer of `SIP_CALL_RETENTION` and `SIP_CALL_IDLE_TTL` after it was "
-            "first seen)."),
     Setting("SIP_BENCH_NOOP", _boolean, False,
             "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
             "compares with. Leave unset in production: the routes do not exist then."),

@@ -15,6 +15,7 @@ from .clock import utc_now
 from .drivers import Work
 from .keys import Keys
 from .lifetimes import Lifetimes
+from .reads import EventRef
 from .scripts import Scripts
 
 
@@ -47,6 +48,10 @@ class CallAccess:
     def load_status(self, call_sid: str) -> tuple[dict | None, int]:
         """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
         return self._run(reads.load_status(self.keys, call_sid))
+
+    def call_events(self, call_sid: str) -> list[tuple[EventRef, dict | None]]:
+        """The call's stream entries, oldest first, read by id (``None``: trimmed since)."""
+        return self._run(reads.call_events(self.keys, call_sid))
 
     def claim(self, call_sid: str, owner: str | None = None) -> Claim:
         """Claim a call's context for ``owner``, atomically (``claim.lua``).

@@ -1,4 +1,4 @@
-"""Call context, call status and event streams in Redis: ``CallStore``."""
+"""Call context, call status and event streams in Redis: ``CallStore``, on a sync redis-py client."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ import redis
 from ..jsontext import compact_json
 from .access import CallAccess
 from .clock import utc_now
-from .cluster_writes import ClusterWrites
 from .connection import is_cluster
 from .drivers import Work, run
-from .events import SCHEMA_VERSION, BacklogFullError
-from .index import CallIndex
+from .events import SCHEMA_VERSION
 from .keys import Keys
+from .lifecycle import NO_TRANSITION, Transition
 from .lifetimes import Lifetimes
 from .reading import StreamReading
-from .recording import (RECORD_LUA, REFUSED, Recorded, Transition, call_keys, lifecycle_args,
-                        pad, record_args, stream_args)
+from .recording import Recorded, Request, record
 
 __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
-           "utc_now", "REFUSED", "RECORD_LUA"]
+           "utc_now"]
 
 
-class CallStore(CallAccess, StreamReading, ClusterWrites):
+class CallStore(CallAccess, StreamReading):
     """Reads and writes one deployment's call data.
 
     Args:
@@ -33,23 +31,19 @@ class CallStore(CallAccess, StreamReading, ClusterWrites):
         lifetimes: TTLs of contexts, duplicate markers and call status.
         events_maxlen: approximate cap on each event stream; with consumer groups only entries every
             group acknowledged are trimmed (docs/events.md).
-        events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
-            group has this many entries unacknowledged; ``None``: never refuse.
         streams_in_script: append stream entries inside the update script (one round trip). Redis
             Cluster needs ``False``: the streams live in other slots than a call's keys.
-        index: the console's index of recent calls (``CallIndex``); default: none kept.
+        events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
+            group has this many entries unacknowledged; ``None``: never refuse.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
-                 events_max_backlog: int | None = 100_000,
-                 index: CallIndex | None = None) -> None:
+                 events_max_backlog: int | None = 100_000) -> None:
         super().__init__(client, keys, lifetimes)
-        self.index = index or CallIndex(keys.calls())
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
         self.streams_in_script = streams_in_script
-        self._record = self.scripts.record
 
     def _run(self, work: Work) -> Any:
         return run(work, self.client)
@@ -64,33 +58,25 @@ class CallStore(CallAccess, StreamReading, ClusterWrites):
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
-        key, value = self.keys.context(context["call_sid"]), compact_json(stored)
-        if not self.index.size:
-            (pipeline if pipeline is not None else self.client).set(
-                key, value, ex=self.lifetimes.prewarm_ttl)
-            return
-        # The console's index entry goes in the same round trip as the context.
-        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=False)
-        pipe.set(key, value, ex=self.lifetimes.prewarm_ttl)
-        self.index.add(pipe, context["call_sid"])
-        if pipeline is None:
-            with pipe:
-                pipe.execute()
+        (pipeline if pipeline is not None else self.client).set(
+            self.keys.context(context["call_sid"]), compact_json(stored),
+            ex=self.lifetimes.prewarm_ttl)
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
                      transition: Transition | None = None,
                      extra: Mapping[str, str] | None = None) -> Recorded:
-        """Record one received request in one round trip (see ``record.lua``).
+        """Record one received request: one round trip on one server (see ``recording``).
 
         Args:
             kind: ``"webhook"`` or ``"status"``.
             payload: the decoded body, stored as JSON in the stream entry.
             content_type: the request's media type.
-            call_sid: the call the payload names, when it names one.
+            call_sid: the call the payload names, when it names one; the call keeps the entry's id.
             delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
                 dropped and reported as a duplicate.
-            transition: the status this request moves the call to (needs ``call_sid``).
+            transition: the status this request moves the call to, and its facts (needs
+                ``call_sid``).
             extra: more text fields of the stream entry (``request_id``, ``provider``, ...);
                 empty values are left out.
 
@@ -107,41 +93,17 @@ class CallStore(CallAccess, StreamReading, ClusterWrites):
         if delivery_id:
             entry["delivery_id"] = delivery_id
         entry.update((name, value) for name, value in (extra or {}).items() if value)
-        needs_call_keys = transition is not None or delivery_id is not None
-        call = call_keys(self.keys, kind, call_sid, delivery_id) if needs_call_keys else []
-        stream = self.keys.events(kind)
-        in_script = self.streams_in_script or not call
-        if not in_script:
-            self._admit_outside(kind, stream)
-        keys = pad(call + [stream] if in_script else call + [call[0]])
-        index_here = self.streams_in_script and bool(call_sid) and bool(self.index.size)
-        keys.append(self.index.key if index_here else keys[0])
-        args = record_args(
-            lifecycle_args(self.lifetimes, transition, delivery_id, entry["received_at"]),
-            stream_args(self.events_maxlen, self.events_max_backlog, in_script, in_script),
-            self.index.script_args(call_sid, index_here), entry)
-        duplicate, applied, current, event_id, status = self._record(keys=keys, args=args)
-        if duplicate == REFUSED:  # then the second element is the slowest group's backlog
-            raise BacklogFullError(kind, applied)
-        if not duplicate and not in_script:
-            event_id = self._append_outside(stream, entry, status, applied, call[3], delivery_id)
-        if not duplicate and call_sid and self.index.size and not index_here:
-            self._index_outside(call_sid)
-        return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
+        request = Request(kind, entry, call_sid, delivery_id, transition or NO_TRANSITION)
+        return self._run(record(self, request))
 
 
-def store_from_config(client: redis.Redis, config: dict) -> CallStore:
+def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallStore:
     """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
 
     On a Redis Cluster the event streams live in other slots than a call's keys, so they are
-    appended outside the update script (one extra round trip).
+    appended outside the update script (more round trips: see ``recording``).
     """
-    lifetimes = Lifetimes.from_config(config)
-    keys = Keys(config["REDIS_KEY_PREFIX"])
-    # The console's index is kept only while the console is enabled: no cost otherwise.
-    size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_ENABLED") else 0
-    index = CallIndex(keys.calls(), size, max(lifetimes.retention, lifetimes.idle_ttl))
-    return CallStore(client, keys, lifetimes, events_maxlen=config["SIP_EVENTS_MAXLEN"],
+    return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
+                     events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),
-                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"], index=index)
-
+                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"])

@@ -114,8 +114,8 @@ def transition_of(callback: dict) -> Transition:
     else:
         raise ApiError("status required: send a status word or a sip_code",
                        fields={"status": [MISSING]})
-    return Transition(status, callback.get("sequence"), code, callback.get("reason"),
-                      callback.get("duration"))
+    return Transition(status, callback.get("sequence"), sip_code=code,
+                      reason=callback.get("reason"), duration=callback.get("duration"))
 
 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:
