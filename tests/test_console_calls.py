@@ -98,3 +98,11 @@ def test_callbacks_not_applied_are_refused_or_repeated_from_the_entries(store):
 def test_the_provider_is_a_fact_of_the_call(store):
     status(store, "c1", "ringing", provider="twilio")
     assert call_summary(store, "c1").state["provider"] == "twilio"
+
+
+def test_a_callback_s_provider_is_kept_with_its_transition(fake_redis):
+    from burki_sip import create_app
+    client = create_app({"TESTING": True}, redis_client=fake_redis).test_client()
+    form = {"CallSid": "CA1", "CallStatus": "ringing", "AccountSid": "AC1"}
+    assert client.post("/sip-status?provider=twilio", data=form).status_code == 200
+    assert fake_redis.hget("burki:sip:call:{CA1}:status", "provider") == "twilio"

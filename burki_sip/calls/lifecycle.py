@@ -131,5 +131,9 @@ class Transition:
         object.__setattr__(self, "sequence", sequence)
         object.__setattr__(self, "facts", kept)
 
+    def with_facts(self, **facts: Any) -> "Transition":
+        """The same transition with more facts (a later one of the same name wins)."""
+        return Transition(self.status, self.sequence, **{**self.facts, **facts})
+
 
 NO_TRANSITION = Transition("")

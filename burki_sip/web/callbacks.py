@@ -118,6 +118,11 @@ def transition_of(callback: dict) -> Transition:
                       reason=callback.get("reason"), duration=callback.get("duration"))
 
 
+def with_provider(transition: Transition | None, reading: Reading) -> Transition | None:
+    """The transition with the provider that sent it as a fact of the call (``provider``)."""
+    return transition and transition.with_facts(provider=reading.provider)
+
+
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     """The stream entry's fields besides the body: request id, provider, its call id, and
     ``unattributed`` when no call could be identified (issue 12's entry schema)."""
