@@ -30,11 +30,14 @@ class ScriptCall:
         """The script's KEYS, in its order."""
         return [getattr(self, name) for name in self.KEYS]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._readers = tuple(attrgetter(name) for name in cls.ARGS)
+
     def args(self) -> list[Any]:
         """The script's ARGV, in its order (``None`` becomes ``''``: absent); a dotted name reads
         an attribute of a field (``lifetimes.idle_ttl``)."""
-        return ["" if value is None else value for value in
-                (attrgetter(name)(self) for name in self.ARGS)]
+        return ["" if value is None else value for value in (read(self) for read in self._readers)]
 
     def operation(self, scripts: "Scripts") -> Operation:
         """The script's run as a driver operation: ``client`` may be a pipeline too."""
