@@ -86,15 +86,18 @@ class CallStore(CallAccess, StreamReading):
         Raises:
             BacklogFullError: a consumer group of the stream is too far behind; nothing was written.
         """
-        entry = {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
-                 "payload": compact_json(payload)}
-        if call_sid:
-            entry["call_sid"] = call_sid
-        if delivery_id:
-            entry["delivery_id"] = delivery_id
-        entry.update((name, value) for name, value in (extra or {}).items() if value)
+        entry = entry_fields(payload, content_type, call_sid, delivery_id, extra or {})
         request = Request(kind, entry, call_sid, delivery_id, transition or NO_TRANSITION)
         return self._run(record(self, request))
+
+
+def entry_fields(payload: dict, content_type: str, call_sid: str | None,
+                 delivery_id: str | None, extra: Mapping[str, str]) -> dict[str, str]:
+    """A request's stream entry (docs/events.md, schema ``SCHEMA_VERSION``); empty extras left out."""
+    optional = {"call_sid": call_sid, "delivery_id": delivery_id, **extra}
+    return {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
+            "payload": compact_json(payload), **{name: value for name, value in optional.items()
+                                                   if value}}
 
 
 def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallStore:
