@@ -11,7 +11,7 @@ from importlib.resources import files
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from .drivers import Operation, Work
+from .drivers import Work
 
 
 def lua(name: str) -> str:
@@ -26,28 +26,24 @@ class ScriptCall:
     KEYS: ClassVar[tuple[str, ...]] = ()
     ARGS: ClassVar[tuple[str, ...]] = ()
 
-    def keys(self) -> list[str]:
-        """The script's KEYS, in its order."""
-        return [getattr(self, name) for name in self.KEYS]
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._readers = tuple(attrgetter(name) for name in cls.ARGS)
+
+    def keys(self) -> list[str]:
+        """The script's KEYS, in its order."""
+        return [getattr(self, name) for name in self.KEYS]
 
     def args(self) -> list[Any]:
         """The script's ARGV, in its order (``None`` becomes ``''``: absent); a dotted name reads
         an attribute of a field (``lifetimes.idle_ttl``)."""
         return ["" if value is None else value for value in (read(self) for read in self._readers)]
 
-    def operation(self, scripts: "Scripts") -> Operation:
-        """The script's run as a driver operation: ``client`` may be a pipeline too."""
-        script = getattr(scripts, self.SCRIPT)
-        keys, args = self.keys(), self.args()
-        return lambda client: script(keys=keys, args=args, client=client)
-
     def work(self, scripts: "Scripts") -> Work[Any]:
-        """The script's run as driver work (``drivers.run``/``run_async``): its reply, read."""
-        reply = yield self.operation(scripts)
+        """The script's run as driver work (``drivers.run``/``run_async``): its reply, read. The
+        operation may be given a pipeline too."""
+        script, keys, args = getattr(scripts, self.SCRIPT), self.keys(), self.args()
+        reply = yield lambda client: script(keys=keys, args=args, client=client)
         return self.result(reply)
 
     def result(self, reply: Any) -> Any:
