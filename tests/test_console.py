@@ -234,6 +234,7 @@ def test_a_call_only_prewarmed_is_found_by_its_call_sid_not_listed(console):
 def test_a_call_recorded_without_references_shows_its_status_times(console, fake_redis):
     """As a call written by a process older than the per-call references reads."""
     prewarm(console)
+    prewarm(console, "CA-quiet")  # no status, no events: nothing to explain
     for status in ("ringing", "completed"):
         callback(console, "CA1", status)
     fake_redis.delete("burki:sip:call:{CA1}:events")
@@ -241,6 +242,7 @@ def test_a_call_recorded_without_references_shows_its_status_times(console, fake
     labels = [part.split('"')[0] for part in timeline.split('data-label="')[1:]]
     assert code == 200 and labels == ["prewarm", "ringing", "completed"]
     assert "keeps no list of its events" in timeline
+    assert "keeps no list" not in page(console, "/console/calls/CA-quiet")[1]
 
 
 def test_the_script_and_style_are_served_from_the_package(console):

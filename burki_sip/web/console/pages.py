@@ -75,7 +75,8 @@ def call_page_data(call_sid: str) -> dict | None:
             "context_ttl": call.context_ttl, "context_until": until(now, call.context_ttl),
             "status_ttl": call.status_ttl, "status_until": until(now, call.status_ttl),
             "claimed_at": call.claimed_at,
-            "trimmed": len(call.refs) - len(call.events), "unlinked": not call.refs,
+            "trimmed": len(call.refs) - len(call.events),
+            "unlinked": not call.refs and bool(call.state.get("status")),
             "after": version(call)}
 
 
