@@ -156,15 +156,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_BRIDGE_API_KEY", _stripped, None,
             "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
             "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
-    Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
-            "Seconds to wait for a TCP connection to the bridge, per attempt."),
-    Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
-            "Seconds to wait for the bridge to answer (between bytes), per attempt."),
-    Setting("SIP_BRIDGE_RETRIES", _non_negative_int, 3,
-            "Retries after the first attempt on connection errors, timeouts, 429 and 502/503/504."),
-    Setting("SIP_BRIDGE_BACKOFF", _non_negative_float, 0.5,
-            "Backoff factor in seconds: retries wait 0, 2x, 4x, ... it, plus up to 1x of jitter "
-            "(a `Retry-After` from the bridge wins)."),
     Setting("LOG_LEVEL", _log_level, "INFO",
             "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
             "the per-request line is INFO."),

@@ -148,9 +148,9 @@ def test_a_failed_sync_prints_its_one_message(tmp_path, level, retry_lines):
 
     config_file = tmp_path / "org.json"
     config_file.write_text(json.dumps(valid_config()))
-    finished = run_cli("sync-organization", str(config_file), LOG_LEVEL=level,
-                       SIP_BRIDGE_URL=f"http://127.0.0.1:{free_port()}", SIP_BRIDGE_API_KEY="k",
-                       SIP_BRIDGE_RETRIES="2", SIP_BRIDGE_BACKOFF="0")
+    finished = run_cli("sync-organization", "--retries", "2", "--backoff", "0", str(config_file),
+                       LOG_LEVEL=level, SIP_BRIDGE_URL=f"http://127.0.0.1:{free_port()}",
+                       SIP_BRIDGE_API_KEY="k")
     assert finished.returncode == 1
     assert "Traceback" not in finished.stderr
     assert finished.stderr.count("Retrying (") == retry_lines
