@@ -71,9 +71,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_SENTINEL_PASSWORD", _stripped, None,
             "Password of the Sentinels themselves (their `requirepass`), if they have one.",
             secret=True),
-    Setting("REDIS_HEALTH_TIMEOUT", _seconds, 0.5,
-            "Seconds `GET /readyz` waits for Redis to connect and take its health write before "
-            "answering 503."),
     Setting("SIP_PREWARM_TTL", _positive_int, 300,
             "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
     Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,

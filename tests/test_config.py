@@ -30,7 +30,7 @@ def test_environment_is_read_by_name_and_parsed():
     ("REDIS_SOCKET_TIMEOUT", "-1"),
     ("REDIS_SOCKET_TIMEOUT", "0"),
     ("REDIS_SOCKET_TIMEOUT", "nan"),
-    ("REDIS_HEALTH_TIMEOUT", "inf"),
+    ("REDIS_SOCKET_TIMEOUT", "inf"),
 ])
 def test_invalid_setting_is_named_at_startup(name, value, fake_redis):
     with pytest.raises(ValueError, match=name):
