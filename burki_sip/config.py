@@ -93,14 +93,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
             "within it is answered `\"duplicate\": true` and recorded nowhere."),
     Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
-            "Largest request body in bytes; larger ones are answered 413 (chunked bodies too)."),
-    Setting("MAX_FORM_MEMORY_SIZE", _positive_int, 64 * 1024,
-            "Largest text field of a `multipart/form-data` body in bytes; larger is answered 413. "
-            "werkzeug applies it to what it buffers at once too: keep it at least as large as "
-            "the largest multipart body to accept."),
-    Setting("MAX_FORM_PARTS", _positive_int, 200,
-            "Most fields (parts) a form body may have, multipart or URL-encoded; more is "
-            "answered 413."),
+            "Largest request body in bytes, and of a multipart form's text field; larger ones "
+            "are answered 413 (chunked bodies too)."),
     Setting("SIP_INBOUND_API_KEYS", _key_list, None,
             "Keys accepted on every SIP route, comma-separated (several during a rotation), "
             "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "

@@ -62,3 +62,11 @@ def test_readme_documents_every_setting():
 ])
 def test_without_password(url, shown):
     assert without_password(url) == shown
+
+
+def test_form_limits_follow_the_body_limit_and_are_not_settings(monkeypatch, fake_redis):
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "1000")
+    monkeypatch.setenv("MAX_FORM_PARTS", "5")  # a Flask config key now: the environment is not read
+    app = create_app(redis_client=fake_redis)
+    assert app.config["MAX_FORM_MEMORY_SIZE"] == 1000
+    assert app.config["MAX_FORM_PARTS"] == 200

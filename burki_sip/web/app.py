@@ -13,6 +13,9 @@ from . import auth, bench, console, errors, extension, health, metrics, openapi,
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
 
+# Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
+MAX_FORM_PARTS = 200
+
 
 class App(Flask):
     """Flask, answering ``OPTIONS`` with ``204`` and ``Allow`` but no body, not an empty HTML page."""
@@ -38,8 +41,14 @@ def create_app(config: Mapping[str, Any] | None = None,
     app = App("burki_sip")
     app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
-    app.config.update(from_env() if config is None else config)
+    given = from_env() if config is None else config
+    app.config.update(given)
     check(app.config)
+    # werkzeug's form limits are Flask config keys, not settings: a text field is bounded by the
+    # body's limit. A test's ``config`` may still set them.
+    app.config["MAX_FORM_MEMORY_SIZE"] = given.get("MAX_FORM_MEMORY_SIZE",
+                                                   app.config["MAX_CONTENT_LENGTH"])
+    app.config["MAX_FORM_PARTS"] = given.get("MAX_FORM_PARTS", MAX_FORM_PARTS)
     app.json.sort_keys = False
 
     telemetry.init_app(app)
