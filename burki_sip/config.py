@@ -150,10 +150,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", _log_level, "INFO",
             "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
             "the per-request line is INFO."),
-    Setting("PROMETHEUS_MULTIPROC_DIR", _stripped, None,
-            "Directory where gunicorn's workers keep their metric files (read by "
-            "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
-            "when gunicorn starts."),
     Setting("SIP_CONSOLE_ENABLED", _boolean, False,
             "`true`: serve the operator console at `/console` (calls and their timelines, "
             "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
