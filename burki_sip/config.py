@@ -150,12 +150,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", _log_level, "INFO",
             "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
             "the per-request line is INFO."),
-    Setting("SIP_CONSOLE_ENABLED", _boolean, False,
-            "`true`: serve the operator console at `/console` (calls and their timelines, "
-            "read-only) and keep its index of recent calls in Redis. Off: `/console` is 404."),
     Setting("SIP_CONSOLE_USERS", _logins, None,
-            "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
-            "Basic; separate from the bridge's keys. Required when the console is enabled.",
+            "Operator logins, `user:password` comma-separated: set, the operator console is "
+            "served at `/console` (calls and their timelines, read-only) behind these logins "
+            "(HTTP Basic, separate from the bridge's keys); unset, `/console` is 404.",
             secret=True),
     Setting("SIP_CONSOLE_CALLS", _positive_int, 10_000,
             "Most calls the console's index keeps (the oldest are dropped first; a call also "
@@ -220,9 +218,6 @@ def check(config: dict[str, Any]) -> None:
         except (TypeError, ValueError) as exc:
             raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
-    if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
-        raise SettingError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
-                         "the console never runs without its own logins")
     _check_livekit(config)
 
 
