@@ -119,9 +119,9 @@ def test_the_console_script_reports_one_line():
 
 
 @pytest.mark.parametrize("env", [
-    {"LIVEKIT_API_KEY": "APIkey1,APIkey2", "LIVEKIT_API_SECRET": "only-one-secret-here"},
+    {"REDIS_SENTINELS": "127.0.0.1:1", "REDIS_CLUSTER": "true"},
     {"REDIS_SENTINELS": "127.0.0.1:1"},
-], ids=["livekit-pairs", "sentinel-without-master"])
+], ids=["sentinel-and-cluster", "sentinel-without-master"])
 def test_settings_that_do_not_fit_together_are_one_line(env):
     finished = run_cli("call", "X", REDIS_URL="redis://127.0.0.1:1/0", **env)
     assert finished.returncode == 1

@@ -7,9 +7,9 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import auth, bench, console, errors, extension, health, metrics, openapi, redaction, sip
+from . import telemetry
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
 
@@ -52,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     app.json.sort_keys = False
 
     telemetry.init_app(app)
-    redact.init_app(app)
+    redaction.init_app(app)
     errors.init_app(app)
     extension.init_app(app, redis_client)
     auth.init_app(app)
