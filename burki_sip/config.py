@@ -143,6 +143,27 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
+# Variables an older release read, and what replaced each: an environment that still sets one is
+# warned at start-up rather than silently ignored (docs/configuration.md, "Former settings").
+RETIRED = {
+    "LIVEKIT_API_KEY": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "LIVEKIT_API_SECRET": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "SIP_CONSOLE_ENABLED": "the console is on exactly when SIP_CONSOLE_USERS is set",
+    "SIP_BRIDGE_CONNECT_TIMEOUT": "burki-sip sync-organization --connect-timeout",
+    "SIP_BRIDGE_READ_TIMEOUT": "burki-sip sync-organization --read-timeout",
+    "SIP_BRIDGE_RETRIES": "burki-sip sync-organization --retries",
+    "SIP_BRIDGE_BACKOFF": "burki-sip sync-organization --backoff",
+    "REDIS_HEALTH_TIMEOUT": "a constant (0.5 s)",
+    "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
+    "MAX_FORM_PARTS": "a constant (200)",
+}
+
+
+def retired(environ: Mapping[str, str]) -> list[str]:
+    """One line for each former setting ``environ`` still sets, saying what replaced it."""
+    return [f"{name} is no longer read: {RETIRED[name]}" for name in RETIRED if name in environ]
+
+
 def defaults() -> dict[str, Any]:
     """Return every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}

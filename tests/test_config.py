@@ -1,7 +1,9 @@
 import pytest
 
-from burki_sip import create_app
-from burki_sip.config import SETTINGS, check, defaults, from_env, without_password
+from burki_sip import create_app, startup
+from burki_sip.config import (RETIRED, SERVER_SETTINGS, SETTINGS, check, defaults, from_env,
+                              without_password)
+from support import ROOT
 
 
 def test_defaults_cover_every_setting():
@@ -45,12 +47,38 @@ def test_create_app_reads_the_environment(monkeypatch, fake_redis):
     assert app.extensions["burki_sip"].keys.prefix == "staging:sip"
 
 
-def test_readme_documents_every_setting():
-    from support import ROOT
+def shown_default(value) -> str:
+    """A default as docs/configuration.md writes it."""
+    if value is None:
+        return "unset"
+    return f"`{str(value).lower() if isinstance(value, bool) else format(value, 'g')}`" \
+        if isinstance(value, (bool, int, float)) else f"`{value}`"
 
-    readme = (ROOT / "README.md").read_text()
-    missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
-    assert missing == []
+
+def test_the_configuration_doc_lists_every_setting_with_its_default():
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    table = doc.split("## Settings")[1].split("\n## ")[0]
+    rows = [line.split(" | ")[:2] for line in table.splitlines() if line.startswith("| `")]
+    documented = {name.strip("| `"): default for name, default in rows}
+    assert documented == {setting.name: shown_default(setting.default) for setting in SETTINGS}
+    others = doc.split("## Read by gunicorn")[1].split("\n## ")[0]
+    assert all(f"| `{setting.name}` |" in others for setting in SERVER_SETTINGS)
+
+
+def test_the_readme_points_to_the_configuration_doc():
+    assert "(docs/configuration.md)" in (ROOT / "README.md").read_text()
+
+
+def test_a_former_setting_is_a_warning_saying_what_replaced_it(monkeypatch, capsys):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("LIVEKIT_API_KEY", "APIkey")
+    monkeypatch.setenv("SIP_CONSOLE_ENABLED", "false")
+    assert startup.main() == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "Warning: LIVEKIT_API_KEY is no longer read: LIVEKIT_API_KEYS (key:secret pairs)",
+        "Warning: SIP_CONSOLE_ENABLED is no longer read: the console is on exactly when "
+        "SIP_CONSOLE_USERS is set"]
+    assert not set(RETIRED) & {setting.name for setting in SETTINGS + SERVER_SETTINGS}
 
 
 @pytest.mark.parametrize(("url", "shown"), [
