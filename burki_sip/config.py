@@ -1,4 +1,7 @@
-"""Every setting of the service: its default, how it is read from the environment, and its check."""
+"""Every setting of the service: its default, how it is read from the environment, and its check.
+
+What each one means is in docs/configuration.md, whose table a test keeps in step with this one.
+"""
 
 from __future__ import annotations
 
@@ -9,135 +12,56 @@ from typing import Any, Callable, Iterator, Mapping
 
 from . import credentials, parsers
 from .redact import REDACTED
-from .signatures import TOLERANCE_SECONDS
+
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable: its name, parser, default and meaning."""
+    """One environment variable: its name, parser and default."""
 
     name: str
     parse: Callable[[Any], Any]
     default: Any
-    help: str
     # Secret settings are never echoed, not even in the start-up error about a bad value.
     secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("REDIS_URL", parsers.redis_url, None,
-            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `make run` starts a "
-            "redis-server of its own on a free loopback port (development only, in memory, "
-            "stopped with the service) and writes its URL to `.burki-sip/redis-url`, where "
-            "`burki-sip` finds it; a Redis on localhost:6379 is never used unless named here."),
-    Setting("REDIS_KEY_PREFIX", parsers.prefix, "burki:sip",
-            "Prefix of every Redis key, so several deployments can share one Redis."),
-    Setting("REDIS_SOCKET_TIMEOUT", parsers.seconds, 2.0,
-            "Seconds to wait for Redis to connect or answer before the request is answered 503."),
-    Setting("REDIS_SSL_CERT_REQS", parsers.cert_reqs, "required",
-            "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
-            "managed Redis with a self-signed certificate such as Heroku Data for Redis)."),
-    Setting("REDIS_SSL_CA_CERTS", parsers.stripped, None,
-            "With `rediss://`: a PEM file of the CA certificates to trust instead of the system's, "
-            "so a private CA's certificate is checked rather than accepted blindly."),
-    Setting("REDIS_CLUSTER", parsers.boolean, False,
-            "`true`: `REDIS_URL` names one node of a Redis Cluster; the client finds the others."),
-    Setting("REDIS_SENTINELS", parsers.addresses, None,
-            "Redis Sentinel addresses, `host:port,host:port`; the primary is asked of them. "
-            "`REDIS_URL` then gives only the scheme, credentials and db, not the host."),
-    Setting("REDIS_SENTINEL_MASTER", parsers.stripped, None,
-            "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
-    Setting("REDIS_SENTINEL_PASSWORD", parsers.stripped, None,
-            "Password of the Sentinels themselves (their `requirepass`), if they have one.",
-            secret=True),
-    Setting("SIP_PREWARM_TTL", parsers.positive_int, 300,
-            "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
-    Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000,
-            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`); "
-            "while a stream has consumer groups, only entries every group acknowledged are "
-            "trimmed ([docs/events.md](docs/events.md))."),
-    Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000,
-            "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
-            "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
-            "written, until the group catches up. No effect on a stream without groups."),
-    Setting("SIP_EVENTS_CLAIM_IDLE", parsers.seconds, 60.0,
-            "Seconds an event may stay unacknowledged by its consumer before another consumer of "
-            "the group takes it over (`burki-sip events consume`, `XAUTOCLAIM`)."),
-    Setting("SIP_CALL_IDLE_TTL", parsers.positive_int, 6 * 3600,
-            "Seconds a call's status lives after its latest callback while no terminal status "
-            "has arrived (refreshed by each callback)."),
-    Setting("SIP_CALL_RETENTION", parsers.positive_int, 86400,
-            "Seconds every key of a call is kept once the call reaches a terminal status."),
-    Setting("SIP_DEDUPE_TTL", parsers.positive_int, 72 * 3600,
-            "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
-            "within it is answered `\"duplicate\": true` and recorded nowhere."),
-    Setting("MAX_CONTENT_LENGTH", parsers.positive_int, 64 * 1024,
-            "Largest request body in bytes, and of a multipart form's text field; larger ones "
-            "are answered 413 (chunked bodies too)."),
-    Setting("SIP_INBOUND_API_KEYS", credentials.tokens, None,
-            "Keys accepted on every SIP route, comma-separated (several during a rotation), "
-            "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
-            "is the one key. No key at all: the routes are open (a warning at every start).",
-            secret=True),
-    Setting("SIP_WEBHOOK_SECRETS", parsers.webhook_secrets, None,
-            "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
-            "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
-            secret=True),
-    Setting("SIP_ALLOWED_IPS", parsers.allowed_ips, None,
-            "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
-            "others are answered 403. Unset: any address."),
-    Setting("TRUSTED_PROXY_COUNT", parsers.non_negative_int, 0,
-            "How many proxies in front of the service append to `X-Forwarded-For` (Heroku: 1). "
-            "0: the header is ignored and the client address is the TCP peer."),
-    Setting("SIP_PUBLIC_URL", credentials.public_url, None,
-            "Base URL providers call (e.g. `https://api.burki.dev`): the URL they sign is it plus "
-            "the path and query. Unset: the URL the request arrived at (scheme and host from "
-            "`X-Forwarded-*` only as deep as `TRUSTED_PROXY_COUNT`)."),
-    Setting("SIP_BASIC_AUTH", credentials.pairs, None,
-            "`user:password` pairs (comma-separated, for rotation) accepted as HTTP Basic "
-            "credentials on `/sip-webhook` and `/sip-status` (a callback URL's `user:password@`).",
-            secret=True),
-    Setting("TWILIO_AUTH_TOKEN", credentials.tokens, None,
-            "Twilio auth tokens (comma-separated): `X-Twilio-Signature` is then verified.",
-            secret=True),
-    Setting("SIGNALWIRE_SIGNING_KEY", credentials.tokens, None,
-            "SignalWire signing keys (comma-separated): `X-SignalWire-Signature` is then verified.",
-            secret=True),
-    Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None,
-            "Telnyx public keys (base64, comma-separated): `telnyx-signature-ed25519` is then "
-            f"verified, its `telnyx-timestamp` within {TOLERANCE_SECONDS} s."),
-    Setting("JAMBONZ_WEBHOOK_SECRET", credentials.tokens, None,
-            "jambonz webhook secrets (comma-separated): `Jambonz-Signature` is then verified, its "
-            f"`t=` within {TOLERANCE_SECONDS} s.", secret=True),
-    Setting("VONAGE_SIGNATURE_SECRET", credentials.tokens, None,
-            "Vonage signature secrets (comma-separated): the signed webhook JWT (HS256, "
-            f"`payload_hash`, `iat` within {TOLERANCE_SECONDS} s) is then verified.", secret=True),
-    Setting("PLIVO_AUTH_TOKEN", credentials.tokens, None,
-            "Plivo auth tokens (comma-separated; a main account's too): `X-Plivo-Signature-V3` "
-            "(and `-Ma-V3`) with its nonce is then verified.", secret=True),
-    Setting("LIVEKIT_API_KEYS", credentials.pairs, None,
-            "LiveKit API keys with their secrets, `key:secret` comma-separated: the webhook JWT "
-            "(HS256, issued by the key, signed with its secret, body `sha256` claim) is then "
-            "verified.", secret=True),
-    Setting("SIP_BRIDGE_URL", parsers.stripped, None,
-            "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
-    Setting("SIP_BRIDGE_API_KEY", parsers.stripped, None,
-            "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
-            "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
-    Setting("LOG_LEVEL", parsers.log_level, "INFO",
-            "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
-            "the per-request line is INFO."),
-    Setting("SIP_CONSOLE_USERS", credentials.pairs, None,
-            "Operator logins, `user:password` comma-separated: set, the operator console is "
-            "served at `/console` (calls and their timelines, read-only) behind these logins "
-            "(HTTP Basic, separate from the bridge's keys); unset, `/console` is 404.",
-            secret=True),
-    Setting("SIP_CONSOLE_CALLS", parsers.positive_int, 10_000,
-            "Most calls the console's index keeps (the oldest are dropped first; a call also "
-            "leaves it the longer of `SIP_CALL_RETENTION` and `SIP_CALL_IDLE_TTL` after it was "
-            "first seen)."),
-    Setting("SIP_BENCH_NOOP", parsers.boolean, False,
-            "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
-            "compares with. Leave unset in production: the routes do not exist then."),
+    Setting("REDIS_URL", parsers.redis_url, None),
+    Setting("REDIS_KEY_PREFIX", parsers.prefix, "burki:sip"),
+    Setting("REDIS_SOCKET_TIMEOUT", parsers.seconds, 2.0),
+    Setting("REDIS_SSL_CERT_REQS", parsers.cert_reqs, "required"),
+    Setting("REDIS_SSL_CA_CERTS", parsers.stripped, None),
+    Setting("REDIS_CLUSTER", parsers.boolean, False),
+    Setting("REDIS_SENTINELS", parsers.addresses, None),
+    Setting("REDIS_SENTINEL_MASTER", parsers.stripped, None),
+    Setting("REDIS_SENTINEL_PASSWORD", parsers.stripped, None, secret=True),
+    Setting("SIP_PREWARM_TTL", parsers.positive_int, 300),
+    Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000),
+    Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000),
+    Setting("SIP_EVENTS_CLAIM_IDLE", parsers.seconds, 60.0),
+    Setting("SIP_CALL_IDLE_TTL", parsers.positive_int, 6 * 3600),
+    Setting("SIP_CALL_RETENTION", parsers.positive_int, 86400),
+    Setting("SIP_DEDUPE_TTL", parsers.positive_int, 72 * 3600),
+    Setting("MAX_CONTENT_LENGTH", parsers.positive_int, 64 * 1024),
+    Setting("SIP_INBOUND_API_KEYS", credentials.tokens, None, secret=True),
+    Setting("SIP_WEBHOOK_SECRETS", parsers.webhook_secrets, None, secret=True),
+    Setting("SIP_ALLOWED_IPS", parsers.allowed_ips, None),
+    Setting("TRUSTED_PROXY_COUNT", parsers.non_negative_int, 0),
+    Setting("SIP_PUBLIC_URL", credentials.public_url, None),
+    Setting("SIP_BASIC_AUTH", credentials.pairs, None, secret=True),
+    Setting("TWILIO_AUTH_TOKEN", credentials.tokens, None, secret=True),
+    Setting("SIGNALWIRE_SIGNING_KEY", credentials.tokens, None, secret=True),
+    Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None),
+    Setting("JAMBONZ_WEBHOOK_SECRET", credentials.tokens, None, secret=True),
+    Setting("VONAGE_SIGNATURE_SECRET", credentials.tokens, None, secret=True),
+    Setting("PLIVO_AUTH_TOKEN", credentials.tokens, None, secret=True),
+    Setting("LIVEKIT_API_KEYS", credentials.pairs, None, secret=True),
+    Setting("SIP_BRIDGE_URL", parsers.stripped, None),
+    Setting("SIP_BRIDGE_API_KEY", parsers.stripped, None, secret=True),
+    Setting("LOG_LEVEL", parsers.log_level, "INFO"),
+    Setting("SIP_CONSOLE_USERS", credentials.pairs, None, secret=True),
+    Setting("SIP_CONSOLE_CALLS", parsers.positive_int, 10_000),
+    Setting("SIP_BENCH_NOOP", parsers.boolean, False),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -245,8 +169,8 @@ def _check_topology(config: dict[str, Any]) -> None:
 
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
 SERVER_SETTINGS: tuple[Setting, ...] = (
-    Setting("PORT", parsers.port, 8000, "Port gunicorn listens on."),
-    Setting("WEB_CONCURRENCY", parsers.positive_int, 2, "Number of gunicorn worker processes."),
+    Setting("PORT", parsers.port, 8000),
+    Setting("WEB_CONCURRENCY", parsers.positive_int, 2),
 )
 
 
