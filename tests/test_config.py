@@ -55,12 +55,14 @@ def shown_default(value) -> str:
         if isinstance(value, (bool, int, float)) else f"`{value}`"
 
 
-def test_the_configuration_doc_lists_every_setting_with_its_default():
+def test_the_configuration_doc_lists_every_setting_with_its_default_and_secrecy():
     doc = (ROOT / "docs" / "configuration.md").read_text()
     table = doc.split("## Settings")[1].split("\n## ")[0]
-    rows = [line.split(" | ")[:2] for line in table.splitlines() if line.startswith("| `")]
-    documented = {name.strip("| `"): default for name, default in rows}
-    assert documented == {setting.name: shown_default(setting.default) for setting in SETTINGS}
+    rows = [line.split(" | ", 2) for line in table.splitlines() if line.startswith("| `")]
+    documented = {name.strip("| `"): (default, meaning.startswith("Secret."))
+                  for name, default, meaning in rows}
+    assert documented == {setting.name: (shown_default(setting.default), setting.secret)
+                          for setting in SETTINGS}
     others = doc.split("## Read by gunicorn")[1].split("\n## ")[0]
     assert all(f"| `{setting.name}` |" in others for setting in SERVER_SETTINGS)
 
