@@ -82,7 +82,8 @@ class BridgeClient:
 
     def __init__(self, base_url: str | None, api_key: str | None,
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-                 retries: int = RETRIES, backoff: float = BACKOFF, max_wait: int = MAX_WAIT) -> None:
+                 retries: int = RETRIES, backoff: float = BACKOFF,
+                 max_wait: int = MAX_WAIT) -> None:
         check_url(base_url)
         if not api_key:
             raise BridgeConfigError("SIP_BRIDGE_API_KEY is not set: set it to the key the "
