@@ -11,8 +11,10 @@ PEER_VENV ?= .venv-peer
 
 # The settings are checked first: gunicorn parses WEB_CONCURRENCY itself as it is imported, so
 # only this check turns every bad value into one line (burki_sip/startup.py). Without REDIS_URL
-# the service starts a redis-server of its own (burki_sip/devredis.py), installed here if missing.
-run: install redis-deps
+# (or Sentinels) the service starts a redis-server of its own (burki_sip/devredis.py), installed
+# here if missing.
+run: install
+	@[ -n "$$REDIS_URL$$REDIS_SENTINELS" ] || sh scripts/ensure-redis-server.sh
 	@HOST=127.0.0.1 PORT=$(PORT) $(BIN)/python -m burki_sip.startup
 	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
 
