@@ -1,7 +1,7 @@
 """The index of recently seen calls: a sorted set of call_sids scored by first-seen time (ms).
 
 The console lists calls from it instead of scanning the keyspace. It is written only while the
-console is enabled (``size`` > 0): with the prewarm's ``SET`` in one pipeline, and inside
+console is on (``size`` > 0): with the prewarm's ``SET`` in one pipeline, and inside
 ``record.lua`` on one server; on a Redis Cluster the index lives in another slot than a call's
 keys, so the store adds to it with a command of its own after the script.
 """

@@ -47,7 +47,7 @@ class Keys:
     def calls(self) -> str:
         """``<prefix>:calls``: sorted set of recently seen call_sids, scored by first-seen ms.
 
-        Kept only while the console is enabled (``SIP_CONSOLE_ENABLED``), trimmed to
+        Kept only while the console is on (``SIP_CONSOLE_USERS`` set), trimmed to
         ``SIP_CONSOLE_CALLS`` members; read by the console instead of scanning the keyspace.
         """
         return f"{self.prefix}:calls"

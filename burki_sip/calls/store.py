@@ -202,8 +202,8 @@ def store_from_config(client: redis.Redis, config: dict) -> CallStore:
     """
     lifetimes = Lifetimes.from_config(config)
     keys = Keys(config["REDIS_KEY_PREFIX"])
-    # The console's index is kept only while the console is enabled: no cost otherwise.
-    size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_ENABLED") else 0
+    # The console's index is kept only while the console is on (it has logins): no cost otherwise.
+    size = config["SIP_CONSOLE_CALLS"] if config.get("SIP_CONSOLE_USERS") else 0
     index = CallIndex(keys.calls(), size, max(lifetimes.retention, lifetimes.idle_ttl))
     return CallStore(client, keys, lifetimes, events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from ...calls.flags import STATUS_GROUPS, matcher
@@ -10,7 +10,7 @@ from ...calls.history import CallHistory
 from ...calls.index import now_ms
 from ...calls.keys import EVENT_KINDS
 from ...calls.lifecycle import RANKS
-from ...redact import configured_secrets
+from .. import redaction
 from ..extension import get_store
 from ..schemas import check_call_sid
 from . import bp
@@ -79,10 +79,9 @@ def call_page_data(call_sid: str) -> dict | None:
             "claimed_at": call.claimed_at, "truncated": timeline.truncated}
 
 
-def secrets_of() -> set[str]:
+def secrets_of() -> frozenset[str]:
     """Every configured secret value, hidden wherever it might appear in stored data."""
-    return configured_secrets(current_app.config) | set(
-        (current_app.config.get("SIP_CONSOLE_USERS") or {}).values())
+    return redaction.secrets()
 
 
 @bp.get("")
