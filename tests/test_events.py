@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from burki_sip.calls.delivery import ConsumerSettings, ConsumerState, Delivery
+from burki_sip.calls.delivery import ConsumerSettings, Delivery
+from burki_sip.calls.pending import ConsumerState
 from burki_sip.calls.events import SCHEMA_VERSION, Event, EventFormatError, block_ms_for
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import Transition
