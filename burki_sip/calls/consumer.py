@@ -25,7 +25,7 @@ from .connection import is_cluster
 from .delivery import ConsumerSettings, GROUP_LUA, Delivery, group_lost
 from .drivers import Work, pipelined, run as run_sync
 from .events import Event
-from .intake import next_entries
+from .intake import next_entries, release
 from .keys import Keys
 from .pending import ConsumerState
 
@@ -111,10 +111,11 @@ class Consumer:
 
     def _poll(self, handler: Handler, stop: Stop) -> Work[int]:
         deliveries = yield from next_entries(self.state)
-        handled = 0
-        for delivery in deliveries:
-            if stop():
-                break  # the rest stay pending: re-delivered after the restart
+        received, handled = time.monotonic(), 0
+        for done, delivery in enumerate(deliveries):
+            if stop():  # the rest stay pending, run first after the restart
+                yield from release(self.state, deliveries[done:], received)
+                break
             handled += yield from self._deliver(delivery, handler)
         return handled
 

@@ -1,15 +1,16 @@
 """Which entries a consumer runs next, as work for ``drivers`` (sync and asyncio alike).
 
 In order: its own pending entries when due (all of them after a restart), else entries that dead
-peers left, else new ones.
+peers left, else new ones. And when it stops, giving back those it read but did not run.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from .delivery import Delivery
-from .drivers import Work
+from .drivers import Work, pipelined
 from .pending import ConsumerState
 
 log = logging.getLogger(__name__)
@@ -64,3 +65,18 @@ def read_new(state: ConsumerState) -> Work[list[Delivery]]:
         block=state.read_block_ms())
     return [Delivery(entry_id, fields, 1)
             for _, entries in replies or () for entry_id, fields in entries]
+
+
+def release(state: ConsumerState, unrun: list[Delivery], received: float) -> Work[None]:
+    """Give entries read at ``received`` (monotonic) but not run their delivery count back.
+
+    ``XCLAIM ... RETRYCOUNT n JUSTID`` sets the count without counting a delivery. Its min idle
+    time is the time since they were read, so an entry a peer took since stays the peer's.
+    """
+    settings = state.settings
+    idle_ms = int((time.monotonic() - received) * 1000)
+    yield pipelined(*(
+        lambda pipe, count=count, ids=ids: pipe.xclaim(
+            state.stream, settings.group, settings.consumer, idle_ms, ids,
+            retrycount=count, justid=True)
+        for count, ids in state.counts_before(unrun).items()))

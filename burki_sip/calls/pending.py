@@ -2,7 +2,8 @@
 
 Delivery counts are XPENDING's ``times-delivered``: Redis adds one each time an entry is handed to
 a consumer (XREADGROUP, XCLAIM, XAUTOCLAIM). Each handler run is one delivery; so is a delivery
-cut short when the consumer stopped or crashed before it ran the handler or acknowledged.
+cut short when the consumer crashed (or lost Redis) before it ran the handler or acknowledged. A
+consumer that stops gives the entries it read but did not run their count back.
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ class ConsumerState:
         counts = {row["message_id"]: row["times_delivered"] for row in rows}
         return [Delivery(entry_id, fields, counts.get(entry_id, 1 - since) + since)
                 for entry_id, fields in claimed if fields is not None]
+
+    @staticmethod
+    def counts_before(deliveries: list[Delivery]) -> dict[int, list[str]]:
+        """Entry ids by the delivery count each had before it was handed to this consumer."""
+        counts: dict[int, list[str]] = {}
+        for delivery in deliveries:
+            counts.setdefault(delivery.deliveries - 1, []).append(delivery.entry_id)
+        return counts
 
     def takeover_due(self) -> bool:
         """Whether to look for entries dead consumers left (XAUTOCLAIM) in this round."""
