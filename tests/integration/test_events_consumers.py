@@ -133,3 +133,27 @@ def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server,
     assert group["pending"] + group["lag"] == 2  # the other two: kept for the next start
     pending = real_redis.xpending_range(STREAM, "billing", "-", "+", 10)
     assert ids[0] not in {row["message_id"] for row in pending}  # acknowledged
+
+
+def test_a_command_whose_consumer_is_killed_as_it_starts_still_reads_the_whole_event(
+        redis_server, real_redis, tmp_path):
+    store = CallStore(real_redis, Keys())
+    notes = "x" * 200_000  # more than a pipe holds: a consumer writing one would block midway
+    entry_id = store.record_event("status", {"call_sid": "big-1", "status": "ringing",
+                                             "notes": notes}, "application/json", "big-1",
+                                  transition=Transition("ringing")).event_id
+    out, read, done = tmp_path / "event.json", tmp_path / "read", tmp_path / "done"
+    # The command kills its consumer before it reads a byte, reads its stdin, then writes to its
+    # stderr, which its consumer no longer reads.
+    command = (f'kill -KILL $PPID; sleep 0.2; cat > {out}; touch {read}; '
+               f'echo "consumer gone" >&2; touch {done}')
+    process = consume(redis_server, "c1", command)
+    process.communicate(timeout=30)
+
+    assert process.returncode == -signal.SIGKILL
+    wait_until(read.exists, timeout=30, what="the command's stdin read")
+    text = out.read_text()
+    assert text.endswith("\n") and text.count("\n") == 1  # the whole event, not a pipe's worth
+    event = json.loads(text)
+    assert (event["id"], event["payload"]["notes"]) == (entry_id, notes)
+    wait_until(done.exists, timeout=10, what="the command past its stderr (no SIGPIPE)")
