@@ -84,9 +84,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
             "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
             "written, until the group catches up. No effect on a stream without groups."),
-    Setting("SIP_EVENTS_CLAIM_IDLE", _seconds, 60.0,
-            "Seconds an event may stay unacknowledged by its consumer before another consumer of "
-            "the group takes it over (`burki-sip events consume`, `XAUTOCLAIM`)."),
     Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
             "Seconds a call's status lives after its latest callback while no terminal status "
             "has arrived (refreshed by each callback)."),

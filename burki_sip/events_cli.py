@@ -85,16 +85,22 @@ class StopFlag:
               help="Failed deliveries before an event goes to the dead-letter stream.")
 @click.option("--retry-delay", default=2.0, show_default=True, type=click.FloatRange(0.05, 5),
               help="Seconds before a failed event is run again.")
+@click.option("--claim-idle", default=ConsumerSettings.claim_idle, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds an event may stay unacknowledged by its consumer before another "
+              "consumer of the group takes it over (a consumer that died).")
 @click.option("--from-start/--from-now", default=False, show_default=True,
               help="Where a new group starts: every kept entry, or only new ones.")
 @click.pass_obj
 def consume_command(session, kind: str, group: str, consumer: str, command: str,
-                    max_deliveries: int, retry_delay: float, from_start: bool) -> None:
+                    max_deliveries: int, retry_delay: float, claim_idle: float,
+                    from_start: bool) -> None:
     """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
     store = session.store
     options = ConsumerSettings.from_config(
         settings.load(), kind, group, consumer, from_start=from_start,
-        max_deliveries=max_deliveries, retry_delay=retry_delay, block_ms=block_ms_for(store.client))
+        max_deliveries=max_deliveries, retry_delay=retry_delay, claim_idle=claim_idle,
+        block_ms=block_ms_for(store.client))
     Consumer(store.client, store.keys, options).run(ExecHandler(command), StopFlag())
 
 

@@ -141,8 +141,11 @@ def test_recovery_pages_through_own_pending_and_leaves_new_failures_to_the_retry
 def test_consumer_settings_follow_the_service_settings():
     from burki_sip.config import load
 
-    config = load({"SIP_EVENTS_CLAIM_IDLE": "30", "REDIS_SOCKET_TIMEOUT": "0.5",
-                   "SIP_EVENTS_MAXLEN": "500"})
-    options = ConsumerSettings.from_config(config, "status", "billing", "b1", max_deliveries=9)
+    config = load({"REDIS_SOCKET_TIMEOUT": "0.5", "SIP_EVENTS_MAXLEN": "500"})
+    options = ConsumerSettings.from_config(config, "status", "billing", "b1", max_deliveries=9,
+                                           claim_idle=30)
     assert (options.claim_idle, options.block_ms, options.dead_maxlen, options.max_deliveries) == (
         30.0, 250, 500, 9)
+    # The takeover time is each consumer's option, not the service's: the environment has no say.
+    assert ConsumerSettings.from_config(load({"SIP_EVENTS_CLAIM_IDLE": "30"}), "status", "billing",
+                                        "b1").claim_idle == 60.0

@@ -45,11 +45,10 @@ class ConsumerSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], kind: str, group: str, consumer: str,
                     **options: Any) -> "ConsumerSettings":
-        """The settings the service's configuration implies (``config.load()``): the takeover
-        idle time, reads shorter than the socket timeout, the dead-letter cap; then ``options``."""
+        """The settings the service's configuration implies (``config.load()``): reads shorter
+        than the socket timeout, the dead-letter cap; then ``options``."""
         timeout_ms = config["REDIS_SOCKET_TIMEOUT"] * 1000
-        implied = {"claim_idle": config["SIP_EVENTS_CLAIM_IDLE"],
-                   "dead_maxlen": config["SIP_EVENTS_MAXLEN"],
+        implied = {"dead_maxlen": config["SIP_EVENTS_MAXLEN"],
                    "block_ms": max(1, min(MAX_BLOCK_MS, int(timeout_ms * BLOCK_SHARE_OF_TIMEOUT)))}
         return cls(kind, group, consumer, **{**implied, **options})
 

@@ -32,11 +32,10 @@ def post_status_events(redis_client, count):
 
 
 def consume(redis_server, name, command, generation="", *options):
-    env = {**os.environ, "REDIS_URL": redis_server.url, "GEN": generation,
-           "SIP_EVENTS_CLAIM_IDLE": "60", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "REDIS_URL": redis_server.url, "GEN": generation, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [str(BIN / "burki-sip"), "events", "consume", "status", "--group", "billing",
-         "--consumer", name, "--exec", command, "--from-start", *options],
+         "--consumer", name, "--exec", command, "--from-start", "--claim-idle", "60", *options],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
