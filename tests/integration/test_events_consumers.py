@@ -121,7 +121,8 @@ def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server,
     started, out = tmp_path / "started", tmp_path / "handled.txt"
     command = (f'touch {started}; sleep 1; IFS= read -r event || exit 1; '
                f'printf "%s\\n" "$event" >> {out}')
-    process = consume(redis_server, "c1", command)
+    # One delivery each: a stop must not cost the entries read but not run one of them.
+    process = consume(redis_server, "c1", command, "", "--max-deliveries", "1")
     wait_until(started.exists, timeout=30, what="the first event running")
     process.send_signal(signal.SIGTERM)  # while its command sleeps
     _, stderr = process.communicate(timeout=30)
@@ -132,6 +133,14 @@ def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server,
     assert group["pending"] + group["lag"] == 2  # the other two: kept for the next start
     pending = real_redis.xpending_range(STREAM, "billing", "-", "+", 10)
     assert ids[0] not in {row["message_id"] for row in pending}  # acknowledged
+    assert {row["times_delivered"] for row in pending} <= {0}  # read, not run: no delivery
+
+    restarted = consume(redis_server, "c1", RECORD.replace("{out}", str(out)), "",
+                        "--max-deliveries", "1")
+    wait_until(lambda: group_done(real_redis), timeout=30, what="the other two run")
+    assert stop(restarted)[0] == 0
+    assert [json.loads(line.split(" ", 1)[1])["id"] for line in lines_of(out)[1:]] == ids[1:]
+    assert real_redis.xlen(STREAM + ":dead") == 0
 
 
 def test_a_command_whose_consumer_is_killed_as_it_starts_still_reads_the_whole_event(
