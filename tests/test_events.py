@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings, Delivery
 from burki_sip.calls.pending import ConsumerState
 from burki_sip.calls.events import SCHEMA_VERSION, Event, EventFormatError, block_ms_for
@@ -117,6 +118,23 @@ def test_a_full_backlog_is_a_503_with_retry_after_and_writes_nothing(app, fake_r
     assert fake_redis.exists("burki:sip:call:{c1}:status")  # an inbound webhook opens the call
     assert not fake_redis.exists("burki:sip:call:{c2}:status",
                                  f"burki:sip:call:{{c2}}:delivery:{kind}:k2")
+
+
+def test_a_consumer_restarted_under_its_name_goes_on_where_it_stopped(store, any_redis):
+    """On fakeredis as on every real topology: the development Redis and the unit tests alike."""
+    ids = [store.record_event("status", {"n": n}, "application/json", f"c{n}").event_id
+           for n in range(3)]
+    settings = ConsumerSettings("status", "billing", "b1", from_start=True, block_ms=1,
+                                max_deliveries=1)
+    handled = []
+    first = Consumer(any_redis, Keys(), settings)
+    assert first.ensure_group() is True
+    first.poll(lambda event: handled.append(event.id), stop=lambda: len(handled) == 1)
+
+    restarted = Consumer(any_redis, Keys(), settings)
+    assert restarted.ensure_group() is False  # the group was there: no error, nothing reset
+    restarted.poll(lambda event: handled.append(event.id))
+    assert handled == ids and any_redis.xlen("burki:sip:events:status:dead") == 0
 
 
 def test_events_without_a_subcommand_still_shows_them(runner, app):
