@@ -20,7 +20,8 @@ from topologies import ClusterServers, SentinelPrimary
 
 @pytest.fixture
 def seed_prewarm() -> dict:
-    """The seed page's example prewarm request (a fresh copy)."""
+    """A prewarm request with every field the bridge sends, as Burki's API reference shows it
+    (a fresh copy, so a test may change it)."""
     return copy.deepcopy(SEED_PREWARM)
 
 
