@@ -44,6 +44,14 @@ def _running(server):
         server.stop()
 
 
+def _flushed(client, *also_close):
+    client.flushdb()  # on a cluster: every primary
+    yield client
+    client.flushdb()
+    for each in (client, *also_close):
+        each.close()
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     """One real redis-server for the session, on a free loopback port; stopped at the end."""
@@ -53,8 +61,7 @@ def redis_server():
 @pytest.fixture
 def real_redis(redis_server):
     """A client of the session's redis-server, flushed before and after the test."""
-    with redis_server.flushed_client() as client:
-        yield client
+    yield from _flushed(redis_server.client())
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +84,7 @@ def redis_tls(tls_certificates):
 @pytest.fixture
 def tls_redis(redis_tls):
     """A plain client of the TLS server, flushed before and after the test."""
-    with redis_tls.flushed_client() as client:
-        yield client
+    yield from _flushed(redis_tls.client())
 
 
 @pytest.fixture(scope="session")
@@ -97,14 +103,6 @@ def redis_sentinel(tmp_path_factory):
 def redis_replicated(tmp_path):
     """A primary with one replica under a Sentinel of this test's own (it fails them over)."""
     yield from _running(SentinelPrimary(tmp_path, replicas=1))
-
-
-def _flushed(client, *also_close):
-    client.flushdb()  # on a cluster: every primary
-    yield client
-    client.flushdb()
-    for each in (client, *also_close):
-        each.close()
 
 
 @pytest.fixture
