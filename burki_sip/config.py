@@ -38,7 +38,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_PREWARM_TTL", parsers.positive_int, 300),
     Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000),
     Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000),
-    Setting("SIP_EVENTS_CLAIM_IDLE", parsers.seconds, 60.0),
     Setting("SIP_CALL_IDLE_TTL", parsers.positive_int, 6 * 3600),
     Setting("SIP_CALL_RETENTION", parsers.positive_int, 86400),
     Setting("SIP_DEDUPE_TTL", parsers.positive_int, 72 * 3600),
@@ -80,6 +79,7 @@ RETIRED = {
     "REDIS_HEALTH_TIMEOUT": "a constant (0.5 s)",
     "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
     "MAX_FORM_PARTS": "a constant (200)",
+    "SIP_EVENTS_CLAIM_IDLE": "burki-sip events consume --claim-idle",
 }
 
 

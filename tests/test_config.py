@@ -25,7 +25,6 @@ def test_environment_is_read_by_name_and_parsed():
     ("SIP_EVENTS_MAXLEN", "-5"),
     ("SIP_EVENTS_MAX_BACKLOG", "0"),
     ("SIP_EVENTS_MAX_BACKLOG", "lots"),
-    ("SIP_EVENTS_CLAIM_IDLE", "0"),
     ("MAX_CONTENT_LENGTH", "big"),
     ("REDIS_KEY_PREFIX", ""),
     ("REDIS_KEY_PREFIX", "a {b}"),
