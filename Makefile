@@ -7,11 +7,14 @@ BIN := $(VENV)/bin
 # The benchmark's FastAPI peer (bench/peer/app.py) lives in a virtual environment of its own.
 PEER_VENV ?= .venv-peer
 
-.PHONY: run test bench install install-test system-deps bench-deps clean
+.PHONY: run test bench install install-test system-deps redis-deps bench-deps clean
 
 # The settings are checked first: gunicorn parses WEB_CONCURRENCY itself as it is imported, so
-# only this check turns every bad value into one line (burki_sip/startup.py).
+# only this check turns every bad value into one line (burki_sip/startup.py). Without REDIS_URL
+# (or Sentinels) the service starts a redis-server of its own (burki_sip/devredis.py), installed
+# here if missing.
 run: install
+	@[ -n "$$REDIS_URL$$REDIS_SENTINELS" ] || sh scripts/ensure-redis-server.sh
 	@HOST=127.0.0.1 PORT=$(PORT) $(BIN)/python -m burki_sip.startup
 	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
 
@@ -34,9 +37,11 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
 
-system-deps:
-	sh scripts/ensure-redis-server.sh
+system-deps: redis-deps
 	sh scripts/ensure-chromium.sh
+
+redis-deps:
+	sh scripts/ensure-redis-server.sh
 
 bench-deps: $(PEER_VENV)/.installed
 	sh scripts/ensure-wrk.sh

@@ -88,7 +88,7 @@ def on_exit(server):
 
     Told by its name, not by a flag: a configuration reload (SIGHUP) runs this file again.
     """
-    devredis.forget_embedded(os.environ.get("REDIS_URL", ""))
+    devredis.stop_embedded(os.environ.get("REDIS_URL", ""))
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     made_here = (os.path.dirname(metrics_dir) == tempfile.gettempdir()
                  and os.path.basename(metrics_dir).startswith(_METRICS_PREFIX))

@@ -1,190 +1,91 @@
-"""Every setting of the service: its default, how it is read from the environment, and its check."""
+"""Every setting of the service: its default, how it is read from the environment, and its check.
+
+What each one means is in docs/configuration.md, whose table a test keeps in step with this one.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
-from . import credentials
+from . import credentials, parsers
 from .redact import REDACTED
-from .signatures import TOLERANCE_SECONDS
-
-# The table's parsers, under the short private names its rows use.
-from .parsers import (  # noqa: F401  (_optional, accepts: for parsers added next to the table)
-    positive_int as _positive_int,
-    non_negative_int as _non_negative_int,
-    non_negative_float as _non_negative_float,
-    seconds as _seconds,
-    boolean as _boolean,
-    prefix as _prefix,
-    log_level as _log_level,
-    stripped as _stripped,
-    redis_url as _redis_url,
-    key_list as _key_list,
-    optional as _optional,
-    cert_reqs as _cert_reqs,
-    addresses as _addresses,
-    port as _port,
-    webhook_secrets as _webhook_secrets,
-    allowed_ips as _allowed_ips,
-    logins as _logins,
-    accepts,
-)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable: its name, parser, default and meaning."""
+    """One environment variable: its name, parser and default."""
 
     name: str
     parse: Callable[[Any], Any]
     default: Any
-    help: str
     # Secret settings are never echoed, not even in the start-up error about a bad value.
     secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("REDIS_URL", _redis_url, None,
-            "Redis to use (`redis://`, `rediss://`, `unix://`). Unset: `make run` starts an "
-            "embedded in-memory server (development only, not durable) and writes its URL to "
-            "`.burki-sip/redis-url`, where `burki-sip` finds it; a Redis on localhost:6379 is "
-            "never used unless named here."),
-    Setting("REDIS_KEY_PREFIX", _prefix, "burki:sip",
-            "Prefix of every Redis key, so several deployments can share one Redis."),
-    Setting("REDIS_SOCKET_TIMEOUT", _seconds, 2.0,
-            "Seconds to wait for Redis to connect or answer before the request is answered 503."),
-    Setting("REDIS_SSL_CERT_REQS", _cert_reqs, "required",
-            "With `rediss://`: check the server's certificate (`required`), or not (`none`, for "
-            "managed Redis with a self-signed certificate such as Heroku Data for Redis)."),
-    Setting("REDIS_SSL_CA_CERTS", _stripped, None,
-            "With `rediss://`: a PEM file of the CA certificates to trust instead of the system's, "
-            "so a private CA's certificate is checked rather than accepted blindly."),
-    Setting("REDIS_CLUSTER", _boolean, False,
-            "`true`: `REDIS_URL` names one node of a Redis Cluster; the client finds the others."),
-    Setting("REDIS_SENTINELS", _addresses, None,
-            "Redis Sentinel addresses, `host:port,host:port`; the primary is asked of them. "
-            "`REDIS_URL` then gives only the scheme, credentials and db, not the host."),
-    Setting("REDIS_SENTINEL_MASTER", _stripped, None,
-            "The name the Sentinels monitor the primary under (with `REDIS_SENTINELS`)."),
-    Setting("REDIS_SENTINEL_PASSWORD", _stripped, None,
-            "Password of the Sentinels themselves (their `requirepass`), if they have one.",
-            secret=True),
-    Setting("REDIS_HEALTH_TIMEOUT", _seconds, 0.5,
-            "Seconds `GET /readyz` waits for Redis to connect and take its health write before "
-            "answering 503."),
-    Setting("SIP_PREWARM_TTL", _positive_int, 300,
-            "Seconds a prewarmed call context lives in Redis; a repeated prewarm restarts it."),
-    Setting("SIP_EVENTS_MAXLEN", _positive_int, 100_000,
-            "Approximate cap on the entries of each event stream (trimmed by the same `XADD`); "
-            "while a stream has consumer groups, only entries every group acknowledged are "
-            "trimmed ([docs/events.md](docs/events.md))."),
-    Setting("SIP_EVENTS_MAX_BACKLOG", _positive_int, 200_000,
-            "Entries a stream's slowest consumer group may leave unacknowledged; at this many, "
-            "webhooks and status callbacks are answered 503 with `Retry-After` and nothing is "
-            "written, until the group catches up. No effect on a stream without groups."),
-    Setting("SIP_EVENTS_CLAIM_IDLE", _seconds, 60.0,
-            "Seconds an event may stay unacknowledged by its consumer before another consumer of "
-            "the group takes it over (`burki-sip events consume`, `XAUTOCLAIM`)."),
-    Setting("SIP_CALL_IDLE_TTL", _positive_int, 6 * 3600,
-            "Seconds a call's status lives after its latest callback while no terminal status "
-            "has arrived (refreshed by each callback)."),
-    Setting("SIP_CALL_RETENTION", _positive_int, 86400,
-            "Seconds every key of a call is kept once the call reaches a terminal status."),
-    Setting("SIP_DEDUPE_TTL", _positive_int, 72 * 3600,
-            "Seconds a delivery's `webhook-id` or `Idempotency-Key` is remembered; a retry "
-            "within it is answered `\"duplicate\": true` and recorded nowhere."),
-    Setting("MAX_CONTENT_LENGTH", _positive_int, 64 * 1024,
-            "Largest request body in bytes; larger ones are answered 413 (chunked bodies too)."),
-    Setting("MAX_FORM_MEMORY_SIZE", _positive_int, 64 * 1024,
-            "Largest text field of a `multipart/form-data` body in bytes; larger is answered 413. "
-            "werkzeug applies it to what it buffers at once too: keep it at least as large as "
-            "the largest multipart body to accept."),
-    Setting("MAX_FORM_PARTS", _positive_int, 200,
-            "Most fields (parts) a form body may have, multipart or URL-encoded; more is "
-            "answered 413."),
-    Setting("SIP_INBOUND_API_KEYS", _key_list, None,
-            "Keys accepted on every SIP route, comma-separated (several during a rotation), "
-            "as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: `SIP_BRIDGE_API_KEY` "
-            "is the one key. No key at all: the routes are open (a warning at every start).",
-            secret=True),
-    Setting("SIP_WEBHOOK_SECRETS", _webhook_secrets, None,
-            "Standard Webhooks secrets (`whsec_...`, comma- or space-separated for rotation); "
-            "`/sip-webhook` and `/sip-status` then also accept a request signed with one.",
-            secret=True),
-    Setting("SIP_ALLOWED_IPS", _allowed_ips, None,
-            "Addresses and CIDR ranges (comma- or space-separated) allowed to call the SIP routes; "
-            "others are answered 403. Unset: any address."),
-    Setting("TRUSTED_PROXY_COUNT", _non_negative_int, 0,
-            "How many proxies in front of the service append to `X-Forwarded-For` (Heroku: 1). "
-            "0: the header is ignored and the client address is the TCP peer."),
-    Setting("SIP_PUBLIC_URL", credentials.public_url, None,
-            "Base URL providers call (e.g. `https://api.burki.dev`): the URL they sign is it plus "
-            "the path and query. Unset: the URL the request arrived at (scheme and host from "
-            "`X-Forwarded-*` only as deep as `TRUSTED_PROXY_COUNT`)."),
-    Setting("SIP_BASIC_AUTH", credentials.basic_credentials, None,
-            "`user:password` pairs (comma-separated, for rotation) accepted as HTTP Basic "
-            "credentials on `/sip-webhook` and `/sip-status` (a callback URL's `user:password@`).",
-            secret=True),
-    Setting("TWILIO_AUTH_TOKEN", credentials.secret_list, None,
-            "Twilio auth tokens (comma-separated): `X-Twilio-Signature` is then verified.",
-            secret=True),
-    Setting("SIGNALWIRE_SIGNING_KEY", credentials.secret_list, None,
-            "SignalWire signing keys (comma-separated): `X-SignalWire-Signature` is then verified.",
-            secret=True),
-    Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None,
-            "Telnyx public keys (base64, comma-separated): `telnyx-signature-ed25519` is then "
-            f"verified, its `telnyx-timestamp` within {TOLERANCE_SECONDS} s."),
-    Setting("JAMBONZ_WEBHOOK_SECRET", credentials.secret_list, None,
-            "jambonz webhook secrets (comma-separated): `Jambonz-Signature` is then verified, its "
-            f"`t=` within {TOLERANCE_SECONDS} s.", secret=True),
-    Setting("VONAGE_SIGNATURE_SECRET", credentials.secret_list, None,
-            "Vonage signature secrets (comma-separated): the signed webhook JWT (HS256, "
-            f"`payload_hash`, `iat` within {TOLERANCE_SECONDS} s) is then verified.", secret=True),
-    Setting("PLIVO_AUTH_TOKEN", credentials.secret_list, None,
-            "Plivo auth tokens (comma-separated; a main account's too): `X-Plivo-Signature-V3` "
-            "(and `-Ma-V3`) with its nonce is then verified.", secret=True),
-    Setting("LIVEKIT_API_KEY", credentials.secret_list, None,
-            "LiveKit API keys (comma-separated, paired by position with `LIVEKIT_API_SECRET`): "
-            "the webhook JWT's issuer."),
-    Setting("LIVEKIT_API_SECRET", credentials.secret_list, None,
-            "LiveKit API secrets (comma-separated, one per `LIVEKIT_API_KEY`): the webhook JWT "
-            "(HS256, body `sha256` claim) is then verified.", secret=True),
-    Setting("SIP_BRIDGE_URL", _stripped, None,
-            "Base URL of the SIP bridge's API, for `POST {SIP_BRIDGE_URL}/api/sync-organization`."),
-    Setting("SIP_BRIDGE_API_KEY", _stripped, None,
-            "Shared secret sent to the bridge as `Authorization: Bearer ...`; also the inbound key "
-            "when `SIP_INBOUND_API_KEYS` is unset.", secret=True),
-    Setting("SIP_BRIDGE_CONNECT_TIMEOUT", _seconds, 3.0,
-            "Seconds to wait for a TCP connection to the bridge, per attempt."),
-    Setting("SIP_BRIDGE_READ_TIMEOUT", _seconds, 5.0,
-            "Seconds to wait for the bridge to answer (between bytes), per attempt."),
-    Setting("SIP_BRIDGE_RETRIES", _non_negative_int, 3,
-            "Retries after the first attempt on connection errors, timeouts, 429 and 502/503/504."),
-    Setting("SIP_BRIDGE_BACKOFF", _non_negative_float, 0.5,
-            "Backoff factor in seconds: retries wait 0, 2x, 4x, ... it, plus up to 1x of jitter "
-            "(a `Retry-After` from the bridge wins)."),
-    Setting("LOG_LEVEL", _log_level, "INFO",
-            "Least severe log level written to stdout (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
-            "the per-request line is INFO."),
-    Setting("PROMETHEUS_MULTIPROC_DIR", _stripped, None,
-            "Directory where gunicorn's workers keep their metric files (read by "
-            "prometheus_client). Unset under gunicorn: a temporary one is made; it is emptied "
-            "when gunicorn starts."),
-    Setting("SIP_CONSOLE_ENABLED", _boolean, False,
-            "`true`: serve the operator console at `/console` (calls and their timelines, "
-            "read-only, from the data every call keeps). Off: `/console` is 404."),
-    Setting("SIP_CONSOLE_USERS", _logins, None,
-            "Operator logins of the console, `user:password` comma-separated, checked with HTTP "
-            "Basic; separate from the bridge's keys. Required when the console is enabled.",
-            secret=True),
-    Setting("SIP_BENCH_NOOP", _boolean, False,
-            "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
-            "compares with. Leave unset in production: the routes do not exist then."),
+    Setting("REDIS_URL", parsers.redis_url, None),
+    Setting("REDIS_KEY_PREFIX", parsers.prefix, "burki:sip"),
+    Setting("REDIS_SOCKET_TIMEOUT", parsers.seconds, 2.0),
+    Setting("REDIS_SSL_CERT_REQS", parsers.cert_reqs, "required"),
+    Setting("REDIS_SSL_CA_CERTS", parsers.stripped, None),
+    Setting("REDIS_CLUSTER", parsers.boolean, False),
+    Setting("REDIS_SENTINELS", parsers.addresses, None),
+    Setting("REDIS_SENTINEL_MASTER", parsers.stripped, None),
+    Setting("REDIS_SENTINEL_PASSWORD", parsers.stripped, None, secret=True),
+    Setting("SIP_PREWARM_TTL", parsers.positive_int, 300),
+    Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000),
+    Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000),
+    Setting("SIP_CALL_IDLE_TTL", parsers.positive_int, 6 * 3600),
+    Setting("SIP_CALL_RETENTION", parsers.positive_int, 86400),
+    Setting("SIP_DEDUPE_TTL", parsers.positive_int, 72 * 3600),
+    Setting("MAX_CONTENT_LENGTH", parsers.positive_int, 64 * 1024),
+    Setting("SIP_INBOUND_API_KEYS", credentials.tokens, None, secret=True),
+    Setting("SIP_WEBHOOK_SECRETS", parsers.webhook_secrets, None, secret=True),
+    Setting("SIP_ALLOWED_IPS", parsers.allowed_ips, None),
+    Setting("TRUSTED_PROXY_COUNT", parsers.non_negative_int, 0),
+    Setting("SIP_PUBLIC_URL", credentials.public_url, None),
+    Setting("SIP_BASIC_AUTH", credentials.pairs, None, secret=True),
+    Setting("TWILIO_AUTH_TOKEN", credentials.tokens, None, secret=True),
+    Setting("SIGNALWIRE_SIGNING_KEY", credentials.tokens, None, secret=True),
+    Setting("TELNYX_PUBLIC_KEY", credentials.public_keys, None),
+    Setting("JAMBONZ_WEBHOOK_SECRET", credentials.tokens, None, secret=True),
+    Setting("VONAGE_SIGNATURE_SECRET", credentials.tokens, None, secret=True),
+    Setting("PLIVO_AUTH_TOKEN", credentials.tokens, None, secret=True),
+    Setting("LIVEKIT_API_KEYS", credentials.pairs, None, secret=True),
+    Setting("SIP_BRIDGE_URL", parsers.stripped, None),
+    Setting("SIP_BRIDGE_API_KEY", parsers.stripped, None, secret=True),
+    Setting("LOG_LEVEL", parsers.log_level, "INFO"),
+    Setting("SIP_CONSOLE_USERS", credentials.pairs, None, secret=True),
+    Setting("SIP_BENCH_NOOP", parsers.boolean, False),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+# Variables an older release read, and what replaced each: an environment that still sets one is
+# warned at start-up rather than silently ignored (docs/configuration.md, "Former settings").
+RETIRED = {
+    "LIVEKIT_API_KEY": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "LIVEKIT_API_SECRET": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "SIP_CONSOLE_ENABLED": "the console is on exactly when SIP_CONSOLE_USERS is set",
+    "SIP_CONSOLE_CALLS": "nothing: the console lists calls from the streams' newest entries",
+    "SIP_BRIDGE_CONNECT_TIMEOUT": "burki-sip sync-organization --connect-timeout",
+    "SIP_BRIDGE_READ_TIMEOUT": "burki-sip sync-organization --read-timeout",
+    "SIP_BRIDGE_RETRIES": "burki-sip sync-organization --retries",
+    "SIP_BRIDGE_BACKOFF": "burki-sip sync-organization --backoff",
+    "REDIS_HEALTH_TIMEOUT": "a constant (0.5 s)",
+    "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
+    "MAX_FORM_PARTS": "a constant (200)",
+    "SIP_EVENTS_CLAIM_IDLE": "burki-sip events consume --claim-idle",
+}
+
+
+def retired(environ: Mapping[str, str]) -> list[str]:
+    """One line for each former setting ``environ`` still sets, saying what replaced it."""
+    return [f"{name} is no longer read: {RETIRED[name]}" for name in RETIRED if name in environ]
 
 
 def defaults() -> dict[str, Any]:
@@ -203,6 +104,23 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     config = {**defaults(), **from_env(environ)}
     check(config)
     return config
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """A parsed secret as text that could appear in a log: each key; of a ``name:secret`` pair
+    the secret; a webhook secret's bytes as base64, as it is configured."""
+    for item in (value,) if isinstance(value, (str, bytes)) else value or ():
+        item = item[-1] if isinstance(item, tuple) else item
+        yield base64.b64encode(item).decode("ascii") if isinstance(item, bytes) else item
+
+
+def secret_values(config: Mapping[str, Any]) -> frozenset[str]:
+    """The values of the settings marked ``secret`` in ``config`` (checked), to cut out of logs.
+
+    Shorter values are left: they would match inside ordinary words.
+    """
+    return frozenset(text for setting in SETTINGS if setting.secret
+                     for text in _texts(config.get(setting.name)) if len(text) >= 4)
 
 
 class SettingError(ValueError):
@@ -238,18 +156,6 @@ def check(config: dict[str, Any]) -> None:
         except (TypeError, ValueError) as exc:
             raise SettingError(problem(setting, config[name], exc)) from None
     _check_topology(config)
-    if config.get("SIP_CONSOLE_ENABLED") and not config.get("SIP_CONSOLE_USERS"):
-        raise SettingError("SIP_CONSOLE_USERS is required with SIP_CONSOLE_ENABLED=true: "
-                         "the console never runs without its own logins")
-    _check_livekit(config)
-
-
-def _check_livekit(config: dict[str, Any]) -> None:
-    """LiveKit's keys and secrets come in pairs, matched by position."""
-    keys, secrets = config.get("LIVEKIT_API_KEY") or (), config.get("LIVEKIT_API_SECRET") or ()
-    if len(keys) != len(secrets):
-        raise SettingError(f"LIVEKIT_API_KEY has {len(keys)} entries and LIVEKIT_API_SECRET "
-                           f"{len(secrets)}: set one secret per key, in the same order")
 
 
 def _check_topology(config: dict[str, Any]) -> None:
@@ -263,8 +169,8 @@ def _check_topology(config: dict[str, Any]) -> None:
 
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
 SERVER_SETTINGS: tuple[Setting, ...] = (
-    Setting("PORT", _port, 8000, "Port gunicorn listens on."),
-    Setting("WEB_CONCURRENCY", _positive_int, 2, "Number of gunicorn worker processes."),
+    Setting("PORT", parsers.port, 8000),
+    Setting("WEB_CONCURRENCY", parsers.positive_int, 2),
 )
 
 

@@ -1,4 +1,4 @@
-"""Parsers of the providers' credential settings, for ``config.py``: lists, keys, URLs.
+"""Parsers of the credential settings, for ``config.py``: keys, ``name:secret`` pairs, public keys.
 
 Every parser accepts what it returns too, so checking an already checked config changes nothing.
 Messages never repeat the value: these settings are secrets.
@@ -8,56 +8,43 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Iterable
 from urllib.parse import urlsplit
 
-from .parsers import accepts
+from .parsers import accepts, comma_list
 
 ED25519_KEY_BYTES = 32
 
 
-def _items(value: str | Iterable) -> list:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [item.strip() if isinstance(item, str) else item for item in items
-            if not isinstance(item, str) or item.strip()]
-
-
-@accepts("values separated by commas, without spaces in a value")
-def secret_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
-    """Comma-separated secrets (several during a rotation); none may contain spaces."""
-    secrets = tuple(_items(value))
-    if any(not isinstance(item, str) or any(char.isspace() for char in item) for item in secrets):
+def token(item: str) -> str:
+    """A key or a secret: text without spaces."""
+    if not isinstance(item, str) or any(char.isspace() for char in item):
         raise ValueError("each comma-separated value must be text without spaces")
-    return secrets or None
+    return item
 
 
-@accepts("base64 Ed25519 public keys (32 bytes), separated by commas")
-def public_keys(value: str | Iterable[str | bytes]) -> tuple[bytes, ...] | None:
-    """Comma-separated Ed25519 public keys, each base64 of 32 bytes (Telnyx's portal format)."""
-    keys = []
-    for item in _items(value):
-        if isinstance(item, bytes):
-            key = item
-        else:
-            try:
-                key = base64.b64decode(item, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError("each key must be base64 (as the portal shows it)") from exc
-        if len(key) != ED25519_KEY_BYTES:
-            raise ValueError(f"each key must decode to {ED25519_KEY_BYTES} bytes (Ed25519)")
-        keys.append(key)
-    return tuple(keys) or None
+def pair(item: str | tuple[str, str]) -> tuple[str, str]:
+    """``name:secret`` (a login, HTTP Basic credentials, a LiveKit key and its secret) as a pair."""
+    name, sep, secret = item.partition(":") if isinstance(item, str) else (item[0], ":", item[1])
+    if not (name.strip() and sep and secret):
+        raise ValueError("each entry must be name:secret, both non-empty")
+    return name.strip(), secret
 
 
-@accepts("user:password pairs separated by commas")
-def basic_credentials(value: str | Iterable[str]) -> tuple[str, ...] | None:
-    """Comma-separated ``user:password`` pairs; both parts must be non-empty."""
-    pairs = secret_list(value) or ()
-    for pair in pairs:
-        user, sep, password = pair.partition(":")
-        if not (user and sep and password):
-            raise ValueError("each entry must be user:password, both non-empty")
-    return pairs or None
+def ed25519_key(item: str | bytes) -> bytes:
+    """An Ed25519 public key, base64 of 32 bytes as Telnyx's portal shows it."""
+    try:
+        key = item if isinstance(item, bytes) else base64.b64decode(item, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("each key must be base64 (as the portal shows it)") from exc
+    if len(key) != ED25519_KEY_BYTES:
+        raise ValueError(f"each key must decode to {ED25519_KEY_BYTES} bytes (Ed25519)")
+    return key
+
+
+tokens = comma_list(token, "values separated by commas, without spaces in a value")
+pairs = comma_list(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
+                         "commas, neither part empty")
+public_keys = comma_list(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
 
 
 @accepts("an http(s)://host[:port][/prefix] URL (e.g. https://api.burki.dev)")

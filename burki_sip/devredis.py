@@ -1,15 +1,20 @@
-"""Which Redis ``make run`` uses: ``REDIS_URL`` when it is set, else an embedded one it announces.
+"""Which Redis ``make run`` uses: ``REDIS_URL`` when it is set, else a redis-server of its own.
 
-The embedded server's URL goes to ``RUNTIME_FILE`` in the working directory (the project root
-under ``make run``), where ``burki-sip`` finds it and ``redis-cli -u "$(cat ...)"`` can read it.
-A Redis of the machine (say on localhost:6379) is never used unless ``REDIS_URL`` names it.
+Without ``REDIS_URL`` (and without Sentinel or Cluster settings) gunicorn's master starts
+``redis-server`` as a child process on a free loopback port, in memory only, and stops it when
+gunicorn stops: development runs on the same Redis as production, so every feature (Lua,
+streams, consumer groups, pub/sub, WAIT) behaves as it will there. Its URL goes to
+``RUNTIME_FILE`` in the working directory (the project root under ``make run``), where
+``burki-sip`` finds it and ``redis-cli -u "$(cat ...)"`` can read it. A Redis of the machine
+(say on localhost:6379) is never used unless ``REDIS_URL`` names it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
+import socket
+import subprocess
+import time
 from pathlib import Path
 from typing import Mapping
 
@@ -20,8 +25,20 @@ from . import config as settings
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
+START_TIMEOUT = 10.0
+# Loopback only, and nothing written to disk: the data lives as long as the service.
+SERVER_ARGS = ("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning")
+MISSING = ("redis-server is not installed: install the package redis-server (Debian/Ubuntu; "
+           "`make run` does this as root; macOS: brew install redis), or set REDIS_URL")
 
 log = logging.getLogger(__name__)
+
+# The servers this process started, by URL, until ``stop_embedded`` stops them.
+_started: dict[str, subprocess.Popen] = {}
+
+
+class EmbeddedRedisError(RuntimeError):
+    """The development redis-server could not be started (gunicorn prints it as one error line)."""
 
 
 def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
@@ -33,15 +50,56 @@ def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("REDIS_URL") or environ.get("REDIS_SENTINELS") or cluster)
 
 
-def start_embedded(host: str = "127.0.0.1", port: int = 0) -> str:
-    """Serve an in-memory Redis (fakeredis, with Lua) from a daemon thread; return its URL."""
-    from fakeredis import TcpFakeServer  # a development dependency path, imported only here
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    server = TcpFakeServer((host, port), server_type="redis")
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True).start()
-    bound_host, bound_port = server.server_address[:2]
-    return f"redis://{bound_host}:{bound_port}/0"
+
+def _answers(url: str, process: subprocess.Popen) -> bool:
+    """Wait until the server at ``url`` answers PING (True) or its process has exited (False)."""
+    client = redis.Redis.from_url(url, socket_timeout=PING_TIMEOUT)
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                return client.ping()
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        return False
+    finally:
+        client.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_embedded(binary: str = "redis-server") -> str:
+    """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers.
+
+    Raises:
+        EmbeddedRedisError: the binary is missing, or no server came up.
+    """
+    for _ in range(3):  # another process may take the free port before redis-server binds it
+        port = _free_port()
+        try:
+            process = subprocess.Popen([binary, "--port", str(port), *SERVER_ARGS],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise EmbeddedRedisError(MISSING) from None
+        url = f"redis://127.0.0.1:{port}/0"
+        if _answers(url, process):
+            _started[url] = process
+            return url
+        _stop(process)
+    raise EmbeddedRedisError(f"{binary} did not start on a free loopback port (run it by hand "
+                             "to see why), or set REDIS_URL")
 
 
 def resolve_redis_url(environ: Mapping[str, str], logger: logging.Logger = log,
@@ -53,15 +111,19 @@ def resolve_redis_url(environ: Mapping[str, str], logger: logging.Logger = log,
     runtime_file.parent.mkdir(exist_ok=True)
     runtime_file.write_text(url + "\n")
     logger.warning(
-        "REDIS_URL is not set: serving an embedded in-memory Redis at %s for development "
-        "(its URL is in %s, which burki-sip reads; redis-cli -u \"$(cat %s)\" inspects it). "
-        "Its data is NOT durable; set REDIS_URL for anything but local development.",
+        "REDIS_URL is not set: started an embedded redis-server at %s for development, stopped "
+        "with the service (its URL is in %s, which burki-sip reads; redis-cli -u \"$(cat %s)\" "
+        "inspects it). Its data is NOT durable; set REDIS_URL for anything but local development.",
         url, runtime_file, runtime_file)
     return url
 
 
-def forget_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
-    """Remove ``runtime_file`` if it still names ``url`` (a later ``make run`` may own it now)."""
+def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
+    """Stop the server at ``url`` if this process started it, and remove ``runtime_file`` if it
+    still names ``url`` (a later ``make run`` may own it now)."""
+    process = _started.pop(url, None)
+    if process is not None:
+        _stop(process)
     try:
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict
 
 import click
@@ -34,20 +35,29 @@ class HandlerFailedError(Exception):
 
 
 class ExecHandler:
-    """Runs a shell command once per event, the event as one JSON object (one line) on stdin."""
+    """Runs a shell command once per event, the event as one JSON object (one line) on stdin.
+
+    The command's stdin and stderr are unnamed temporary files, not pipes: the event is written
+    whole before the command starts, so a consumer killed while the command runs can leave it
+    neither an empty nor a cut event (a pipe holds 64 KiB, and what the consumer had not written
+    yet would be lost), and its stderr never breaks (no SIGPIPE for a command left running).
+    """
 
     def __init__(self, command: str) -> None:
         self.command = command
 
     def __call__(self, event: Event) -> None:
-        line = json.dumps(event.as_dict(), ensure_ascii=False) + "\n"
-        result = subprocess.run(self.command, shell=True, input=line, text=True,
-                                stderr=subprocess.PIPE, check=False)
-        sys.stderr.write(result.stderr)
-        if result.returncode != 0:
-            tail = result.stderr.strip()[-STDERR_TAIL_CHARS:]
-            raise HandlerFailedError(f"exit status {result.returncode}"
-                                     + (f": {tail}" if tail else ""))
+        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+            stdin.write(json.dumps(event.as_dict(), ensure_ascii=False).encode() + b"\n")
+            stdin.seek(0)
+            status = subprocess.run(self.command, shell=True, stdin=stdin, stderr=stderr,
+                                    check=False).returncode
+            stderr.seek(0)
+            errors = stderr.read().decode(errors="replace")
+        sys.stderr.write(errors)
+        if status != 0:
+            tail = errors.strip()[-STDERR_TAIL_CHARS:]
+            raise HandlerFailedError(f"exit status {status}" + (f": {tail}" if tail else ""))
 
 
 class StopFlag:
@@ -75,16 +85,22 @@ class StopFlag:
               help="Failed deliveries before an event goes to the dead-letter stream.")
 @click.option("--retry-delay", default=2.0, show_default=True, type=click.FloatRange(0.05, 5),
               help="Seconds before a failed event is run again.")
+@click.option("--claim-idle", default=ConsumerSettings.claim_idle, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds an event may stay unacknowledged by its consumer before another "
+              "consumer of the group takes it over (a consumer that died).")
 @click.option("--from-start/--from-now", default=False, show_default=True,
               help="Where a new group starts: every kept entry, or only new ones.")
 @click.pass_obj
 def consume_command(session, kind: str, group: str, consumer: str, command: str,
-                    max_deliveries: int, retry_delay: float, from_start: bool) -> None:
+                    max_deliveries: int, retry_delay: float, claim_idle: float,
+                    from_start: bool) -> None:
     """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
     store = session.store
     options = ConsumerSettings.from_config(
         settings.load(), kind, group, consumer, from_start=from_start,
-        max_deliveries=max_deliveries, retry_delay=retry_delay, block_ms=block_ms_for(store.client))
+        max_deliveries=max_deliveries, retry_delay=retry_delay, claim_idle=claim_idle,
+        block_ms=block_ms_for(store.client))
     Consumer(store.client, store.keys, options).run(ExecHandler(command), StopFlag())
 
 

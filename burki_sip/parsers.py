@@ -8,7 +8,7 @@ one line a bad setting gets.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable
 
 from .network import parse_networks
 from .signatures import parse_secrets
@@ -48,36 +48,23 @@ def _number(value: str | float) -> float:
     return number
 
 
-@accepts("a whole number, 1 or more")
-def positive_int(value: str | int) -> int:
-    number = _integer(value)
-    if number <= 0:
-        raise ValueError(f"{number} is less than 1")
-    return number
+def at_least(read: Callable[[Any], float], low: float, form: str,
+             above: bool = False) -> Callable[[Any], float]:
+    """A parser of the numbers ``read`` gives, refusing those below ``low`` (or equal to it, when
+    they must be ``above`` it)."""
+    @accepts(form)
+    def parse_number(value):
+        number = read(value)
+        if number < low or (above and number == low):
+            raise ValueError(f"{number:g} is {'not above' if above else 'less than'} {low:g}")
+        return number
+    return parse_number
 
 
-@accepts("a whole number, 0 or more")
-def non_negative_int(value: str | int) -> int:
-    number = _integer(value)
-    if number < 0:
-        raise ValueError(f"{number} is negative")
-    return number
-
-
-@accepts("a number, 0 or more (e.g. 0.5)")
-def non_negative_float(value: str | float) -> float:
-    number = _number(value)
-    if number < 0:
-        raise ValueError(f"{number:g} is negative")
-    return number
-
-
-@accepts("a number of seconds above 0 (e.g. 2.5)")
-def seconds(value: str | float) -> float:
-    number = _number(value)
-    if number <= 0:
-        raise ValueError(f"{number:g} is not above 0")
-    return number
+positive_int = at_least(_integer, 1, "a whole number, 1 or more")
+non_negative_int = at_least(_integer, 0, "a whole number, 0 or more")
+non_negative_float = at_least(_number, 0, "a number, 0 or more (e.g. 0.5)")
+seconds = at_least(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
 
 
 @accepts("true or false (also 1/0, yes/no, on/off)")
@@ -125,20 +112,25 @@ def redis_url(value: str) -> str | None:
     return url
 
 
-@accepts("keys separated by commas, without spaces in a key")
-def key_list(value: str | Iterable[str]) -> tuple[str, ...] | None:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    keys = tuple(item.strip() for item in items if item.strip())
-    if any(any(char.isspace() for char in key) for key in keys):
-        raise ValueError("a key contains a space")
-    return keys or None
-
-
 def optional(parse: Callable[[Any], tuple], form: str) -> Callable[[Any], tuple | None]:
+    """``parse``, with ``None`` for an empty result, accepting ``form``."""
     @accepts(form)
     def parse_optional(value):
         return parse(value) or None
     return parse_optional
+
+
+def comma_list(item: Callable[[Any], Any], form: str) -> Callable[[Any], tuple | None]:
+    """A parser of comma-separated items, each read by ``item``; ``None`` when there are none.
+
+    A list or tuple (a value parsed already, or a test's) is read item by item the same way.
+    """
+    @accepts(form)
+    def parse_list(value):
+        items = value.split(",") if isinstance(value, str) else value
+        items = (part.strip() if isinstance(part, str) else part for part in items)
+        return tuple(item(part) for part in items if part != "") or None
+    return parse_list
 
 
 @accepts(f"one of {', '.join(CERT_REQS)}")
@@ -149,32 +141,15 @@ def cert_reqs(value: str) -> str:
     return lowered
 
 
-@accepts("host:port pairs separated by commas (e.g. 10.0.0.1:26379,10.0.0.2:26379)")
-def addresses(value: str | list) -> list[tuple[str, int]] | None:
-    """``host:port,host:port`` as a list of pairs (a list of pairs is kept as it is)."""
-    if not isinstance(value, str):
-        return [(str(host), int(port)) for host, port in value] or None
-    pairs = []
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise ValueError(f"{item!r} is not host:port")
-        pairs.append((host.strip("[]"), int(port)))  # [::1]:26379 is IPv6
-    return pairs or None
-
-
-@accepts("user:password pairs separated by commas (a password may not be empty)")
-def logins(value: str | Mapping[str, str]) -> dict[str, str] | None:
-    """``user:password,user:password`` as a mapping (a mapping is kept as it is)."""
-    if not isinstance(value, str):
-        return dict(value) or None
-    users = {}
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        user, sep, password = item.partition(":")
-        if not sep or not user.strip() or not password:
-            raise ValueError("an entry is not user:password")
-        users[user.strip()] = password
-    return users or None
+def host_port(item: str | tuple) -> tuple[str, int]:
+    """``host:port`` (``[::1]:26379`` for IPv6) as a pair; a pair as it is."""
+    if not isinstance(item, str):
+        host, port = item
+        return str(host), int(port)
+    host, sep, port = item.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"{item!r} is not host:port")
+    return host.strip("[]"), int(port)
 
 
 @accepts("a TCP port, 1 to 65535")
@@ -185,6 +160,8 @@ def port(value: str | int) -> int:
     return port
 
 
+addresses = comma_list(host_port, "host:port pairs separated by commas "
+                                  "(e.g. 10.0.0.1:26379,10.0.0.2:26379)")
 webhook_secrets = optional(parse_secrets, "whsec_ followed by base64 of 24 bytes or more; "
                                              "several separated by commas or spaces")
 allowed_ips = optional(parse_networks,

@@ -1,13 +1,13 @@
 """Secrets and phone numbers kept out of logs: ``mask_phone``, ``redact_mapping``, a log filter.
 
 Anything that writes a log line from request data (headers, bodies, provider payloads) passes it
-through ``redact_mapping`` or ``redact_text`` first; ``init_app`` puts a ``RedactingFilter`` on the
-app's loggers as a second line of defence for messages that slip through.
+through ``redact_mapping`` or ``redact_text`` first; a ``RedactingFilter`` on the loggers
+(``burki_sip.web.redaction`` puts the app's there) is a second line of defence for messages that
+slip through. Nothing here holds state: the filter's secrets are given to it.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 from typing import Any, Iterable, Mapping
@@ -107,7 +107,7 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets: set[str] = {secret for secret in secrets if secret}
+        self.secrets = frozenset(secret for secret in secrets if secret)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -124,38 +124,3 @@ class RedactingFilter(logging.Filter):
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = redact_text(text, self.secrets)
         return True
-
-
-# One filter for the process: several apps (tests) add their secrets to it.
-FILTER = RedactingFilter()
-# The providers' secrets (lists of text); SIP_BASIC_AUTH's passwords are cut out on their own too.
-PROVIDER_SECRETS = ("TWILIO_AUTH_TOKEN", "SIGNALWIRE_SIGNING_KEY", "JAMBONZ_WEBHOOK_SECRET",
-                    "VONAGE_SIGNATURE_SECRET", "PLIVO_AUTH_TOKEN", "LIVEKIT_API_SECRET",
-                    "SIP_BASIC_AUTH")
-COVERED_LOGGERS = ("burki_sip", "werkzeug", "gunicorn.error", "gunicorn.access", "redis", "urllib3")
-
-
-def configured_secrets(config: Mapping) -> set[str]:
-    """The secret values in the settings, as they could appear in text."""
-    values = set(config.get("SIP_INBOUND_API_KEYS") or ())
-    values.add(config.get("SIP_BRIDGE_API_KEY") or "")
-    values.add(config.get("REDIS_SENTINEL_PASSWORD") or "")
-    for name in PROVIDER_SECRETS:
-        values.update(config.get(name) or ())
-    values.update(pair.partition(":")[2] for pair in config.get("SIP_BASIC_AUTH") or ())
-    for key in config.get("SIP_WEBHOOK_SECRETS") or ():
-        values.add(base64.b64encode(key).decode("ascii"))
-    return {value for value in values if len(value) >= 4}
-
-
-def init_app(app: Any) -> None:
-    """Put the redacting filter on the app's loggers and those of its server and libraries.
-
-    A logger filter sees only records created on that logger, so every logger under these names
-    that exists now gets it (modules create theirs at import, before the app is built).
-    """
-    FILTER.secrets |= configured_secrets(app.config)
-    names = [name for name in logging.root.manager.loggerDict
-             if any(name == prefix or name.startswith(prefix + ".") for prefix in COVERED_LOGGERS)]
-    for name in {app.logger.name, *COVERED_LOGGERS, *names}:
-        logging.getLogger(name).addFilter(FILTER)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import sys
 
-from .config import startup_problem
+from .config import retired, startup_problem
 
 
-def main() -> int:
-    """Print the first problem with the settings in ``os.environ``; return the exit status."""
+def main(warn: bool = True) -> int:
+    """Print the first problem with the settings in ``os.environ`` and, with ``warn``, a line for
+    each former setting still set; return the exit status."""
+    for line in retired(os.environ) if warn else ():
+        print(f"Warning: {line}", file=sys.stderr)
     problem = startup_problem(os.environ)
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
@@ -23,4 +26,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(warn=False))  # make run: gunicorn.conf.py's own check warns right after

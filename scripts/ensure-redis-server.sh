@@ -1,6 +1,8 @@
 #!/bin/sh
-# Make sure redis-server, redis-cli (the integration tests start their own servers, clusters and
-# Sentinels) and openssl (they make throw-away TLS certificates) are on PATH.
+# Make sure redis-server and redis-cli are on PATH (`make run` without REDIS_URL starts its own
+# redis-server; the integration tests start their own servers, clusters and Sentinels), and
+# openssl (the tests make throw-away TLS certificates). Where they cannot be installed, one line
+# names the packages.
 set -eu
 missing=""
 command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing=" redis-server"
@@ -8,11 +10,15 @@ command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "not found: installing the Debian packages:$missing" >&2
-  apt-get update -qq
   # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-  exit 0
+  if apt-get update -qq >/dev/null 2>&1 &&
+     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1; then
+    exit 0
+  fi
+  echo "burki-sip needs the packages:$missing, and apt-get could not install them" \
+       "(try: apt-get install$missing)" >&2
+  exit 1
 fi
-echo "the tests need the packages:$missing" \
+echo "burki-sip needs the packages:$missing" \
      "(Debian/Ubuntu: sudo apt-get install$missing; macOS: brew install redis openssl)" >&2
 exit 1

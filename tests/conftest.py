@@ -13,13 +13,15 @@ from burki_sip.cli import Session, main
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import CallStore
-from support import SEED_PREWARM, RedisServer
+from certs import make_certificates
+from support import SEED_PREWARM, RedisServer, free_port
 from topologies import ClusterServers, SentinelPrimary
 
 
 @pytest.fixture
 def seed_prewarm() -> dict:
-    """The seed page's example prewarm request (a fresh copy)."""
+    """A prewarm request with every field the bridge sends, as Burki's API reference shows it
+    (a fresh copy, so a test may change it)."""
     return copy.deepcopy(SEED_PREWARM)
 
 
@@ -31,39 +33,15 @@ def fake_redis():
     client.close()
 
 
-@pytest.fixture(scope="session")
-def redis_server():
-    """One real redis-server for the session, on a free loopback port; stopped at the end."""
-    server = RedisServer().start()
-    yield server
-    server.stop()
+# One fixture per Redis topology: each gives the server(s) (with ``settings``, the environment a
+# service uses to reach them, ``client()`` and ``async_client()``), and a flushed client of them.
 
 
-@pytest.fixture
-def real_redis(redis_server):
-    """A client of the session's redis-server, flushed before and after the test."""
-    with redis_server.flushed_client() as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-def redis_cluster(tmp_path_factory):
-    """A real 3-master Redis Cluster for the session, on loopback ports; stopped at the end."""
-    cluster = ClusterServers(tmp_path_factory.mktemp("cluster"))
+def _running(server):
     try:
-        yield cluster.start()
+        yield server.start()
     finally:
-        cluster.stop()
-
-
-@pytest.fixture(scope="session")
-def redis_sentinel(tmp_path_factory):
-    """A real primary watched by a real Sentinel for the session; stopped at the end."""
-    setup = SentinelPrimary(tmp_path_factory.mktemp("sentinel"))
-    try:
-        yield setup.start()
-    finally:
-        setup.stop()
+        server.stop()
 
 
 def _flushed(client, *also_close):
@@ -72,6 +50,59 @@ def _flushed(client, *also_close):
     client.flushdb()
     for each in (client, *also_close):
         each.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """One real redis-server for the session, on a free loopback port; stopped at the end."""
+    yield from _running(RedisServer())
+
+
+@pytest.fixture
+def real_redis(redis_server):
+    """A client of the session's redis-server, flushed before and after the test."""
+    yield from _flushed(redis_server.client())
+
+
+@pytest.fixture(scope="session")
+def tls_certificates(tmp_path_factory):
+    """A private CA and a certificate for 127.0.0.1 it signed, like a managed Redis's own."""
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def redis_tls(tls_certificates):
+    """A redis-server with TLS on one port (``tls_url``) and plain TCP on another (to inspect)."""
+    tls_port = free_port()
+    server = RedisServer(None, "--tls-port", str(tls_port), "--tls-cert-file",
+                         str(tls_certificates.cert), "--tls-key-file", str(tls_certificates.key),
+                         "--tls-ca-cert-file", str(tls_certificates.ca), "--tls-auth-clients", "no")
+    server.tls_url = f"rediss://127.0.0.1:{tls_port}/0"
+    yield from _running(server)
+
+
+@pytest.fixture
+def tls_redis(redis_tls):
+    """A plain client of the TLS server, flushed before and after the test."""
+    yield from _flushed(redis_tls.client())
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A real 3-master Redis Cluster for the session, on loopback ports; stopped at the end."""
+    yield from _running(ClusterServers(tmp_path_factory.mktemp("cluster")))
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    """A real primary watched by a real Sentinel for the session; stopped at the end."""
+    yield from _running(SentinelPrimary(tmp_path_factory.mktemp("sentinel")))
+
+
+@pytest.fixture
+def redis_replicated(tmp_path):
+    """A primary with one replica under a Sentinel of this test's own (it fails them over)."""
+    yield from _running(SentinelPrimary(tmp_path, replicas=1))
 
 
 @pytest.fixture
@@ -96,6 +127,18 @@ REDIS_KINDS = ["fake"] + [pytest.param(kind, marks=pytest.mark.integration)
 def any_redis(request):
     """Each test using this runs on fakeredis, one redis-server, a Redis Cluster and Sentinel."""
     return request.getfixturevalue(f"{request.param}_redis")
+
+
+SERVERS = {"real": "redis_server", "cluster": "redis_cluster", "sentinel": "redis_sentinel"}
+
+
+@pytest.fixture(params=REDIS_KINDS[1:])
+def topology(request):
+    """(the server(s), a flushed sync client of them) on each real topology: one redis-server,
+    a Redis Cluster and Sentinel. ``@pytest.mark.parametrize("topology", [...], indirect=True)``
+    picks some of them."""
+    return request.getfixturevalue(SERVERS[request.param]), request.getfixturevalue(
+        f"{request.param}_redis")
 
 
 @pytest.fixture

@@ -141,6 +141,6 @@ PROVIDERS = [
              timestamped=True),
     Provider("plivo", {"PLIVO_AUTH_TOKEN": PLIVO_TOKEN}, "status-completed", plivo,
              signs_url=True),
-    Provider("livekit", {"LIVEKIT_API_KEY": LIVEKIT_KEY, "LIVEKIT_API_SECRET": LIVEKIT_SECRET},
+    Provider("livekit", {"LIVEKIT_API_KEYS": f"{LIVEKIT_KEY}:{LIVEKIT_SECRET}"},
              "webhook-answered", livekit, timestamped=True),
 ]

@@ -127,6 +127,9 @@ def main(clone: Path, port: int | None) -> dict:
     finally:
         stop_service(service)
     report["runtime_file_left"] = runtime_file.exists()
+    redis_port = int(report["redis_url"].rsplit(":", 1)[1].split("/")[0]) \
+        if report.get("redis_url") else None
+    report["redis_server_left"] = bool(redis_port and port_open(redis_port))
     report["service_log"] = (clone / "make-run.log").read_text()
     return report
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 
-from burki_sip import config, credentials
+from burki_sip import config, credentials, parsers
 
 # A value each parser refuses. A new parser needs one here (the test below says so).
 BAD_VALUES = {
-    config._positive_int: "0", config._non_negative_int: "-1", config._non_negative_float: "x",
-    config._seconds: "0", config._boolean: "maybe", config._prefix: "a b", config._log_level: "loud",
-    config._redis_url: "htp://localhost:6379", config._key_list: "two words",
-    config._cert_reqs: "sometimes", config._addresses: "no-port", config._port: "65536",
-    config._webhook_secrets: "whsec_short", config._allowed_ips: "not-an-address",
-    config._logins: "no-password",
-    credentials.secret_list: "two words", credentials.public_keys: "not-base64!",
-    credentials.basic_credentials: "no-password", credentials.public_url: "api.burki.dev",
+    parsers.positive_int: "0", parsers.non_negative_int: "-1", parsers.non_negative_float: "x",
+    parsers.seconds: "0", parsers.boolean: "maybe", parsers.prefix: "a b",
+    parsers.log_level: "loud", parsers.redis_url: "htp://localhost:6379",
+    parsers.cert_reqs: "sometimes", parsers.addresses: "no-port", parsers.port: "65536",
+    parsers.webhook_secrets: "whsec_short", parsers.allowed_ips: "not-an-address",
+    credentials.tokens: "two words", credentials.pairs: "no-password",
+    credentials.public_keys: "not-base64!", credentials.public_url: "api.burki.dev",
 }
 # Parsers that accept any text: nothing to refuse.
-ANY_TEXT = {config._stripped}
+ANY_TEXT = {parsers.stripped}
 
 
 # What `make test` passes down to its commands; a `make run` started by a test is a user's own.

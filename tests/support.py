@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+import redis.asyncio
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -85,10 +86,20 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def settings(self) -> dict[str, str]:
+        """The environment a service uses to reach this server."""
+        return {"REDIS_URL": self.url}
+
     def client(self, **kwargs) -> redis.Redis:
         """A new client of this server (``decode_responses=True``)."""
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
                            decode_responses=True, **kwargs)
+
+    def async_client(self, **kwargs) -> redis.asyncio.Redis:
+        """A new ``redis.asyncio`` client of this server (``decode_responses=True``)."""
+        return redis.asyncio.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                                   decode_responses=True, **kwargs)
 
     def start(self) -> "RedisServer":
         """Start the server and wait until it answers PING."""

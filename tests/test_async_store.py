@@ -9,30 +9,13 @@ from burki_sip.calls import CallStore, Keys, open_async_store, open_store
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.store import Transition
 
-TOPOLOGIES = [pytest.param(kind, marks=pytest.mark.integration)
-              for kind in ("real", "cluster", "sentinel")]
-
-
-@pytest.fixture(params=TOPOLOGIES)
-def topology(request):
-    """(settings naming the Redis, as the service reads them; a flushed sync client of it)."""
-    if request.param == "real":
-        settings = {"REDIS_URL": request.getfixturevalue("redis_server").url}
-    elif request.param == "cluster":
-        settings = {"REDIS_URL": request.getfixturevalue("redis_cluster").url,
-                    "REDIS_CLUSTER": "true"}
-    else:
-        settings = request.getfixturevalue("redis_sentinel").settings
-    return settings, request.getfixturevalue(f"{request.param}_redis")
-
-
 @pytest.fixture
 def settings(topology):
     """The topology's settings, with call c1 prewarmed there by the sync store."""
-    settings, client = topology
+    server, client = topology
     writer = CallStore(client, Keys(), streams_in_script=not is_cluster(client))
     writer.save_context({"call_sid": "c1", "agenda": "support"})
-    return settings
+    return server.settings
 
 
 def run(settings, use, **options):

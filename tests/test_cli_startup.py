@@ -119,10 +119,9 @@ def test_the_console_script_reports_one_line():
 
 
 @pytest.mark.parametrize("env", [
-    {"SIP_CONSOLE_ENABLED": "true"},
-    {"LIVEKIT_API_KEY": "APIkey1,APIkey2", "LIVEKIT_API_SECRET": "only-one-secret-here"},
+    {"REDIS_SENTINELS": "127.0.0.1:1", "REDIS_CLUSTER": "true"},
     {"REDIS_SENTINELS": "127.0.0.1:1"},
-], ids=["console-without-logins", "livekit-pairs", "sentinel-without-master"])
+], ids=["sentinel-and-cluster", "sentinel-without-master"])
 def test_settings_that_do_not_fit_together_are_one_line(env):
     finished = run_cli("call", "X", REDIS_URL="redis://127.0.0.1:1/0", **env)
     assert finished.returncode == 1
@@ -148,9 +147,9 @@ def test_a_failed_sync_prints_its_one_message(tmp_path, level, retry_lines):
 
     config_file = tmp_path / "org.json"
     config_file.write_text(json.dumps(valid_config()))
-    finished = run_cli("sync-organization", str(config_file), LOG_LEVEL=level,
-                       SIP_BRIDGE_URL=f"http://127.0.0.1:{free_port()}", SIP_BRIDGE_API_KEY="k",
-                       SIP_BRIDGE_RETRIES="2", SIP_BRIDGE_BACKOFF="0")
+    finished = run_cli("sync-organization", "--retries", "2", "--backoff", "0", str(config_file),
+                       LOG_LEVEL=level, SIP_BRIDGE_URL=f"http://127.0.0.1:{free_port()}",
+                       SIP_BRIDGE_API_KEY="k")
     assert finished.returncode == 1
     assert "Traceback" not in finished.stderr
     assert finished.stderr.count("Retrying (") == retry_lines

@@ -15,14 +15,16 @@ from bridge_support import API_KEY, SYNC_PATH, free_port, valid_config
 from burki_sip.cli import main
 
 
+# One quick retry: the options of the command, not settings of the service.
+QUICK = ("--retries", "1", "--backoff", "0", "--read-timeout", "2", "--connect-timeout", "1")
+
+
 def settings_for(httpserver, **env: str) -> dict:
-    """The command's environment: the loopback bridge, one quick attempt, no reachable Redis."""
+    """The command's environment: the loopback bridge, and no reachable Redis."""
     return {
         # Nothing listens here: the command must not need Redis.
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-        "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY,
-        "SIP_BRIDGE_RETRIES": "1", "SIP_BRIDGE_BACKOFF": "0", "SIP_BRIDGE_READ_TIMEOUT": "2",
-        "SIP_BRIDGE_CONNECT_TIMEOUT": "1", **env,
+        "SIP_BRIDGE_URL": httpserver.url_for("/"), "SIP_BRIDGE_API_KEY": API_KEY, **env,
     }
 
 
@@ -31,7 +33,7 @@ def run(httpserver, tmp_path):
     """Run the real ``burki-sip`` group against the loopback bridge; Redis is never reachable."""
 
     def invoke(*args, stdin=None, **env):
-        return CliRunner().invoke(main, ["sync-organization", *args], input=stdin,
+        return CliRunner().invoke(main, ["sync-organization", *QUICK, *args], input=stdin,
                                   env=settings_for(httpserver, **env))
 
     return invoke
@@ -128,6 +130,17 @@ def test_dry_run_needs_no_bridge_settings(run, config_file):
     assert "SIP_BRIDGE_URL, which is not set" in result.stderr
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("--connect-timeout", "0"), ("--read-timeout", "nan"), ("--retries", "-1"),
+    ("--retries", "two"), ("--backoff", "-0.5"),
+])
+def test_a_bad_option_is_one_error_and_sends_nothing(httpserver, run, config_file, option, value):
+    result = run(option, value, config_file)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': '{value}' is invalid" in result.stderr
+    assert httpserver.log == []
+
+
 def test_dry_run_of_an_invalid_config_exits_2(run):
     result = run("--dry-run", "-", stdin=json.dumps({"organization_id": 1}))
     assert result.exit_code == 2
@@ -139,7 +152,7 @@ def test_a_failing_bridge_is_reported_once_on_stderr(httpserver, config_file):
     as the command's error."""
     httpserver.expect_request(SYNC_PATH).respond_with_json({"error": "bad key"}, status=401)
     console_script = Path(sys.executable).with_name("burki-sip")
-    finished = subprocess.run([str(console_script), "sync-organization", config_file],
+    finished = subprocess.run([str(console_script), "sync-organization", *QUICK, config_file],
                               env={**os.environ, **settings_for(httpserver)},
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 1

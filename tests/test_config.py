@@ -1,7 +1,9 @@
 import pytest
 
-from burki_sip import create_app
-from burki_sip.config import SETTINGS, check, defaults, from_env, without_password
+from burki_sip import create_app, startup
+from burki_sip.config import (RETIRED, SERVER_SETTINGS, SETTINGS, check, defaults, from_env,
+                              without_password)
+from support import ROOT
 
 
 def test_defaults_cover_every_setting():
@@ -23,14 +25,13 @@ def test_environment_is_read_by_name_and_parsed():
     ("SIP_EVENTS_MAXLEN", "-5"),
     ("SIP_EVENTS_MAX_BACKLOG", "0"),
     ("SIP_EVENTS_MAX_BACKLOG", "lots"),
-    ("SIP_EVENTS_CLAIM_IDLE", "0"),
     ("MAX_CONTENT_LENGTH", "big"),
     ("REDIS_KEY_PREFIX", ""),
     ("REDIS_KEY_PREFIX", "a {b}"),
     ("REDIS_SOCKET_TIMEOUT", "-1"),
     ("REDIS_SOCKET_TIMEOUT", "0"),
     ("REDIS_SOCKET_TIMEOUT", "nan"),
-    ("REDIS_HEALTH_TIMEOUT", "inf"),
+    ("REDIS_SOCKET_TIMEOUT", "inf"),
 ])
 def test_invalid_setting_is_named_at_startup(name, value, fake_redis):
     with pytest.raises(ValueError, match=name):
@@ -45,12 +46,40 @@ def test_create_app_reads_the_environment(monkeypatch, fake_redis):
     assert app.extensions["burki_sip"].keys.prefix == "staging:sip"
 
 
-def test_readme_documents_every_setting():
-    from support import ROOT
+def shown_default(value) -> str:
+    """A default as docs/configuration.md writes it."""
+    if value is None:
+        return "unset"
+    return f"`{str(value).lower() if isinstance(value, bool) else format(value, 'g')}`" \
+        if isinstance(value, (bool, int, float)) else f"`{value}`"
 
-    readme = (ROOT / "README.md").read_text()
-    missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
-    assert missing == []
+
+def test_the_configuration_doc_lists_every_setting_with_its_default_and_secrecy():
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    table = doc.split("## Settings")[1].split("\n## ")[0]
+    rows = [line.split(" | ", 2) for line in table.splitlines() if line.startswith("| `")]
+    documented = {name.strip("| `"): (default, meaning.startswith("Secret."))
+                  for name, default, meaning in rows}
+    assert documented == {setting.name: (shown_default(setting.default), setting.secret)
+                          for setting in SETTINGS}
+    others = doc.split("## Read by gunicorn")[1].split("\n## ")[0]
+    assert all(f"| `{setting.name}` |" in others for setting in SERVER_SETTINGS)
+
+
+def test_the_readme_points_to_the_configuration_doc():
+    assert "(docs/configuration.md)" in (ROOT / "README.md").read_text()
+
+
+def test_a_former_setting_is_a_warning_saying_what_replaced_it(monkeypatch, capsys):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("LIVEKIT_API_KEY", "APIkey")
+    monkeypatch.setenv("SIP_CONSOLE_ENABLED", "false")
+    assert startup.main() == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "Warning: LIVEKIT_API_KEY is no longer read: LIVEKIT_API_KEYS (key:secret pairs)",
+        "Warning: SIP_CONSOLE_ENABLED is no longer read: the console is on exactly when "
+        "SIP_CONSOLE_USERS is set"]
+    assert not set(RETIRED) & {setting.name for setting in SETTINGS + SERVER_SETTINGS}
 
 
 @pytest.mark.parametrize(("url", "shown"), [
@@ -62,3 +91,11 @@ def test_readme_documents_every_setting():
 ])
 def test_without_password(url, shown):
     assert without_password(url) == shown
+
+
+def test_form_limits_follow_the_body_limit_and_are_not_settings(monkeypatch, fake_redis):
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "1000")
+    monkeypatch.setenv("MAX_FORM_PARTS", "5")  # a Flask config key now: the environment is not read
+    app = create_app(redis_client=fake_redis)
+    assert app.config["MAX_FORM_MEMORY_SIZE"] == 1000
+    assert app.config["MAX_FORM_PARTS"] == 200

@@ -35,7 +35,7 @@ def test_sentinel_addresses_are_parsed():
     config = {**defaults(), "REDIS_SENTINELS": " s1:26379, 10.0.0.2:26380,[::1]:26381 ",
               "REDIS_SENTINEL_MASTER": "mymaster"}
     check(config)
-    assert config["REDIS_SENTINELS"] == [("s1", 26379), ("10.0.0.2", 26380), ("::1", 26381)]
+    assert config["REDIS_SENTINELS"] == (("s1", 26379), ("10.0.0.2", 26380), ("::1", 26381))
 
 
 def test_cert_reqs_is_case_insensitive_and_defaults_to_required():

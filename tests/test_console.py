@@ -9,8 +9,8 @@ from burki_sip import create_app
 LOGIN = ("operator", "console-canary-pw")
 BRIDGE_KEY = "bridge-canary-key-123"
 FROM, TO = "+15559876543", "+15551234567"
-CONSOLE = {"TESTING": True, "SIP_CONSOLE_ENABLED": True,
-           "SIP_CONSOLE_USERS": f"{LOGIN[0]}:{LOGIN[1]}", "SIP_BRIDGE_API_KEY": BRIDGE_KEY}
+CONSOLE = {"TESTING": True, "SIP_CONSOLE_USERS": f"{LOGIN[0]}:{LOGIN[1]}",
+           "SIP_BRIDGE_API_KEY": BRIDGE_KEY}
 
 
 def basic(user, password):
@@ -50,15 +50,9 @@ def test_the_console_is_off_by_default(client):
         assert response.status_code == 404 and response.is_json
 
 
-def test_enabled_without_logins_stops_the_start_up(fake_redis):
-    with pytest.raises(ValueError, match="SIP_CONSOLE_USERS is required"):
-        create_app({"TESTING": True, "SIP_CONSOLE_ENABLED": "true"}, redis_client=fake_redis)
-
-
 def test_a_bad_login_setting_is_refused_without_echoing_it(fake_redis):
     with pytest.raises(ValueError) as error:
-        create_app({"SIP_CONSOLE_ENABLED": True, "SIP_CONSOLE_USERS": "opsecret-no-colon"},
-                   redis_client=fake_redis)
+        create_app({"SIP_CONSOLE_USERS": "opsecret-no-colon"}, redis_client=fake_redis)
     assert "SIP_CONSOLE_USERS" in str(error.value) and "opsecret" not in str(error.value)
 
 

@@ -2,6 +2,7 @@
 
 import configparser
 import json
+import re
 
 import pytest
 
@@ -70,3 +71,24 @@ def test_runtime_requirements_are_pinned():
               for line in setup["options"]["install_requires"].split("\n") if line.strip()}
     pinned = {line.split("==")[0].lower() for line in requirements if "==" in line}
     assert needed <= pinned
+
+
+def requirement_names(lines) -> set[str]:
+    """The project names of requirement lines (``name[extra]>=1,<2``, ``name==1``)."""
+    names = set()
+    for line in (line.strip() for line in lines):
+        if line and not line.startswith(("#", "-")):
+            names.add(re.split(r"[\[<>=!~ ]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def test_production_installs_no_test_package():
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    production = requirement_names(setup["options"]["install_requires"].splitlines())
+    test_only = requirement_names(setup["options.extras_require"]["test"].splitlines())
+    assert {"fakeredis", "lupa", "pytest"} <= test_only
+    assert production & test_only == set()
+    runtime_pins = requirement_names((ROOT / "requirements.txt").read_text().splitlines())
+    test_pins = requirement_names((ROOT / "requirements-test.txt").read_text().splitlines())
+    assert test_only <= test_pins and runtime_pins & test_pins == set()

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from burki_sip.calls.delivery import ConsumerSettings, ConsumerState, Delivery
+from burki_sip.calls.consumer import Consumer
+from burki_sip.calls.delivery import ConsumerSettings, Delivery
+from burki_sip.calls.pending import ConsumerState
 from burki_sip.calls.events import SCHEMA_VERSION, Event, EventFormatError, block_ms_for
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import Transition
@@ -118,6 +120,23 @@ def test_a_full_backlog_is_a_503_with_retry_after_and_writes_nothing(app, fake_r
                                  f"burki:sip:call:{{c2}}:delivery:{kind}:k2")
 
 
+def test_a_consumer_restarted_under_its_name_goes_on_where_it_stopped(store, any_redis):
+    """On fakeredis as on every real topology: the development Redis and the unit tests alike."""
+    ids = [store.record_event("status", {"n": n}, "application/json", f"c{n}").event_id
+           for n in range(3)]
+    settings = ConsumerSettings("status", "billing", "b1", from_start=True, block_ms=1,
+                                max_deliveries=1)
+    handled = []
+    first = Consumer(any_redis, Keys(), settings)
+    assert first.ensure_group() is True
+    first.poll(lambda event: handled.append(event.id), stop=lambda: len(handled) == 1)
+
+    restarted = Consumer(any_redis, Keys(), settings)
+    assert restarted.ensure_group() is False  # the group was there: no error, nothing reset
+    restarted.poll(lambda event: handled.append(event.id))
+    assert handled == ids and any_redis.xlen("burki:sip:events:status:dead") == 0
+
+
 def test_events_without_a_subcommand_still_shows_them(runner, app):
     app.extensions["burki_sip"].record_event("webhook", {"n": 1}, "application/json", "c1")
     assert '{"n":1}' in runner.invoke(args=["events", "webhook"]).output
@@ -140,8 +159,11 @@ def test_recovery_pages_through_own_pending_and_leaves_new_failures_to_the_retry
 def test_consumer_settings_follow_the_service_settings():
     from burki_sip.config import load
 
-    config = load({"SIP_EVENTS_CLAIM_IDLE": "30", "REDIS_SOCKET_TIMEOUT": "0.5",
-                   "SIP_EVENTS_MAXLEN": "500"})
-    options = ConsumerSettings.from_config(config, "status", "billing", "b1", max_deliveries=9)
+    config = load({"REDIS_SOCKET_TIMEOUT": "0.5", "SIP_EVENTS_MAXLEN": "500"})
+    options = ConsumerSettings.from_config(config, "status", "billing", "b1", max_deliveries=9,
+                                           claim_idle=30)
     assert (options.claim_idle, options.block_ms, options.dead_maxlen, options.max_deliveries) == (
         30.0, 250, 500, 9)
+    # The takeover time is each consumer's option, not the service's: the environment has no say.
+    assert ConsumerSettings.from_config(load({"SIP_EVENTS_CLAIM_IDLE": "30"}), "status", "billing",
+                                        "b1").claim_idle == 60.0

@@ -1,6 +1,5 @@
 import pytest
 
-from burki_sip import media
 from burki_sip.calls import open_store
 from burki_sip.calls.store import Transition
 
@@ -28,7 +27,3 @@ def test_media_handler_uses_the_same_prefix(redis_server, real_redis):
         "c2")[0] is None
     assert open_store({"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "a:sip"}).load_status(
         "c2")[0]["status"] == "ringing"
-
-
-def test_media_stays_an_alias_of_calls_for_one_release():
-    assert media.open_store is open_store

@@ -27,7 +27,7 @@ def test_every_scheme_and_its_settings_are_documented():
         assert f"`{scheme.header}" in DOC, scheme.name
 
 
-@pytest.mark.parametrize("name", ["docs/providers.md", "docs/security.md", "README.md"])
+@pytest.mark.parametrize("name", ["docs/providers.md", "docs/security.md", "docs/configuration.md"])
 def test_the_timestamp_tolerance_the_docs_state_is_the_codes(name):
     stated = re.findall(r"(?:within|more than|Within those) (\d+) s\b", (ROOT / name).read_text())
     assert stated and set(stated) == {str(TOLERANCE_SECONDS)}

@@ -12,11 +12,11 @@ from provider_signers import TELNYX_PUBLIC
     ("TELNYX_PUBLIC_KEY", "not base64 at all!", "base64"),
     ("TELNYX_PUBLIC_KEY", base64.b64encode(b"short").decode(), "32 bytes"),
     ("SIP_BASIC_AUTH", "user-without-password", "user:password"),
-    ("SIP_BASIC_AUTH", "user:pass word", "without spaces"),
+    ("SIP_BASIC_AUTH", ":password-without-user", "name:secret"),
     ("TWILIO_AUTH_TOKEN", "to ken", "without spaces"),
     ("SIP_PUBLIC_URL", "api.burki.dev", "http:// or https://"),
     ("SIP_PUBLIC_URL", "https://api.burki.dev/?x=1", "query"),
-    ("LIVEKIT_API_SECRET", "only-a-secret", "LIVEKIT_API_KEY has 0 entries"),
+    ("LIVEKIT_API_KEYS", "APIkey-without-secret", "key:secret"),
 ])
 def test_bad_provider_settings_stop_the_start_naming_them_without_echoing(name, value, problem):
     with pytest.raises(ValueError) as caught:
@@ -29,11 +29,11 @@ def test_bad_provider_settings_stop_the_start_naming_them_without_echoing(name, 
 
 def test_provider_settings_parse_into_lists():
     config = {**defaults(), "TWILIO_AUTH_TOKEN": "a-token, b-token",
-              "LIVEKIT_API_KEY": "APIa,APIb", "LIVEKIT_API_SECRET": "sa,sb",
+              "LIVEKIT_API_KEYS": "APIa:sa, APIb:sb",
               "TELNYX_PUBLIC_KEY": TELNYX_PUBLIC, "SIP_PUBLIC_URL": "https://api.burki.dev/"}
     check(config)
     assert config["TWILIO_AUTH_TOKEN"] == ("a-token", "b-token")
-    assert config["LIVEKIT_API_KEY"] == ("APIa", "APIb")
+    assert config["LIVEKIT_API_KEYS"] == (("APIa", "sa"), ("APIb", "sb"))
     assert config["TELNYX_PUBLIC_KEY"] == (base64.b64decode(TELNYX_PUBLIC),)
     assert config["SIP_PUBLIC_URL"] == "https://api.burki.dev"
     check(config)  # checking again changes nothing

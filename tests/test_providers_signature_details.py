@@ -82,8 +82,7 @@ ROTATED = {
     "JAMBONZ_WEBHOOK_SECRET": lambda value: f"{OTHER},{value}",
     "VONAGE_SIGNATURE_SECRET": lambda value: f"{OTHER},{value}",
     "PLIVO_AUTH_TOKEN": lambda value: f"{OTHER},{value}",
-    "LIVEKIT_API_KEY": lambda value: f"APIother,{value}",
-    "LIVEKIT_API_SECRET": lambda value: f"{OTHER},{value}",
+    "LIVEKIT_API_KEYS": lambda value: f"APIother:{OTHER},{value}",
 }
 
 

@@ -1,9 +1,12 @@
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 
-from burki_sip import create_app, redact
+from burki_sip import config, create_app, credentials, parsers, redact
+from burki_sip.web import redaction
 from burki_sip.redact import RedactingFilter, mask_phone, redact_mapping, redact_text
 from security_support import signed_headers
 
@@ -88,11 +91,42 @@ def test_the_filter_rewrites_messages_fields_and_tracebacks(caplog):
     assert caplog.records[0].fields == {"From": "+49*******5678"}
 
 
-def test_every_app_logger_gets_the_filter(app):
+def test_every_app_logger_gets_the_filter_of_the_latest_app(app, fake_redis):
+    later = create_app({"TESTING": True, "SIP_BRIDGE_API_KEY": "later-app-key"},
+                       redis_client=fake_redis)
     names = [name for name in logging.root.manager.loggerDict if name.startswith("burki_sip")]
     assert "burki_sip.web.auth" in names and "burki_sip.web.errors" in names
     for name in [*names, "werkzeug", "gunicorn.error"]:
-        assert redact.FILTER in logging.getLogger(name).filters, name
+        filters = [f for f in logging.getLogger(name).filters if isinstance(f, RedactingFilter)]
+        assert filters == [later.extensions[redaction.EXTENSION]], name
+    assert "later-app-key" in filters[0].secrets
+
+
+# A valid value of each parser a secret setting uses, and the text of it a log must not show.
+SECRET_SAMPLES = {
+    credentials.tokens: ("sample-secret-1", "sample-secret-1"),
+    credentials.pairs: ("someone:sample-secret-1", "sample-secret-1"),
+    parsers.stripped: ("sample-secret-1", "sample-secret-1"),
+    parsers.webhook_secrets: (CANARY_SECRET, CANARY_SECRET.removeprefix("whsec_")),
+}
+
+
+@pytest.mark.parametrize("setting", [s for s in config.SETTINGS if s.secret], ids=lambda s: s.name)
+def test_the_value_of_every_secret_setting_is_redacted(setting):
+    given, shown = SECRET_SAMPLES[setting.parse]
+    checked = config.load({setting.name: given, "REDIS_URL": "redis://x"})
+    assert shown in config.secret_values(checked)
+
+
+def test_redact_is_a_leaf_without_flask_or_state():
+    script = "import sys, burki_sip.redact; print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True).stdout
+    assert "flask" not in loaded and "burki_sip.redact" in loaded
+    state = (list, dict, set, logging.Filter)
+    mutable = [name for name, value in vars(redact).items()
+               if not name.startswith("__") and isinstance(value, state)]
+    assert mutable == []
 
 
 def canary_requests(client):

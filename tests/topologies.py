@@ -6,8 +6,12 @@ import subprocess
 from pathlib import Path
 
 import redis
+import redis.asyncio
+import redis.asyncio.sentinel
 from redis.cluster import RedisCluster
 from redis.sentinel import MasterNotFoundError, Sentinel
+
+from burki_sip.calls.async_connection import SentinelPrimary as ClosingSentinelClient
 
 from support import RedisServer, free_port, redis_server_binary, required_binary, wait_until
 
@@ -35,9 +39,19 @@ class ClusterServers:
         """A startup node's URL, as ``REDIS_URL`` names it with ``REDIS_CLUSTER=true``."""
         return f"redis://127.0.0.1:{self.nodes[0].port}"
 
+    @property
+    def settings(self) -> dict[str, str]:
+        """The environment a service uses to reach this cluster."""
+        return {"REDIS_URL": self.url, "REDIS_CLUSTER": "true"}
+
     def client(self) -> RedisCluster:
         """A new cluster client (``decode_responses=True``)."""
         return RedisCluster(host="127.0.0.1", port=self.nodes[0].port, decode_responses=True)
+
+    def async_client(self) -> redis.asyncio.RedisCluster:
+        """A new ``redis.asyncio`` cluster client (``decode_responses=True``)."""
+        return redis.asyncio.RedisCluster(host="127.0.0.1", port=self.nodes[0].port,
+                                          decode_responses=True)
 
     def start(self) -> "ClusterServers":
         """Start the nodes, join them with ``redis-cli --cluster create``, wait for state ok."""
@@ -101,6 +115,15 @@ class SentinelPrimary:
     def client(self, sentinel: Sentinel | None = None) -> redis.Redis:
         """A new client of whichever server ``sentinel`` (default: a new one) names primary."""
         return (sentinel or self.sentinel()).master_for(self.MASTER, socket_timeout=2)
+
+    def async_client(self) -> redis.asyncio.Redis:
+        """A new ``redis.asyncio`` client of the primary; its ``aclose`` closes its Sentinel's
+        connections too."""
+        sentinel = redis.asyncio.sentinel.Sentinel(
+            [("127.0.0.1", self.sentinel_port)], password=self.PASSWORD, decode_responses=True,
+            sentinel_kwargs={"password": self.SENTINEL_PASSWORD, "socket_timeout": 1})
+        return sentinel.master_for(self.MASTER, redis_class=ClosingSentinelClient,
+                                   socket_timeout=2)
 
     def primary_port(self) -> int:
         """The port the Sentinel names for the primary right now."""

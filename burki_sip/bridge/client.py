@@ -12,7 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import failure, metrics
+from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, failure, metrics
 from .errors import BridgeConfigError, BridgeError
 from .organization import validate_organization
 
@@ -80,8 +80,9 @@ class BridgeClient:
         BridgeConfigError: the URL or the key is missing or malformed.
     """
 
-    def __init__(self, base_url: str | None, api_key: str | None, connect_timeout: float = 3.0,
-                 read_timeout: float = 5.0, retries: int = 3, backoff: float = 0.5,
+    def __init__(self, base_url: str | None, api_key: str | None,
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                 retries: int = RETRIES, backoff: float = BACKOFF,
                  max_wait: int = MAX_WAIT) -> None:
         check_url(base_url)
         if not api_key:
@@ -102,16 +103,14 @@ class BridgeClient:
                                      "Accept": "application/json"})
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> BridgeClient:
-        """A client from the app's ``SIP_BRIDGE_*`` settings.
+    def from_config(cls, config: Mapping[str, Any], **options: Any) -> BridgeClient:
+        """A client of the bridge that ``SIP_BRIDGE_URL`` and ``SIP_BRIDGE_API_KEY`` name;
+        ``options`` are the constructor's keyword arguments (timeouts, retries, backoff).
 
         Raises:
             BridgeConfigError: ``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid.
         """
-        return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"),
-                   connect_timeout=config["SIP_BRIDGE_CONNECT_TIMEOUT"],
-                   read_timeout=config["SIP_BRIDGE_READ_TIMEOUT"],
-                   retries=config["SIP_BRIDGE_RETRIES"], backoff=config["SIP_BRIDGE_BACKOFF"])
+        return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"), **options)
 
     def __repr__(self) -> str:
         return f"BridgeClient({self.url!r})"

@@ -52,7 +52,7 @@ def describe(cause: BaseException, timeout: tuple[float, float]) -> tuple[str, s
     connect, read = timeout
     if isinstance(cause, ReadTimeoutError):
         return (f"did not answer within {read:g} s",
-                "the bridge's status and logs, or raise SIP_BRIDGE_READ_TIMEOUT")
+                "the bridge's status and logs, or raise the read timeout (--read-timeout)")
     if isinstance(cause, NameResolutionError):
         return "host name could not be resolved", "the host in SIP_BRIDGE_URL"
     if isinstance(cause, NewConnectionError):  # before its base class ConnectTimeoutError

@@ -9,9 +9,10 @@ from typing import IO, Any, Iterator
 
 import click
 
-from .. import config as settings
+from .. import config as settings, parsers
 from ..jsontext import strict_loads
 from ..redact import SECRET_NAME
+from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES
 from .errors import BridgeError
 
 # The client (requests, prometheus_client) and the schema (marshmallow) are imported by the
@@ -25,6 +26,19 @@ class InvalidConfigError(click.ClickException):
     """The organization config is not JSON, or not a valid config: exit status 2."""
 
     exit_code = 2
+
+
+class Parsed(click.ParamType):
+    """An option read by one of the settings' parsers, so it refuses what they refuse."""
+
+    def __init__(self, parse, name: str) -> None:
+        self.parse, self.name = parse, name
+
+    def convert(self, value, param, ctx):
+        try:
+            return self.parse(value)
+        except ValueError as exc:
+            self.fail(f"{value!r} is invalid: {exc}; expected {self.parse.accepts}", param, ctx)
 
 
 def masked(value: Any) -> Any:
@@ -78,7 +92,18 @@ def show(value: Any) -> None:
 @click.argument("config_file", metavar="FILE", type=click.File("r", encoding="utf-8"))
 @click.option("--dry-run", is_flag=True,
               help="Validate and print what would be sent (passwords masked); send nothing.")
-def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
+@click.option("--connect-timeout", type=Parsed(parsers.seconds, "seconds"), default=CONNECT_TIMEOUT,
+              show_default=True, help="Seconds to wait for a connection, per attempt.")
+@click.option("--read-timeout", type=Parsed(parsers.seconds, "seconds"), default=READ_TIMEOUT,
+              show_default=True, help="Seconds to wait for the bridge to answer (between bytes), "
+              "per attempt.")
+@click.option("--retries", type=Parsed(parsers.non_negative_int, "count"), default=RETRIES,
+              show_default=True, help="Retries after the first attempt on connection errors, "
+              "timeouts, 429 and 502/503/504.")
+@click.option("--backoff", type=Parsed(parsers.non_negative_float, "seconds"), default=BACKOFF,
+              show_default=True, help="Backoff factor in seconds: retries wait 0, 2x, 4x, ... "
+              "it, plus up to 1x of jitter (a Retry-After from the bridge wins).")
+def sync_organization_command(config_file: IO[str], dry_run: bool, **options: float) -> None:
     """Validate the organization config in FILE (- for standard input) and sync it to the bridge.
 
     Prints the bridge's answer. Exit status: 0 synced (or valid, with --dry-run), 2 the config
@@ -95,7 +120,7 @@ def sync_organization_command(config_file: IO[str], dry_run: bool) -> None:
 
     try:
         with failures_reported_by_the_command(), \
-                BridgeClient.from_config(environment) as client:
+                BridgeClient.from_config(environment, **options) as client:
             answer = client.sync_organization(config)
     except BridgeError as exc:
         raise click.ClickException(exc.message) from exc

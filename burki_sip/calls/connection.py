@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import redis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.backoff import ExponentialBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
@@ -77,8 +78,9 @@ def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
 
 
 def is_cluster(client: Any) -> bool:
-    """True for a Redis Cluster client, whose scripts may only touch keys of one slot."""
-    return isinstance(client, RedisCluster)
+    """True for a Redis Cluster client (sync or asyncio), whose scripts and transactions may
+    only touch keys of one slot."""
+    return isinstance(client, (RedisCluster, AsyncRedisCluster))
 
 
 def base_options(socket_timeout: float) -> dict[str, Any]:

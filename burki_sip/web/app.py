@@ -7,11 +7,14 @@ from typing import Any, Mapping
 import redis
 from flask import Flask
 
-from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import auth, bench, console, errors, extension, health, metrics, openapi, redaction, sip
+from . import telemetry
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
+
+# Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
+MAX_FORM_PARTS = 200
 
 
 class App(Flask):
@@ -38,12 +41,18 @@ def create_app(config: Mapping[str, Any] | None = None,
     app = App("burki_sip")
     app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
-    app.config.update(from_env() if config is None else config)
+    given = from_env() if config is None else config
+    app.config.update(given)
     check(app.config)
+    # werkzeug's form limits are Flask config keys, not settings: a text field is bounded by the
+    # body's limit. A test's ``config`` may still set them.
+    app.config["MAX_FORM_MEMORY_SIZE"] = given.get("MAX_FORM_MEMORY_SIZE",
+                                                   app.config["MAX_CONTENT_LENGTH"])
+    app.config["MAX_FORM_PARTS"] = given.get("MAX_FORM_PARTS", MAX_FORM_PARTS)
     app.json.sort_keys = False
 
     telemetry.init_app(app)
-    redact.init_app(app)
+    redaction.init_app(app)
     errors.init_app(app)
     extension.init_app(app, redis_client)
     auth.init_app(app)

@@ -22,6 +22,9 @@ bp = Blueprint("health", __name__)
 
 EXTENSION = "burki_sip.health"
 HEALTH_KEY_TTL_MS = 10_000
+# Seconds /readyz waits for Redis: a probe must answer well within a load balancer's own timeout,
+# whatever REDIS_SOCKET_TIMEOUT allows the requests.
+HEALTH_TIMEOUT = 0.5
 
 
 @bp.get("/healthz")
@@ -34,7 +37,7 @@ def healthz():
 @bp.get("/readyz")
 @doc({200: HealthSchema}, errors=(503,), tags=("operations",))
 def readyz():
-    """Redis takes a write within ``REDIS_HEALTH_TIMEOUT`` (on a cluster: and every primary
+    """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: and every primary
     answers PING).
 
     When it does not, the Redis error handler answers 503 with a JSON ``error`` and counts it.
@@ -49,9 +52,8 @@ def readyz():
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
     """Keep the client ``/readyz`` writes with: ``redis_client`` when given, else a small client of its
     own, of the same kind as the store's (one server, Cluster or Sentinel), whose timeouts are
-    ``REDIS_HEALTH_TIMEOUT`` instead of the request ones."""
+    ``HEALTH_TIMEOUT`` instead of the request ones."""
     if redis_client is None:
-        redis_client = client_from_config(
-            {**app.config, "REDIS_SOCKET_TIMEOUT": app.config["REDIS_HEALTH_TIMEOUT"]})
+        redis_client = client_from_config({**app.config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
     app.extensions[EXTENSION] = redis_client
     app.register_blueprint(bp)

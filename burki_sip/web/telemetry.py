@@ -13,7 +13,7 @@ import uuid
 from flask import Flask, Response, g, request
 
 from .. import redact
-from . import logs, metrics
+from . import logs, metrics, redaction
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller's (or Heroku's router's) request id may look like; anything else is replaced.
@@ -39,7 +39,7 @@ def request_id_of(header: str | None) -> str:
     in it is redacted as in any other field (``redact.redact_text``).
     """
     if header and REQUEST_ID_PATTERN.fullmatch(header):
-        return redact.redact_text(header, redact.FILTER.secrets)
+        return redact.redact_text(header, redaction.secrets())
     return str(uuid.uuid4())
 
 

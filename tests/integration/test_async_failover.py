@@ -5,32 +5,21 @@ import asyncio
 import pytest
 
 from burki_sip.calls import CallStore, Keys, open_async_store
-from topologies import SentinelPrimary
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def replicated(tmp_path):
-    """A primary with one replica under a Sentinel of this test's own (it fails them over)."""
-    setup = SentinelPrimary(tmp_path, replicas=1)
-    try:
-        yield setup.start()
-    finally:
-        setup.stop()
-
-
-def test_claims_go_on_after_the_primary_is_lost(replicated):
-    writer = CallStore(replicated.primary.client(), Keys())
+def test_claims_go_on_after_the_primary_is_lost(redis_replicated):
+    writer = CallStore(redis_replicated.primary.client(), Keys())
     for call_sid in ("before", "after"):
         writer.save_context({"call_sid": call_sid})
-    replicated.primary.client().wait(1, 5000)  # the replica has both before it is promoted
+    redis_replicated.primary.client().wait(1, 5000)  # the replica has both before it is promoted
 
     async def main():
-        async with open_async_store(replicated.settings) as store:
+        async with open_async_store(redis_replicated.settings) as store:
             before = await store.claim("before", owner="stream-a")
             await store.client.wait(1, 5000)  # the claim too reaches the replica first
-            await asyncio.to_thread(replicated.lose_primary)
+            await asyncio.to_thread(redis_replicated.lose_primary)
             # The pooled connections to the lost primary break; the retry asks the Sentinel.
             return before, await store.claim("after", owner="stream-b"), await store.claim(
                 "before", owner="stream-c")

@@ -20,7 +20,7 @@ WAIT_MS = 15_000  # generous on a shared machine; each wait returns as soon as i
 @pytest.fixture
 def console_service(redis_for_service):
     """gunicorn with the console on, on a redis-server of the test's own."""
-    server = Gunicorn(redis_for_service.url, workers=2, SIP_CONSOLE_ENABLED="true",
+    server = Gunicorn(redis_for_service.url, workers=2,
                       SIP_CONSOLE_USERS=f"{USER}:{PASSWORD}").start()
     yield server
     server.stop()

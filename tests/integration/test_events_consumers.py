@@ -32,11 +32,10 @@ def post_status_events(redis_client, count):
 
 
 def consume(redis_server, name, command, generation="", *options):
-    env = {**os.environ, "REDIS_URL": redis_server.url, "GEN": generation,
-           "SIP_EVENTS_CLAIM_IDLE": "60", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "REDIS_URL": redis_server.url, "GEN": generation, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [str(BIN / "burki-sip"), "events", "consume", "status", "--group", "billing",
-         "--consumer", name, "--exec", command, "--from-start", *options],
+         "--consumer", name, "--exec", command, "--from-start", "--claim-idle", "60", *options],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -122,7 +121,8 @@ def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server,
     started, out = tmp_path / "started", tmp_path / "handled.txt"
     command = (f'touch {started}; sleep 1; IFS= read -r event || exit 1; '
                f'printf "%s\\n" "$event" >> {out}')
-    process = consume(redis_server, "c1", command)
+    # One delivery each: a stop must not cost the entries read but not run one of them.
+    process = consume(redis_server, "c1", command, "", "--max-deliveries", "1")
     wait_until(started.exists, timeout=30, what="the first event running")
     process.send_signal(signal.SIGTERM)  # while its command sleeps
     _, stderr = process.communicate(timeout=30)
@@ -133,3 +133,35 @@ def test_sigterm_lets_the_running_event_finish_and_acknowledges_it(redis_server,
     assert group["pending"] + group["lag"] == 2  # the other two: kept for the next start
     pending = real_redis.xpending_range(STREAM, "billing", "-", "+", 10)
     assert ids[0] not in {row["message_id"] for row in pending}  # acknowledged
+    assert {row["times_delivered"] for row in pending} <= {0}  # read, not run: no delivery
+
+    restarted = consume(redis_server, "c1", RECORD.replace("{out}", str(out)), "",
+                        "--max-deliveries", "1")
+    wait_until(lambda: group_done(real_redis), timeout=30, what="the other two run")
+    assert stop(restarted)[0] == 0
+    assert [json.loads(line.split(" ", 1)[1])["id"] for line in lines_of(out)[1:]] == ids[1:]
+    assert real_redis.xlen(STREAM + ":dead") == 0
+
+
+def test_a_command_whose_consumer_is_killed_as_it_starts_still_reads_the_whole_event(
+        redis_server, real_redis, tmp_path):
+    store = CallStore(real_redis, Keys())
+    notes = "x" * 200_000  # more than a pipe holds: a consumer writing one would block midway
+    entry_id = store.record_event("status", {"call_sid": "big-1", "status": "ringing",
+                                             "notes": notes}, "application/json", "big-1",
+                                  transition=Transition("ringing")).event_id
+    out, read, done = tmp_path / "event.json", tmp_path / "read", tmp_path / "done"
+    # The command kills its consumer before it reads a byte, reads its stdin, then writes to its
+    # stderr, which its consumer no longer reads.
+    command = (f'kill -KILL $PPID; sleep 0.2; cat > {out}; touch {read}; '
+               f'echo "consumer gone" >&2; touch {done}')
+    process = consume(redis_server, "c1", command)
+    process.communicate(timeout=30)
+
+    assert process.returncode == -signal.SIGKILL
+    wait_until(read.exists, timeout=30, what="the command's stdin read")
+    text = out.read_text()
+    assert text.endswith("\n") and text.count("\n") == 1  # the whole event, not a pipe's worth
+    event = json.loads(text)
+    assert (event["id"], event["payload"]["notes"]) == (entry_id, notes)
+    wait_until(done.exists, timeout=10, what="the command past its stderr (no SIGPIPE)")

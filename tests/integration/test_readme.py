@@ -1,5 +1,6 @@
 """Every shell command of the README works as written after ``make run``, in a fresh copy of the
-project, without a Redis of the machine's (the embedded one, found through .burki-sip/redis-url)."""
+project, without a Redis of the machine's (the redis-server ``make run`` starts, found through
+.burki-sip/redis-url)."""
 
 from __future__ import annotations
 
@@ -79,8 +80,10 @@ def test_make_run_serves_with_the_embedded_redis(report, record_figure):
     # response's sendall (its handle_quit raises SystemExit there): gunicorn's noise, not ours.
     assert [line for line in report["service_log"].splitlines()
             if "Traceback" in line and "handle_quit" not in line] == []
-    assert report["service_log"].count("embedded in-memory Redis") == 1
-    assert not report["runtime_file_left"], report["service_log"][-2000:]  # removed at exit
+    assert report["service_log"].count("started an embedded redis-server") == 1
+    # Both go with the service: the file and the redis-server it names.
+    assert not report["runtime_file_left"], report["service_log"][-2000:]
+    assert not report["redis_server_left"]
 
 
 def test_every_readme_command_succeeds(report):

@@ -12,33 +12,26 @@ from burki_sip.calls.keys import Keys
 from burki_sip.calls import open_store
 from burki_sip.calls.store import CallStore, Transition
 from support import Gunicorn
-from topologies import SentinelPrimary
 
 pytestmark = pytest.mark.integration
 
 CALL = "sip-20260430-abc123"
 
 
-@pytest.fixture(params=["cluster", "sentinel"])
-def topology(request):
-    """(settings for the service, a flushed client of the same Redis) for each topology."""
-    if request.param == "cluster":
-        settings = {"REDIS_URL": request.getfixturevalue("redis_cluster").url,
-                    "REDIS_CLUSTER": "true"}
-    else:
-        settings = request.getfixturevalue("redis_sentinel").settings
-    return settings, request.getfixturevalue(f"{request.param}_redis")
+# The topologies gunicorn runs on here (one redis-server is every other test's).
+CLUSTER_AND_SENTINEL = pytest.mark.parametrize("topology", ["cluster", "sentinel"], indirect=True)
 
 
 @pytest.fixture
 def service(topology):
     """gunicorn wsgi:app with 2 workers on the topology's Redis."""
-    settings = dict(topology[0])
+    settings = dict(topology[0].settings)
     server = Gunicorn(settings.pop("REDIS_URL"), workers=2, **settings).start()
     yield server
     server.stop()
 
 
+@CLUSTER_AND_SENTINEL
 def test_seed_prewarm_and_callbacks_over_http(service, topology, seed_prewarm):
     _, client = topology
     prewarm = requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm, timeout=5)
@@ -61,21 +54,23 @@ def test_seed_prewarm_and_callbacks_over_http(service, topology, seed_prewarm):
     assert set(timeline) == {"initiated", "ringing"}
 
 
+@CLUSTER_AND_SENTINEL
 def test_ready_when_the_topology_answers(service):
     assert requests.get(f"{service.url}/readyz", timeout=5).json() == {"status": "ready"}
 
 
+@CLUSTER_AND_SENTINEL
 def test_media_handler_claims_what_the_service_wrote(service, topology):
-    settings, _ = topology
+    server, _ = topology
     requests.post(f"{service.url}/sip-prewarm", json={"call_sid": CALL, "agenda": "a"}, timeout=5)
 
-    media = open_store(settings)
+    media = open_store(server.settings)
     assert media.claim_context(CALL)["agenda"] == "a"
     assert media.claim_context(CALL) is None
 
 
 def test_every_key_of_a_call_shares_one_cluster_slot(cluster_redis, redis_cluster):
-    app = create_app({"TESTING": True, "REDIS_URL": redis_cluster.url, "REDIS_CLUSTER": "true"})
+    app = create_app({"TESTING": True, **redis_cluster.settings})
     client = app.test_client()
     client.post("/sip-prewarm", json={"call_sid": CALL})
     client.post("/sip-status", json={"call_sid": CALL, "status": "ringing"},
@@ -90,35 +85,26 @@ def test_every_key_of_a_call_shares_one_cluster_slot(cluster_redis, redis_cluste
 
 
 def test_app_picks_the_write_path_from_the_client(redis_cluster, redis_sentinel):
-    cluster = create_app({"REDIS_URL": redis_cluster.url, "REDIS_CLUSTER": "true"})
+    cluster = create_app(redis_cluster.settings)
     sentinel = create_app(redis_sentinel.settings)
 
     assert cluster.extensions["burki_sip"].streams_in_script is False
     assert sentinel.extensions["burki_sip"].streams_in_script is True
 
 
-@pytest.fixture
-def replicated(tmp_path):
-    """A primary with one replica under a Sentinel of this test's own (it fails them over)."""
-    setup = SentinelPrimary(tmp_path, replicas=1)
-    try:
-        yield setup.start()
-    finally:
-        setup.stop()
-
-
-def test_service_follows_a_sentinel_failover(replicated):
-    client = create_app({"TESTING": True, **replicated.settings}).test_client()
+def test_service_follows_a_sentinel_failover(redis_replicated):
+    client = create_app({"TESTING": True, **redis_replicated.settings}).test_client()
     assert client.post("/sip-prewarm", json={"call_sid": "before"}).status_code == 200
-    replicated.primary.client().wait(1, 5000)  # the replica has the write before it is promoted
+    # The replica has the write before it is promoted.
+    redis_replicated.primary.client().wait(1, 5000)
 
-    new_port = replicated.lose_primary()
+    new_port = redis_replicated.lose_primary()
 
     # The pooled connection to the lost primary breaks; the retry asks the Sentinel again.
     after = client.post("/sip-prewarm", json={"call_sid": "after"})
     assert after.status_code == 200
     assert client.get("/sip-prewarm/before").status_code == 200
-    [promoted] = replicated.replicas
+    [promoted] = redis_replicated.replicas
     assert promoted.port == new_port
     assert promoted.client().exists("burki:sip:call:{after}:context") == 1
 

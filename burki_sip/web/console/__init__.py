@@ -1,8 +1,8 @@
 """The operator console: recent calls and each call's timeline as pages, read-only.
 
-Off unless ``SIP_CONSOLE_ENABLED``: the blueprint is then not registered at all, so ``/console``
-is the app's plain 404. When on, every route of the blueprint (its static files too) needs one of
-the ``SIP_CONSOLE_USERS`` logins over HTTP Basic, checked by the blueprint's own
+On exactly when ``SIP_CONSOLE_USERS`` names its logins: without them the blueprint is not
+registered at all, so ``/console`` is the app's plain 404. When on, every route of the blueprint
+(its static files too) needs one of those logins over HTTP Basic, checked by the blueprint's own
 ``before_request``: the bridge's keys open nothing here, and a console login opens no SIP route.
 """
 
@@ -13,8 +13,6 @@ import hmac
 import logging
 
 from flask import Blueprint, Flask, current_app, render_template, request
-
-from ... import redact
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +37,9 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def logins(users: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+def logins(users) -> tuple[tuple[bytes, bytes], ...]:
     """Digests of each ``(user, password)``: compared at fixed length, the values never kept."""
-    return tuple((_digest(user), _digest(password)) for user, password in users.items())
+    return tuple((_digest(user), _digest(password)) for user, password in users)
 
 
 def login_matches(known, user: str, password: str) -> bool:
@@ -75,13 +73,11 @@ def secure_headers(response):
 
 
 def init_app(app: Flask) -> None:
-    """Serve the console when ``SIP_CONSOLE_ENABLED`` (the settings check ensured logins)."""
-    if not app.config.get("SIP_CONSOLE_ENABLED"):
+    """Serve the console when ``SIP_CONSOLE_USERS`` gives it logins."""
+    users = app.config.get("SIP_CONSOLE_USERS")
+    if not users:
         return
-    users = app.config["SIP_CONSOLE_USERS"]
     app.extensions[EXTENSION] = logins(users)
-    # The passwords are secrets like the bridge's keys: the log filter hides them too.
-    redact.FILTER.secrets |= {password for password in users.values() if len(password) >= 4}
     app.register_blueprint(bp)
 
 

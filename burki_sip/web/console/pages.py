@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 
-from flask import current_app, request
+from flask import request
 from marshmallow import ValidationError
 
 from ...calls.drivers import run
 from ...calls.keys import EVENT_KINDS
 from ...calls.lifecycle import RANKS
 from ...calls.reads import EventRef, load_events
-from ...redact import configured_secrets
+from .. import redaction
 from ..extension import get_store
 from ..schemas import check_call_sid
 from .calls import CallSummary, call_summary, page_of_calls
@@ -127,7 +127,6 @@ def stored_entry(kind: str, entry_id: str) -> dict | None:
     return fields
 
 
-def secrets_of() -> set[str]:
+def secrets_of() -> frozenset[str]:
     """Every configured secret value, hidden wherever it might appear in stored data."""
-    return configured_secrets(current_app.config) | set(
-        (current_app.config.get("SIP_CONSOLE_USERS") or {}).values())
+    return redaction.secrets()

@@ -34,7 +34,8 @@ def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
 
 def _verify_basic(credentials: tuple, signed: Signed) -> None:
     offered = _basic_offered(signed.headers) or b""
-    expected = [hashlib.sha256(pair.encode("utf-8")).digest() for pair in credentials]
+    expected = [hashlib.sha256(f"{user}:{password}".encode("utf-8")).digest()
+                for user, password in credentials]
     if not any_equal(expected, [hashlib.sha256(offered).digest()]):
         raise SignatureError("HTTP Basic credentials do not match SIP_BASIC_AUTH")
 

@@ -67,7 +67,7 @@ def read(body: dict) -> Reading:
 
 
 def verify(credentials: tuple, signed: Signed) -> None:
-    """Verify the webhook JWT: issued by a ``LIVEKIT_API_KEY``, signed with its secret."""
+    """Verify the webhook JWT: issued by a key of ``LIVEKIT_API_KEYS``, signed with its secret."""
     token, claims = bearer_jwt(signed.headers), None
     for key, secret in credentials:  # every pair is tried: no early exit shows which matched
         try:
@@ -77,14 +77,14 @@ def verify(credentials: tuple, signed: Signed) -> None:
             continue
         claims = claims or decoded
     if claims is None:
-        raise SignatureError("the LiveKit webhook JWT does not verify with LIVEKIT_API_KEY and "
-                             "LIVEKIT_API_SECRET (HS256, unexpired, issued by the key)")
+        raise SignatureError("the LiveKit webhook JWT does not verify with LIVEKIT_API_KEYS "
+                             "(HS256, unexpired, issued by a key, signed with its secret)")
     expected = base64.b64encode(hashlib.sha256(signed.body).digest())
     if not hmac.compare_digest(str(claims.get("sha256", "")).encode(), expected):
         raise SignatureError("the LiveKit webhook JWT's sha256 is not the SHA-256 of the body")
 
 
-SCHEME = Scheme(NAME, ("LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"), "Authorization",
+SCHEME = Scheme(NAME, ("LIVEKIT_API_KEYS",), "Authorization",
                 lambda headers: bearer_jwt(headers) is not None, verify,
-                "`Authorization: <JWT>`: HS256 with a `LIVEKIT_API_SECRET`, issued by its "
-                "`LIVEKIT_API_KEY`, unexpired, its `sha256` claim the body's SHA-256 (base64).")
+                "`Authorization: <JWT>`: HS256 with a secret of `LIVEKIT_API_KEYS`, issued by its "
+                "key, unexpired, its `sha256` claim the body's SHA-256 (base64).")

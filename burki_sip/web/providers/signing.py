@@ -47,9 +47,8 @@ class Scheme:
     summary: str
 
     def credentials(self, config: Mapping) -> tuple:
-        """The configured credentials (one tuple per setting, zipped), empty when unset."""
-        values = [config.get(name) or () for name in self.settings]
-        return tuple(zip(*values)) if len(values) > 1 else tuple(values[0])
+        """The configured credentials of its settings, empty when unset."""
+        return tuple(value for name in self.settings for value in config.get(name) or ())
 
 
 def any_equal(expected: list[bytes], offered: list[bytes]) -> bool:
