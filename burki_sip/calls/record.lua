@@ -1,9 +1,9 @@
 -- Records one webhook or status request in one atomic step: the backlog check, the duplicate
 -- check, the call's lifecycle, the stream entry and the call's reference to it.
--- Inputs: recording.RecordScript. Each part runs when its keys are given, so on a Redis Cluster,
--- where the stream lives in another slot than the call's keys, the store runs the parts slot by
--- slot (recording.record). Reads come first and the duplicate marker is written last, so a script
--- that fails half way (for example on OOM) leaves no marker behind and the bridge's retry counts.
+-- Inputs: record_script.RecordScript. Each part runs when its keys are given, so on a Redis
+-- Cluster, where the stream lives in another slot than the call's keys, the store runs the parts
+-- slot by slot (recording.record). Reads come first and the duplicate marker is written last, so a
+-- script that fails half way (for example on OOM) leaves no marker and the bridge's retry counts.
 -- Returns {duplicate 0/1, applied 0/1, call's status, stream entry id, status as resolved};
 -- refused for backlog: {-1, the slowest group's unacknowledged entries, '', '', ''}, nothing written.
 
