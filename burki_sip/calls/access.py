@@ -23,7 +23,7 @@ class CallAccess:
     """Reads and claims of one deployment's calls; ``_run`` says how the work is run.
 
     Args:
-        client: a redis-py client, sync or ``redis.asyncio``, created with ``decode_responses=True``.
+        client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
     """

@@ -1,4 +1,4 @@
-"""``AsyncCallStore``: what a media-stream handler on asyncio reads and claims, on ``redis.asyncio``.
+"""``AsyncCallStore``: what a media-stream handler on asyncio reads and claims (``redis.asyncio``).
 
 The same methods as ``CallStore``'s reads and claims (``access.CallAccess``, written once): each
 returns a coroutine that runs the same work on the asyncio client, so the event loop never blocks.

@@ -5,7 +5,8 @@
 -- slot by slot (recording.record). Reads come first and the duplicate marker is written last, so a
 -- script that fails half way (for example on OOM) leaves no marker and the bridge's retry counts.
 -- Returns {duplicate 0/1, applied 0/1, call's status, stream entry id, status as resolved};
--- refused for backlog: {-1, the slowest group's unacknowledged entries, '', '', ''}, nothing written.
+-- refused for backlog: {-1, the slowest group's unacknowledged entries, '', '', ''}: nothing
+-- written.
 
 -- KEYS are those ARGV[1] names, in its order; a key not named is nil here.
 local given, count = {}, 0
@@ -75,7 +76,9 @@ local function trim_args(stream, floor)
 end
 
 local backlog, floor = 0, false
-if stream_key and (maxlen ~= '' or backlog_limit) then backlog, floor = stream_backlog(stream_key) end
+if stream_key and (maxlen ~= '' or backlog_limit) then
+  backlog, floor = stream_backlog(stream_key)
+end
 if backlog_limit and backlog >= backlog_limit then return {-1, backlog, '', '', ''} end
 
 -- === the duplicate check =====================================================================
@@ -101,7 +104,8 @@ end
 local function moves_forward(stored_rank, stored_sequence)
   if stored_rank >= terminal_rank then return false end
   if rank > stored_rank then return true end
-  return rank == stored_rank and sequence ~= nil and (not stored_sequence or sequence > stored_sequence)
+  if rank ~= stored_rank or sequence == nil then return false end
+  return not stored_sequence or sequence > stored_sequence
 end
 
 local applied, current = false, ''
@@ -143,7 +147,8 @@ if refs_key and event_id ~= '' then
   redis.call('RPUSH', refs_key, kind .. ':' .. event_id)
   redis.call('LTRIM', refs_key, -refs_kept, -1)
   local ttl = redis.call('PTTL', status_key)
-  if ttl > 0 then redis.call('PEXPIRE', refs_key, ttl) else redis.call('EXPIRE', refs_key, idle_ttl) end
+  if ttl > 0 then redis.call('PEXPIRE', refs_key, ttl)
+  else redis.call('EXPIRE', refs_key, idle_ttl) end
 end
 
 if marker_key then

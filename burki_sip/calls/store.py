@@ -1,4 +1,4 @@
-"""Call context, call status and event streams in Redis: ``CallStore``, on a sync redis-py client."""
+"""Call context, call status and event streams in Redis: ``CallStore`` (sync redis-py)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class CallStore(CallAccess, StreamReading):
 
 def entry_fields(payload: dict, content_type: str, call_sid: str | None,
                  delivery_id: str | None, extra: Mapping[str, str]) -> dict[str, str]:
-    """A request's stream entry (docs/events.md, schema ``SCHEMA_VERSION``); empty extras left out."""
+    """A request's stream entry (docs/events.md, ``SCHEMA_VERSION``); empty extras left out."""
     optional = {"call_sid": call_sid, "delivery_id": delivery_id, **extra}
     return {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
             "payload": compact_json(payload), **{name: value for name, value in optional.items()
