@@ -47,10 +47,10 @@ def create_app(config: Mapping[str, Any] | None = None,
     errors.init_app(app)
     extension.init_app(app, redis_client)
     auth.init_app(app)
-    app.register_blueprint(sip.bp)
+    api = openapi.init_app(app)
+    for blueprint in (sip.bp, health.bp, metrics.bp):  # their routes are in the document
+        api.register_blueprint(blueprint)
     health.init_app(app, redis_client)
-    app.register_blueprint(metrics.bp)
-    openapi.init_app(app)
     bench.init_app(app)
     console.init_app(app)
     return app
