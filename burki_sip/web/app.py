@@ -9,7 +9,8 @@ from flask import Flask
 
 from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import (auth, bench, console, docs, errors, extension, health, metrics, openapi, sip,
+               telemetry)
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
 
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     for blueprint in (sip.bp, health.bp, metrics.bp):  # their routes are in the document
         api.register_blueprint(blueprint)
     health.init_app(app, redis_client)
+    docs.init_app(app)
     bench.init_app(app)
     console.init_app(app)
     return app
