@@ -36,6 +36,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 system-deps:
 	sh scripts/ensure-redis-server.sh
+	sh scripts/ensure-sip-tools.sh
 	sh scripts/ensure-chromium.sh
 
 bench-deps: $(PEER_VENV)/.installed
