@@ -63,16 +63,16 @@ def sip_tools():
 
 
 @pytest.fixture(scope="module")
-def redis_server(sip_tools):
+def sip_redis(sip_tools):
     server = RedisServer().start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def sip_service(redis_server):
+def sip_service(sip_redis):
     """The service as deployed, with the bridge's key required."""
-    server = Gunicorn(redis_server.url, workers=2, SIP_BRIDGE_API_KEY=KEY).start()
+    server = Gunicorn(sip_redis.url, workers=2, SIP_BRIDGE_API_KEY=KEY).start()
     yield server
     server.stop()
 
@@ -148,21 +148,22 @@ def test_the_invite_prewarms_the_context(one_call_each, sip_service):
         "variables": {"customer_id": "cust-1"}}
 
 
-def posts_of(redis_server, kind: str, sid: str) -> list[dict]:
+def posts_of(sip_redis, kind: str, sid: str) -> list[dict]:
     """The bodies the bridge posted about one call, in the order the service recorded them."""
-    entries = redis_server.client().xrange(Keys().events(kind))
+    with sip_redis.client() as client:
+        entries = client.xrange(Keys().events(kind))
     return [json.loads(fields["payload"]) for _, fields in entries if fields.get("call_sid") == sid]
 
 
 @pytest.mark.parametrize("scenario", ENDINGS)
 def test_each_call_is_announced_once_and_its_posts_numbered_in_order(
-        one_call_each, sip_service, redis_server, scenario):
+        one_call_each, sip_service, sip_redis, scenario):
     calls = one_call_each[scenario]
     sid = call_sid(calls, calls.call_ids()[0])
     ended(sip_service, sid)
-    webhooks = posts_of(redis_server, "webhook", sid)
+    webhooks = posts_of(sip_redis, "webhook", sid)
     assert [post["event"] for post in webhooks] == ["inbound_call"]
-    statuses = posts_of(redis_server, "status", sid)
+    statuses = posts_of(sip_redis, "status", sid)
     assert [post["sequence"] for post in statuses] == list(range(1, len(statuses) + 1)), statuses
     times = [datetime.fromisoformat(post["timestamp"]) for post in statuses]
     assert times == sorted(times), statuses
