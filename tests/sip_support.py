@@ -101,6 +101,11 @@ class Process:
             self.process.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
+    def uid(self) -> int:
+        """The user id the process runs as now (Kamailio drops root's once it has its socket)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+
     def group_gone(self) -> bool:
         """True when no process of the session it started is left."""
         try:
@@ -108,6 +113,14 @@ class Process:
         except ProcessLookupError:
             return True
         return False
+
+
+def shared_memory(uid: int | None = None) -> set[str]:
+    """The POSIX (/dev/shm) and System V shared memory segments of ``uid`` (all when None)."""
+    posix = {f"posix:{entry.name}" for entry in Path("/dev/shm").iterdir()
+             if uid in (None, entry.stat().st_uid)}
+    rows = [row.split() for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
+    return posix | {f"sysv:{row[1]}" for row in rows if uid in (None, int(row[7]))}  # id, uid
 
 
 def start_bridge(service_url: str, uas_port: int, api_key: str, cwd: Path,

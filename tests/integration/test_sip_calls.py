@@ -7,6 +7,7 @@ What each call ends as is read back over HTTP, as the media handler and operator
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import uuid
@@ -17,7 +18,8 @@ import pytest
 import requests
 
 from burki_sip.calls.keys import Keys
-from sip_support import Calls, finish, missing_tools, place, start_bridge, start_callee
+from sip_support import (Calls, finish, missing_tools, place, shared_memory, start_bridge,
+                         start_callee)
 from support import Gunicorn, RedisServer, free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -210,7 +212,12 @@ def test_calls_complete_through_the_bridge_while_the_service_is_away(
 
 
 def test_the_bridge_stops_on_sigterm_and_leaves_nothing_behind(callee, tmp_path):
+    segments = shared_memory()
     bridge, _ = start_bridge(f"http://127.0.0.1:{free_port()}", callee, KEY, tmp_path)
+    uid = bridge.uid()
+    if os.getuid() == 0:
+        assert uid != 0  # started as root, it dropped to an unprivileged user
     assert bridge.stop() == 0
-    assert bridge.group_gone()
-    assert list(tmp_path.iterdir()) == []  # its working directory and TMPDIR
+    assert bridge.group_gone()  # no process of its own left
+    assert list(tmp_path.iterdir()) == []  # no file in its working directory or TMPDIR
+    assert shared_memory(uid) - segments == set()  # no shared memory segment
