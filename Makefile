@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The benchmark's FastAPI peer (bench/peer/app.py) lives in a virtual environment of its own.
 PEER_VENV ?= .venv-peer
 
-.PHONY: run test bench install install-test system-deps redis-deps bench-deps clean
+.PHONY: run test bench demo install install-test system-deps redis-deps bench-deps clean
 
 # The settings are checked first: gunicorn parses WEB_CONCURRENCY itself as it is imported, so
 # only this check turns every bad value into one line (burki_sip/startup.py). Without REDIS_URL
@@ -24,6 +24,12 @@ test: install-test system-deps
 bench: install system-deps bench-deps
 	PEER_PYTHON=$(PEER_VENV)/bin/python $(BIN)/python bench/run.py
 
+# Real SIP calls through the reference Kamailio bridge (docs/sip-bridge.md); Ctrl-C stops it all.
+demo: install
+	sh scripts/ensure-redis-server.sh
+	sh scripts/ensure-sip-tools.sh
+	$(BIN)/python examples/kamailio/demo.py
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
@@ -38,6 +44,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 system-deps: redis-deps
+	sh scripts/ensure-sip-tools.sh
 	sh scripts/ensure-chromium.sh
 
 redis-deps:

@@ -91,6 +91,8 @@ class Target:
         elif response.status_code == 204:  # an automatic OPTIONS answer: Allow, no body
             assert response.data == b"" and "Allow" in response.headers
             assert "html" not in (response.content_type or "")
+        elif response.status_code == 302:  # ``/`` leads a person to the API page
+            assert response.headers["Location"] == "/docs/"
         else:
             assert response.status_code == 200 and response.is_json
 

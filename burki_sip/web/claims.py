@@ -6,15 +6,15 @@ every route of that blueprint. Their bodies and answers are described here, next
 
 from __future__ import annotations
 
-from flask import request
+from flask import jsonify
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..calls.claims import OWNER_MAX, check_owner
-from . import payload
-from .apidoc import doc
+from .blueprint import errors
 from .errors import ApiError
 from .extension import get_store
-from .sip import bp, checked_path_call_sid
+from .schemas import CallPathSchema
+from .sip import bp
 from .telemetry import note_call_sid, note_outcome
 
 TOKEN_MAX = 64
@@ -68,40 +68,37 @@ class ReleasedSchema(Schema):
     released = fields.Boolean(required=True)
 
 
-claim_schema, release_schema = ClaimSchema(), ReleaseSchema()
-
-
-def optional_json() -> dict:
-    """The request's JSON object, or ``{}`` when it has no body at all."""
-    return payload.json_object(request) if request.get_data(cache=True) else {}
-
-
 @bp.post("/sip-prewarm/<call_sid>/claim")
-@doc({200: ClaimedSchema, 409: ClaimConflictSchema}, body=ClaimSchema, body_required=False,
-     errors=(400, 404, 413, 415, 503))
-def claim(call_sid: str):
+@bp.arguments(CallPathSchema(), location="path", as_kwargs=True)
+@bp.arguments(ClaimSchema(), location="optional_json", required=False)
+@bp.response(200, ClaimedSchema)
+@bp.alt_response(409, schema=ClaimConflictSchema)
+@errors(400, 404, 413, 415, 503)
+def claim(body: dict, call_sid: str):
     """Claim a call's context for a media stream: 200 to one owner at a time, 409 to others."""
-    checked_path_call_sid(call_sid)
     note_call_sid(call_sid)
-    owner = claim_schema.load(optional_json()).get("owner")
+    owner = body.get("owner")
     result = get_store().claim(call_sid, owner=owner)
     note_outcome(claim=result.outcome, owner=result.owner)  # never the token
     if result.missing:
         raise ApiError(f"no context for call {call_sid} (never prewarmed, or expired)", 404)
     if result.already_claimed:
-        return {"error": f"call {call_sid} is already claimed", "owner": result.owner,
-                "claimed_at": result.claimed_at}, 409
+        # A Response, so that it is not serialised through ClaimedSchema, the 200's.
+        return jsonify({"error": f"call {call_sid} is already claimed", "owner": result.owner,
+                        "claimed_at": result.claimed_at}), 409
     return {"call_sid": call_sid, "context": result.context, "token": result.token,
             "owner": result.owner, "claimed_at": result.claimed_at}
 
 
 @bp.delete("/sip-prewarm/<call_sid>/claim")
-@doc({200: ReleasedSchema}, body=ReleaseSchema, errors=(400, 413, 415, 503))
-def release(call_sid: str):
+@bp.arguments(CallPathSchema(), location="path", as_kwargs=True)
+@bp.arguments(ReleaseSchema())
+@bp.response(200, ReleasedSchema)
+@errors(400, 413, 415, 503)
+def release(body: dict, call_sid: str):
     """End a claim, so the call can be claimed again (after a stream dropped)."""
-    checked_path_call_sid(call_sid)
     note_call_sid(call_sid)
-    token = release_schema.load(payload.json_object(request))["token"]
+    token = body["token"]
     released = get_store().release(call_sid, token)
     note_outcome(released=released)
     return {"call_sid": call_sid, "released": released}

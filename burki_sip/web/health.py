@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import redis
 from redis.cluster import RedisCluster
-from flask import Blueprint, Flask, current_app
+from flask import Flask, current_app
+from marshmallow import Schema, fields, validate
 
 from ..calls.connection import client_from_config, is_cluster
 from ..calls.keys import Keys
-from .apidoc import doc
-from .responses import HealthSchema
+from .blueprint import Blueprint, errors
 
 bp = Blueprint("health", __name__)
 
@@ -27,15 +27,22 @@ HEALTH_KEY_TTL_MS = 10_000
 HEALTH_TIMEOUT = 0.5
 
 
+class HealthSchema(Schema):
+    """The answer of ``/healthz`` and ``/readyz`` when all is well."""
+
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "ready")))
+
+
 @bp.get("/healthz")
-@doc({200: HealthSchema}, tags=("operations",))
+@bp.response(200, HealthSchema)
 def healthz():
     """The process is up and answering; Redis is not consulted."""
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
-@doc({200: HealthSchema}, errors=(503,), tags=("operations",))
+@bp.response(200, HealthSchema)
+@errors(503)
 def readyz():
     """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: and every primary
     answers PING).
@@ -52,8 +59,7 @@ def readyz():
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
     """Keep the client ``/readyz`` writes with: ``redis_client`` when given, else a small client of its
     own, of the same kind as the store's (one server, Cluster or Sentinel), whose timeouts are
-    ``HEALTH_TIMEOUT`` instead of the request ones."""
+    ``HEALTH_TIMEOUT`` instead of the request ones. The factory registers ``bp``."""
     if redis_client is None:
         redis_client = client_from_config({**app.config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
     app.extensions[EXTENSION] = redis_client
-    app.register_blueprint(bp)

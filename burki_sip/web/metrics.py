@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, Response
+from flask import Response
+from flask_smorest import Blueprint
 
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
                                Histogram, generate_latest, multiprocess)
 
 from ..bridge import metrics as bridge_metrics  # noqa: F401  (its counters, in /metrics too)
-from .apidoc import doc
 from .backlog_metrics import BacklogCollector
 from .extension import get_store
 
+# flask-smorest's Blueprint, not ``blueprint.Blueprint``: that one's parser imports ``errors``,
+# which imports this module; this route reads no body anyway.
 bp = Blueprint("metrics", __name__)
 
 UNMATCHED_ROUTE = "<unmatched>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-PROMETHEUS_TEXT = {"description": "Prometheus text exposition format.", "content": {
-    "text/plain": {"schema": {"type": "string"}}}}
 
 REQUESTS = Counter("burki_sip_http_requests", "HTTP requests answered, by route template, method "
                    "and status code.", ("route", "method", "status"))
@@ -107,7 +107,8 @@ def multiprocess_dir() -> str | None:
 
 
 @bp.get("/metrics")
-@doc({200: PROMETHEUS_TEXT}, tags=("operations",))
+@bp.response(200, {"type": "string"}, content_type="text/plain",
+             description="Prometheus text exposition format.")
 def metrics():
     """Every metric in the Prometheus text format, added up over all workers."""
     if multiprocess_dir():

@@ -1,73 +1,90 @@
-"""The OpenAPI 3.1 document at ``/openapi.json``, built from ``app.url_map`` and the schemas.
+"""The OpenAPI 3.1 document at ``/openapi.json``, written by flask-smorest from the routes.
 
-A view is described where it is defined, with ``apidoc.doc`` under its route decorator; the document
-walks every rule of the app, so a new route only needs its ``@doc``. Components shared by every
-operation (error answers, the request id, security schemes) live in ``openapi_parts.py``.
+Why flask-smorest rather than apispec's FlaskPlugin: with the plugin each view carries its whole
+operation as YAML in its docstring (body, answers, errors, security, parameters), a second
+description written by hand beside the code. flask-smorest builds the operation from what the view
+already declares: the schema ``@bp.arguments`` loads the body with, the schema ``@bp.response``
+serialises the answer through, the URL rule, the docstring's summary. So the document cannot
+describe a body the route does not validate. What every route shares is added once, by the plugin
+below: the request id, and each guarded blueprint's security and 401/403 answers, read from
+``auth``'s own tables so that the document shows what is enforced (the shared components are in
+``openapi_components``).
 """
 
 from __future__ import annotations
 
-import inspect
-import re
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
-from apispec import APISpec
+import flask_smorest
+from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app
+from flask import Flask, current_app, jsonify
 
-from . import openapi_parts as parts
-from .apidoc import Operation, doc
-
-bp = Blueprint("openapi", __name__)
+from . import errors
+from .auth import GUARDED_BLUEPRINTS, SIGNED_ENDPOINTS
+from .blueprint import ERROR_RESPONSES, Blueprint
+from .openapi_components import (BRIDGE_AUTH, REQUEST_ID, REQUEST_ID_PARAMETER, SIGNED_AUTH,
+                                 add_components)
+from .responses import ErrorSchema
+from .schemas import CALL_SID_MAX, CALL_SID_PATTERN, Variables, check_call_sid
 
 EXTENSION = "burki_sip.openapi"
-RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-UNDOCUMENTED_METHODS = frozenset({"HEAD", "OPTIONS"})
+DESCRIPTION = (
+    "Backend side of the Burki SIP bridge. Every error is a JSON object with an `error` string, "
+    "and `fields` (messages per field) when a body failed validation. Any other path answers 404 "
+    "and any other method 405 (with `Allow`), in the same shape. Every answer carries "
+    "`X-Request-ID`: the caller's when it sent a sane one, else a new one.")
+CALL_SID_SCHEMA = {"minLength": 1, "maxLength": CALL_SID_MAX,
+                   "pattern": f"^{CALL_SID_PATTERN.pattern}$"}
+
+bp = Blueprint("meta", __name__)
 
 
-def openapi_path(rule: str) -> str:
-    """A werkzeug rule (``/calls/<call_sid>``) as an OpenAPI path (``/calls/{call_sid}``)."""
-    return RULE_ARGUMENT.sub(r"{\1}", rule)
+class Api(flask_smorest.Api):
+    """flask-smorest's Api: errors in the service's shape (``errors``), no ``default`` answer."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error):
+        """The JSON error contract, whichever of the two handlers Flask holds."""
+        return errors.handle_http_exception(error)
 
 
-def operation_object(endpoint: str, view, operation: Operation, arguments) -> dict:
-    """The OpenAPI operation of one view."""
-    summary, _, description = (inspect.getdoc(view) or endpoint).partition("\n")
-    result = {"operationId": endpoint.replace(".", "_"), "summary": summary.strip(),
-              "tags": list(operation.tags) or [endpoint.partition(".")[0]],
-              "parameters": [parts.path_parameter(name) for name in sorted(arguments)]
-              + [parts.REQUEST_ID_PARAMETER, *operation.parameters],
-              "responses": {str(code): parts.success(answer)
-                            for code, answer in operation.responses.items()}}
-    if description.strip():
-        result["description"] = description.strip()
-    security, guard_errors = parts.guard_of(endpoint)
-    errors = sorted({*operation.errors, *guard_errors})
-    result["responses"].update({str(code): parts.ERRORS[code] for code in errors})
-    if operation.body is not None:
-        result["requestBody"] = {"required": operation.body_required, "content": {
-            media: {"schema": operation.body} for media in operation.media}}
-    if (operation.security or security) is not None:
-        result["security"] = operation.security or security
-    return result
+class SharedParts(BasePlugin):
+    """apispec plugin: the request id of every operation, and the guard of its blueprint."""
+
+    def operation_helper(self, path=None, operations=None, *, rule=None, **kwargs) -> None:
+        """Add the parts to each operation of the URL rule ``rule``."""
+        guarded = rule.endpoint.partition(".")[0] in GUARDED_BLUEPRINTS
+        for operation in operations.values():
+            operation.setdefault("parameters", []).append(REQUEST_ID_PARAMETER)
+            responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                if isinstance(response, dict):  # the others are the shared error answers
+                    response.setdefault("headers", {})[REQUEST_ID] = REQUEST_ID
+            if guarded:
+                operation["security"] = (SIGNED_AUTH if rule.endpoint in SIGNED_ENDPOINTS
+                                         else BRIDGE_AUTH)
+                responses.update({401: ERROR_RESPONSES[401], 403: ERROR_RESPONSES[403]})
 
 
-def build(app: Flask) -> dict:
-    """The whole document for ``app``: every documented rule of its URL map, every component."""
-    spec = APISpec(title="burki-sip", version=package_version(), openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin()], info={"description": parts.DESCRIPTION})
-    parts.add_components(spec)
-    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
-        view = app.view_functions[rule.endpoint]
-        operation = getattr(view, "openapi", None)
-        if rule.endpoint == "static" or operation is None:
-            continue  # an undocumented route fails tests/test_openapi.py, by name
-        methods = sorted((rule.methods or set()) - UNDOCUMENTED_METHODS)
-        spec.path(path=openapi_path(rule.rule), operations={
-            method.lower(): operation_object(rule.endpoint, view, operation, rule.arguments)
-            for method in methods})
-    return spec.to_dict()
+def json_schema_of_field(self, field, **kwargs) -> dict:
+    """apispec attribute function: the rules our custom fields and validators enforce."""
+    if check_call_sid in field.validators:
+        return dict(CALL_SID_SCHEMA)
+    if isinstance(field, Variables):
+        types = ["object", "string"] + (["null"] if field.allow_none else [])
+        return {"type": types, "description": "An object, or a string holding a JSON object."}
+    return {}
+
+
+@bp.get("/openapi.json")
+@bp.response(200, {"type": "object", "required": ["openapi", "paths"]},
+             description="The OpenAPI 3.1 document.")
+def openapi_json():
+    """This document (OpenAPI 3.1)."""
+    return jsonify(current_app.extensions[EXTENSION].spec.to_dict())
 
 
 def package_version() -> str:
@@ -78,18 +95,17 @@ def package_version() -> str:
         return "0.0.0"
 
 
-@bp.get("/openapi.json")
-@doc({200: parts.OPENAPI_DOCUMENT}, tags=("meta",))
-def openapi_json():
-    """This document (OpenAPI 3.1)."""
-    document = current_app.extensions.get(EXTENSION)
-    if document is None:
-        # Built on first use, when every blueprint is registered; the URL map no longer changes.
-        document = current_app.extensions[EXTENSION] = build(current_app)
-    return document
-
-
-def init_app(app: Flask) -> None:
-    """Serve the document at ``/openapi.json``."""
-    app.register_blueprint(bp)
-
+def init_app(app: Flask) -> Api:
+    """The app's ``Api`` (register documented blueprints with it), serving ``/openapi.json``."""
+    marshmallow = MarshmallowPlugin()
+    api = Api(app, spec_kwargs={
+        "title": "burki-sip", "version": package_version(), "openapi_version": "3.1.0",
+        "info": {"description": DESCRIPTION}, "marshmallow_plugin": marshmallow,
+        "extra_plugins": [SharedParts()]})
+    marshmallow.converter.add_attribute_function(json_schema_of_field)
+    # flask-smorest registers the schema of its pagination header up front; nothing here pages.
+    api.spec.components.schemas.pop("PaginationMetadata", None)
+    add_components(api.spec)
+    app.extensions[EXTENSION] = api
+    api.register_blueprint(bp)
+    return api

@@ -1,7 +1,7 @@
-"""Marshmallow schemas of what the service answers, for the OpenAPI document (``openapi.py``).
+"""Marshmallow schemas of the SIP routes' answers: ``@bp.response`` serialises through them.
 
-Request bodies are described by the schemas that validate them (``schemas.py``); these describe the
-JSON the views return, so the document and schemathesis can hold the answers to them.
+So an answer holds exactly the fields the OpenAPI document gives it (``schemas.py`` holds the
+bodies the routes load).
 """
 
 from __future__ import annotations
@@ -74,9 +74,3 @@ class CallStatusSchema(Schema):
     updated_at = fields.String()
     claimed_by = fields.String(metadata={"description": "Owner of the latest claim."})
     ttl = fields.Integer(metadata={"description": "Seconds the status has left."})
-
-
-class HealthSchema(Schema):
-    """The answer of ``/healthz`` and ``/readyz`` when all is well."""
-
-    status = fields.String(required=True, validate=validate.OneOf(("ok", "ready")))

@@ -153,6 +153,13 @@ TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
 })
 
 
+class CallPathSchema(Schema):
+    """A ``call_sid`` in the URL (``/sip-status/{call_sid}``): the same rule as in a body."""
+
+    call_sid = fields.String(required=True, validate=check_call_sid,
+                             metadata={"description": "The call's identifier, as in the prewarm."})
+
+
 class WebhookSchema(Schema):
     """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
 

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request
-from marshmallow import ValidationError
+from flask import Response, current_app, request
+from marshmallow import Schema, fields, validate
 
 from ..calls.lifecycle import status_view
 from ..calls.store import Recorded
 from . import auth, callbacks, metrics, payload
-from .apidoc import JSON_OR_FORM, doc
+from .blueprint import Blueprint, errors, posted
 from .errors import ApiError
 from .extension import get_store
-from .openapi_parts import CALLBACK_PARAMETERS, PROVIDER_ERRORS
+from .providers.registry import NAMES
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
-from .schemas import (PrewarmSchema, StatusSchema, TwilioStatusSchema, WebhookSchema,
-                      check_call_sid)
+from .schemas import (CallPathSchema, PrewarmSchema, StatusSchema, TwilioStatusSchema,
+                      WebhookSchema, check_call_sid)
 from .telemetry import note_call_sid, note_outcome
 
 bp = auth.guarded(Blueprint("sip", __name__))
-
-prewarm_schema = PrewarmSchema()
 
 # Flask's own JSON settings for a string (ASCII only), kept for the hot path's response.
 _JSON_STRING = json.JSONEncoder()
@@ -31,11 +29,41 @@ DELIVERY_HEADERS = ("webhook-id", "Idempotency-Key")
 DELIVERY_ID_MAX = 200
 
 
+def _delivery_id(header: str, description: str) -> fields.String:
+    """A delivery id header, as ``delivery_id`` accepts it."""
+    return fields.String(data_key=header, validate=validate.Length(1, DELIVERY_ID_MAX), metadata={
+        "pattern": "^[!-~]+$", "description": description + ": a repeat within "
+        "`SIP_DEDUPE_TTL` is answered `duplicate: true` and recorded nowhere."})
+
+
+class DeliverySchema(Schema):
+    """The headers of a delivery that make its repeats duplicates (read by ``delivery_id``)."""
+
+    webhook_id = _delivery_id("webhook-id", "Standard Webhooks delivery id")
+    idempotency_key = _delivery_id("Idempotency-Key", "Used when there is no `webhook-id`")
+
+
+class CallbackQuerySchema(Schema):
+    """The query of a callback URL the bridge gave a provider (read by ``callbacks``)."""
+
+    provider = fields.String(validate=validate.OneOf(NAMES), metadata={
+        "description": "Read the payload as this provider's (it is detected from the body and "
+                       "headers otherwise)."})
+    call_sid = fields.String(validate=check_call_sid, metadata={
+        "description": "The bridge's call_sid: the event is recorded under it, the provider's "
+                       "call id kept as `provider_call_id`."})
+
+
+CALLBACK_PARAMETERS = [{"in": "header", "schema": DeliverySchema},
+                       {"in": "query", "schema": CallbackQuerySchema}]
+
+
 @bp.post("/sip-prewarm")
-@doc({200: PrewarmedSchema}, body=PrewarmSchema, errors=(400, 413, 415, 503))
-def prewarm():
+@bp.arguments(PrewarmSchema())
+@bp.response(200, PrewarmedSchema)
+@errors(400, 413, 415, 503)
+def prewarm(context: dict):
     """Store the call's context for the media-stream handler, with its TTL."""
-    context = prewarm_schema.load(payload.json_object(request))
     note_call_sid(context["call_sid"])
     get_store().save_context(context)
     note_outcome(prewarmed=True)
@@ -50,10 +78,11 @@ def prewarmed(call_sid: str) -> Response:
 
 
 @bp.get("/sip-prewarm/<call_sid>")
-@doc({200: ContextSchema}, errors=(400, 404, 503))
+@bp.arguments(CallPathSchema(), location="path", as_kwargs=True)
+@bp.response(200, ContextSchema)
+@errors(400, 404, 503)
 def prewarmed_context(call_sid: str):
     """A call's context, its remaining TTL and whether a media stream claimed it."""
-    checked_path_call_sid(call_sid)
     note_call_sid(call_sid)
     context, ttl, claimed = get_store().inspect_context(call_sid)
     if context is None:
@@ -62,8 +91,9 @@ def prewarmed_context(call_sid: str):
 
 
 @bp.post("/sip-webhook")
-@doc({200: ReceivedSchema}, body=WebhookSchema, media=JSON_OR_FORM, errors=PROVIDER_ERRORS,
-     parameters=CALLBACK_PARAMETERS)
+@posted(WebhookSchema, parameters=CALLBACK_PARAMETERS)
+@bp.response(200, ReceivedSchema)
+@errors(400, 413, 415, 503)
 def webhook():
     """Record an inbound-call or provider event; a provider event's call state moves the call.
 
@@ -86,8 +116,9 @@ def webhook():
 
 
 @bp.post("/sip-status")
-@doc({200: StatusReceivedSchema}, body={"anyOf": [StatusSchema, TwilioStatusSchema]},
-     media=JSON_OR_FORM, errors=PROVIDER_ERRORS, parameters=CALLBACK_PARAMETERS)
+@posted({"anyOf": [StatusSchema, TwilioStatusSchema]}, parameters=CALLBACK_PARAMETERS)
+@bp.response(200, StatusReceivedSchema)
+@errors(400, 413, 415, 503)
 def status():
     """Record a status callback and fold it into the call's lifecycle.
 
@@ -112,10 +143,11 @@ def status():
 
 
 @bp.get("/sip-status/<call_sid>")
-@doc({200: CallStatusSchema}, errors=(400, 404, 503))
+@bp.arguments(CallPathSchema(), location="path", as_kwargs=True)
+@bp.response(200, CallStatusSchema)
+@errors(400, 404, 503)
 def call_status(call_sid: str):
     """A call's current status, timeline and facts."""
-    checked_path_call_sid(call_sid)
     note_call_sid(call_sid)
     state, ttl = get_store().load_status(call_sid)
     if state is None:
@@ -137,14 +169,6 @@ def received(stream: str, recorded: Recorded) -> dict:
     if recorded.applied:
         metrics.status_transition(recorded.status)
     return answer
-
-
-def checked_path_call_sid(call_sid: str) -> None:
-    """A call_sid taken from the URL follows the same rule as one in a body."""
-    try:
-        check_call_sid(call_sid)
-    except ValidationError as exc:
-        raise ValidationError({"call_sid": exc.messages}) from exc
 
 
 def delivery_id() -> str | None:

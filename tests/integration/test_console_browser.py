@@ -101,3 +101,28 @@ def test_over_http_the_console_needs_its_login(console_service):
 def test_off_by_default_under_gunicorn(service):
     response = requests.get(service.url + "/console", auth=(USER, PASSWORD), timeout=5)
     assert response.status_code == 404 and response.json() == {"error": "not found"}
+
+
+def test_the_api_page_shows_the_sip_operations_offline(service, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    elsewhere, problems = [], []
+
+    def only_the_service(route):
+        if route.request.url.startswith(service.url + "/"):
+            return route.continue_()
+        elsewhere.append(route.request.url)  # the page must not need the internet
+        return route.abort()
+
+    page.route("**/*", only_the_service)
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(service.url + "/")  # the front page leads to the API page
+    assert page.url == service.url + "/docs/"
+    for path in ("/sip-prewarm", "/sip-webhook", "/sip-status", "/sip-status/{call_sid}"):
+        page.wait_for_selector(f'.opblock-summary-path[data-path="{path}"]', timeout=WAIT_MS)
+    page.click('.opblock-post .opblock-summary-path[data-path="/sip-prewarm"]')
+    page.wait_for_selector(".opblock.is-open .body-param__example", timeout=WAIT_MS)
+    assert '"call_sid"' in page.locator(".opblock.is-open .body-param__example").inner_text()
+    page.screenshot(path=tmp_path / "api-page.png", full_page=True)
+    assert (elsewhere, problems) == ([], [])  # nothing fetched outside, no CSP refusal, no error
+    assert (tmp_path / "api-page.png").stat().st_size > 5000
