@@ -59,7 +59,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_BRIDGE_API_KEY", parsers.stripped, None, secret=True),
     Setting("LOG_LEVEL", parsers.log_level, "INFO"),
     Setting("SIP_CONSOLE_USERS", credentials.pairs, None, secret=True),
-    Setting("SIP_CONSOLE_CALLS", parsers.positive_int, 10_000),
     Setting("SIP_BENCH_NOOP", parsers.boolean, False),
 )
 
@@ -72,6 +71,7 @@ RETIRED = {
     "LIVEKIT_API_KEY": "LIVEKIT_API_KEYS (key:secret pairs)",
     "LIVEKIT_API_SECRET": "LIVEKIT_API_KEYS (key:secret pairs)",
     "SIP_CONSOLE_ENABLED": "the console is on exactly when SIP_CONSOLE_USERS is set",
+    "SIP_CONSOLE_CALLS": "nothing: the console lists calls from the streams' newest entries",
     "SIP_BRIDGE_CONNECT_TIMEOUT": "burki-sip sync-organization --connect-timeout",
     "SIP_BRIDGE_READ_TIMEOUT": "burki-sip sync-organization --read-timeout",
     "SIP_BRIDGE_RETRIES": "burki-sip sync-organization --retries",

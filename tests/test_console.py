@@ -168,10 +168,12 @@ def test_an_event_of_another_call_is_not_shown_under_this_one(console):
 def test_search_filter_and_pages(console):
     for number in range(55):
         prewarm(console, f"CA{number:03d}", from_number=f"+1555000{number:04d}")
-    callback(console, "CA007", "busy")
+        callback(console, f"CA{number:03d}", "ringing")
+    callback(console, "CA007", "busy")  # now the call with the newest event: listed first
 
     _, first = page(console, "/console")
     assert first.count('class="call"') == 50 and first.index("CA054") < first.index("CA010")
+    assert first.index("CA007") < first.index("CA054")
     _, second = page(console, "/console?page=2")
     assert second.count('class="call"') == 5 and "CA000" in second
     _, found = page(console, "/console?q=0042")
@@ -184,12 +186,57 @@ def test_search_filter_and_pages(console):
 
 def test_the_live_rows_follow_new_callbacks(console):
     prewarm(console)
+    webhook = {"event": "recording.ready", "call_sid": "CA1"}  # an event that sets no status
+    assert console.post("/sip-webhook", json=webhook, headers=BRIDGE).status_code == 200
     before = console.get("/console/live", headers=OPERATOR).get_json()
+    unchanged = console.get(f"/console/live?after={before['after']}", headers=OPERATOR).get_json()
     callback(console, "CA1", "ringing")
-    after = console.get("/console/live", headers=OPERATOR).get_json()
+    after = console.get(f"/console/live?after={before['after']}", headers=OPERATOR).get_json()
     assert [c["status"] for c in before["calls"]] == ["none"]
+    assert unchanged == {"after": before["after"]}  # nothing new: no rows read, none sent
     assert [c["status"] for c in after["calls"]] == ["ringing"]
-    assert 'data-status="ringing"' in after["html"]
+    assert 'data-status="ringing"' in after["html"] and after["after"] != before["after"]
+
+
+def test_the_call_page_poll_sends_only_what_changed(console):
+    prewarm(console)
+    callback(console, "CA1", "ringing")
+    first = console.get("/console/calls/CA1/live", headers=OPERATOR).get_json()
+    same = console.get(f"/console/calls/CA1/live?after={first['after']}", headers=OPERATOR)
+    console.application.extensions["burki_sip"].claim("CA1", owner="stream-1")
+    claimed = console.get(f"/console/calls/CA1/live?after={first['after']}", headers=OPERATOR)
+    callback(console, "CA1", "in-progress")
+    moved = console.get(f"/console/calls/CA1/live?after={claimed.get_json()['after']}",
+                        headers=OPERATOR).get_json()
+    assert first["events"] == ["prewarm", "ringing"]
+    assert same.get_json() == {"after": first["after"]}
+    assert claimed.get_json()["events"] == ["prewarm", "ringing", "claim"]
+    assert moved["status"] == "in-progress" and moved["events"][-1] == "in-progress"
+
+
+def test_a_call_only_prewarmed_is_found_by_its_call_sid_not_listed(console):
+    prewarm(console, "CA-quiet")
+    callback(console, "CA-busy", "ringing")
+    _, listing = page(console, "/console")
+    _, found = page(console, "/console?q=CA-quiet")
+    code, timeline = page(console, "/console/calls/CA-quiet")
+    assert "CA-quiet" not in listing and "CA-busy" in listing
+    assert 'data-call-sid="CA-quiet"' in found and "CA-busy" not in found
+    assert code == 200 and 'data-label="prewarm"' in timeline
+
+
+def test_a_call_recorded_without_references_shows_its_status_times(console, fake_redis):
+    """As a call written by a process older than the per-call references reads."""
+    prewarm(console)
+    prewarm(console, "CA-quiet")  # no status, no events: nothing to explain
+    for status in ("ringing", "completed"):
+        callback(console, "CA1", status)
+    fake_redis.delete("burki:sip:call:{CA1}:events")
+    code, timeline = page(console, "/console/calls/CA1")
+    labels = [part.split('"')[0] for part in timeline.split('data-label="')[1:]]
+    assert code == 200 and labels == ["prewarm", "ringing", "completed"]
+    assert "keeps no list of its events" in timeline
+    assert "keeps no list" not in page(console, "/console/calls/CA-quiet")[1]
 
 
 def test_the_script_and_style_are_served_from_the_package(console):

@@ -1,17 +1,31 @@
-"""record.lua and the Python that builds its arguments agree on the offsets."""
+"""record.lua's inputs by name: RecordScript lays them out, Transition holds generic facts.
 
-import re
+What the script does with them is tested through the store (test_store_lifecycle.py).
+"""
 
-from burki_sip.calls.index import NO_BOOKKEEPING
-from burki_sip.calls.recording import ARGV_BOOKKEEPING, ARGV_ENTRY, RECORD_LUA
+import pytest
+
+from burki_sip.calls.lifecycle import Transition
+from burki_sip.calls.lifetimes import Lifetimes
+from burki_sip.calls.record_script import RecordScript
+
+LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)
 
 
-def test_the_console_offset_is_the_one_record_lua_reads():
-    found = re.search(r"^local C = (\d+)", RECORD_LUA, re.MULTILINE)
-    assert found, "record.lua no longer declares `local C = ...`"
-    assert int(found.group(1)) == ARGV_BOOKKEEPING
+def test_the_arguments_are_laid_out_by_name():
+    script = RecordScript("status", "2026-04-30T12:00:00.000Z", LIFETIMES,
+                          status_key="s", refs_key="r", stream_key="x",
+                          transition=Transition("ringing", 3, sip_code=180),
+                          maxlen=100, entry={"payload": "{}"})
+    assert script.keys() == ["s", "r", "x"]
+    args = script.args()
+    assert args[:15] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
+                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 1]
+    assert args[15:] == ["sip_code", "180", "payload", "{}"]
 
 
-def test_the_entry_pairs_follow_the_bookkeeping():
-    assert ARGV_ENTRY == ARGV_BOOKKEEPING + len(NO_BOOKKEEPING)
-    assert "for i = C + 4, #ARGV" in RECORD_LUA
+def test_a_fact_may_not_take_a_lifecycle_field():
+    for name in ("rank", "updated_at", "claim_token", "ringing_at"):
+        with pytest.raises(ValueError, match="not a fact"):
+            Transition("ringing", **{name: "x"})
+    assert Transition("ringing", reason=None, sip_code="").facts == {}

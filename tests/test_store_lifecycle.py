@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from burki_sip.calls.keys import Keys
+from burki_sip.calls.record_script import RecordScript
 from burki_sip.calls.store import CallStore, Lifetimes, Transition
 
 LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)
 STATUS_KEY = "burki:sip:call:{c1}:status"
+REFS = "burki:sip:call:{c1}:events"
 
 
 # (Redis, streams inside the script?): both ways of writing wherever Redis allows both. A Redis
@@ -144,7 +146,7 @@ def test_terminal_status_gives_every_call_key_the_retention(store, any_redis):
     callback(store, "in-progress")
     callback(store, "completed")
 
-    for suffix in ("status", "context"):  # the claim lives in the status hash
+    for suffix in ("status", "context", "events"):  # the claim lives in the status hash
         assert 4990 <= any_redis.ttl(f"burki:sip:call:{{c1}}:{suffix}") <= 5000
     callback(store, "completed")
     assert 4990 <= any_redis.ttl(STATUS_KEY) <= 5000
@@ -204,3 +206,55 @@ def test_concurrent_callbacks_end_in_the_state_the_ranks_dictate(real_redis):
                real_redis.xrange("burki:sip:events:status") if e["applied"] == "true"]
     assert len(applied) == len(set(applied)) and applied[-1] == "completed"
     assert sum(o.applied for o in outcomes) == len(applied)
+
+
+def test_any_new_fact_is_applied_by_name_without_changing_the_script(store, any_redis):
+    callback(store, "in-progress", dial_status="answered", claim_waited_ms=12)
+    callback(store, "ringing", dial_status="late", dial_sip_code=180)  # not applied: added only
+    callback(store, "completed", dial_status="completed")
+    state = any_redis.hgetall(STATUS_KEY)
+    assert (state["dial_status"], state["claim_waited_ms"]) == ("completed", "12")
+    assert state["dial_sip_code"] == "180"
+
+
+def test_every_entry_of_a_call_is_referenced_in_order_with_the_status_ttl(store, any_redis):
+    webhook = store.record_event("webhook", {"event": "recording.ready"}, "application/json", "c1")
+    ids = [callback(store, word).event_id for word in ("ringing", "ringing", "completed")]
+    callback(store, "ringing", call_sid="other")
+    assert any_redis.lrange(REFS, 0, -1) == [f"webhook:{webhook.event_id}"] + [
+        f"status:{entry_id}" for entry_id in ids]
+    assert abs(any_redis.ttl(REFS) - any_redis.ttl(STATUS_KEY)) <= 1
+    assert any_redis.ttl(REFS) > 4900
+    assert [ref.kind for ref, fields in store.call_events("c1") if fields] == [
+        "webhook", "status", "status", "status"]
+
+
+def test_a_call_without_status_keeps_its_references_for_the_idle_ttl(store, any_redis):
+    store.record_event("webhook", {"event": "x"}, "application/json", "c1")
+    assert 1990 <= any_redis.ttl(REFS) <= 2000 and not any_redis.exists(STATUS_KEY)
+
+
+def test_a_dropped_retry_adds_no_reference(store, any_redis):
+    first = callback(store, "ringing", delivery_id="d1")
+    again = callback(store, "ringing", delivery_id="d1")
+    assert again.duplicate and again.event_id == first.event_id
+    assert any_redis.lrange(REFS, 0, -1) == [f"status:{first.event_id}"]
+
+
+def test_a_call_keeps_only_its_newest_references(store, any_redis, monkeypatch):
+    monkeypatch.setattr(RecordScript, "refs_kept", 3)
+    ids = [callback(store, "ringing", sequence=number).event_id for number in range(5)]
+    assert any_redis.lrange(REFS, 0, -1) == [f"status:{entry_id}" for entry_id in ids[2:]]
+
+
+def test_a_failed_append_forgets_the_delivery_so_the_retry_counts(fake_redis):
+    """Cluster's split: the call's part ran, the append failed (the stream is not a stream)."""
+    store = CallStore(fake_redis, Keys(), LIFETIMES, streams_in_script=False,
+                      events_max_backlog=None)
+    fake_redis.set("burki:sip:events:status", "not a stream")
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        callback(store, "ringing", delivery_id="d1")
+    assert not fake_redis.exists("burki:sip:call:{c1}:delivery:status:d1")
+    fake_redis.delete("burki:sip:events:status")
+    retry = callback(store, "ringing", delivery_id="d1")
+    assert not retry.duplicate and fake_redis.lrange(REFS, 0, -1) == [f"status:{retry.event_id}"]

@@ -1,23 +1,22 @@
-"""``AsyncCallStore``: what a media-stream handler on asyncio reads and claims, on ``redis.asyncio``.
+"""``AsyncCallStore``: what a media-stream handler on asyncio reads and claims (``redis.asyncio``).
 
-The same keys, scripts and results as ``CallStore`` (``claims.py`` builds and reads both), without
-blocking the event loop: every call awaits the client.
+The same methods as ``CallStore``'s reads and claims (``access.CallAccess``, written once): each
+returns a coroutine that runs the same work on the asyncio client, so the event loop never blocks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any, Mapping
+from typing import Any, Awaitable, Mapping
 
-from .claims import CLAIM_LUA, RELEASE_LUA, TOKEN_FIELD, Claim, ClaimScript, release_script
+from .access import CallAccess
+from .drivers import Work, run_async
 from .keys import Keys
-from .clock import utc_now
-from .store import Lifetimes
+from .lifetimes import Lifetimes
 
 
-class AsyncCallStore:
-    """Reads and claims one deployment's call contexts from asyncio code.
+class AsyncCallStore(CallAccess):
+    """Reads and claims one deployment's call contexts from asyncio code: await each method.
 
     Args:
         client: a ``redis.asyncio`` client (one server, Sentinel primary or ``RedisCluster``)
@@ -29,15 +28,14 @@ class AsyncCallStore:
     """
 
     def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
-        self.client = client
-        self.keys = keys
-        self.lifetimes = lifetimes
-        self._claim = client.register_script(CLAIM_LUA)
-        self._release = client.register_script(RELEASE_LUA)
+        super().__init__(client, keys, lifetimes)
         self._ready, self._initializing = False, asyncio.Lock()
 
-    async def _initialized(self) -> None:
-        """Initialize the client once, before any command.
+    def _run(self, work: Work) -> Awaitable[Any]:
+        return self._initialized_run(work)
+
+    async def _initialized_run(self, work: Work) -> Any:
+        """Run ``work`` once the client is initialized.
 
         redis-py's asyncio Cluster client initializes itself lazily; when 50 tasks start at once
         on a new client, some send to the wrong node, and the reinitialization the MOVED answer
@@ -48,48 +46,7 @@ class AsyncCallStore:
                 if not self._ready:
                     await self.client.initialize()
                     self._ready = True
-
-    async def load_context(self, call_sid: str) -> dict | None:
-        """Return a call's context, or ``None`` when it is absent or expired."""
-        await self._initialized()
-        raw = await self.client.get(self.keys.context(call_sid))
-        return None if raw is None else json.loads(raw)
-
-    async def inspect_context(self, call_sid: str) -> tuple[dict | None, int, bool]:
-        """Return a call's context, its remaining TTL in seconds and whether it is claimed."""
-        await self._initialized()
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.get(self.keys.context(call_sid))
-            pipe.ttl(self.keys.context(call_sid))
-            pipe.hexists(self.keys.status(call_sid), TOKEN_FIELD)
-            raw, ttl, claimed = await pipe.execute()
-        return (None if raw is None else json.loads(raw)), ttl, bool(claimed)
-
-    async def load_status(self, call_sid: str) -> tuple[dict | None, int]:
-        """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
-        await self._initialized()
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.status(call_sid))
-            pipe.ttl(self.keys.status(call_sid))
-            state, ttl = await pipe.execute()
-        return (state or None), ttl
-
-    async def claim(self, call_sid: str, owner: str | None = None) -> Claim:
-        """Claim a call's context for ``owner``, atomically: see ``CallStore.claim``."""
-        script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
-        await self._initialized()
-        return script.result(await self._claim(keys=script.keys, args=script.args))
-
-    async def release(self, call_sid: str, token: str) -> bool:
-        """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
-        keys, args = release_script(self.keys, call_sid, token, utc_now())
-        await self._initialized()
-        return bool(await self._release(keys=keys, args=args))
-
-    async def claim_context(self, call_sid: str) -> dict | None:
-        """The context to the first caller only, else ``None``: see ``CallStore.claim_context``."""
-        claim = await self.claim(call_sid)
-        return claim.context if claim.claimed else None
+        return await run_async(work, self.client)
 
     async def aclose(self) -> None:
         """Close the client and its connections."""

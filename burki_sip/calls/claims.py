@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from importlib.resources import files
+from typing import ClassVar
 
 from .keys import Keys
-
-CLAIM_LUA = files(__package__).joinpath("claim.lua").read_text()
-RELEASE_LUA = files(__package__).joinpath("release.lua").read_text()
+from .scripts import ScriptCall
 
 CLAIMED, ALREADY_CLAIMED, MISSING = "claimed", "already_claimed", "missing"
 # Fields of the status hash (see claim.lua); the timeline shows the *_at ones.
@@ -63,20 +61,28 @@ def check_owner(owner: str) -> str:
 
 
 @dataclass(frozen=True)
-class ClaimScript:
-    """One claim's ``claim.lua`` keys and arguments, and how its reply reads."""
+class ClaimScript(ScriptCall):
+    """One run of ``claim.lua``: its inputs by name, and how its reply reads."""
+
+    SCRIPT: ClassVar[str] = "claim"
+    KEYS: ClassVar[tuple[str, ...]] = ("context_key", "status_key")
+    ARGS: ClassVar[tuple[str, ...]] = ("owner", "token", "now", "idle_ttl")
 
     call_sid: str
-    keys: list[str]
-    args: list
+    context_key: str
+    status_key: str
+    owner: str
+    token: str
+    now: str
+    idle_ttl: int
 
     @classmethod
     def build(cls, keys: Keys, call_sid: str, owner: str | None, now: str,
               idle_ttl: int) -> "ClaimScript":
-        """The script call for ``owner`` (``None``: an owner of this claim alone)."""
+        """The claim of ``call_sid`` by ``owner`` (``None``: an owner of this claim alone)."""
         owner = check_owner(owner) if owner is not None else f"anonymous-{secrets.token_hex(6)}"
-        return cls(call_sid, [keys.context(call_sid), keys.status(call_sid)],
-                   [owner, secrets.token_urlsafe(12), now, idle_ttl])
+        return cls(call_sid, keys.context(call_sid), keys.status(call_sid), owner,
+                   secrets.token_urlsafe(12), now, idle_ttl)
 
     def result(self, reply: list) -> Claim:
         """The ``Claim`` a reply of ``claim.lua`` tells."""
@@ -89,7 +95,18 @@ class ClaimScript:
         return Claim(CLAIMED, self.call_sid, json.loads(context), token, owner, claimed_at)
 
 
-def release_script(keys: Keys, call_sid: str, token: str, now: str) -> tuple[list, list]:
-    """``release.lua``'s keys and arguments."""
-    return [keys.status(call_sid)], [token, now]
+@dataclass(frozen=True)
+class ReleaseScript(ScriptCall):
+    """One run of ``release.lua``: True when ``token`` held the claim and released it."""
 
+    SCRIPT: ClassVar[str] = "release"
+    KEYS: ClassVar[tuple[str, ...]] = ("status_key",)
+    ARGS: ClassVar[tuple[str, ...]] = ("token", "now")
+
+    status_key: str
+    token: str
+    now: str
+
+    def result(self, reply: int) -> bool:
+        """Whether the claim was released."""
+        return bool(reply)

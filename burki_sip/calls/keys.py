@@ -29,6 +29,15 @@ class Keys:
         """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle and claim."""
         return f"{self.call(call_sid)}:status"
 
+    def call_events(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are.
+
+        Each element is ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the newest
+        ``recording.EVENT_REFS_KEPT`` kept; record.lua appends it with the entry and gives the list
+        the status hash's TTL, so a call's events are found without scanning the streams.
+        """
+        return f"{self.call(call_sid)}:events"
+
     def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
         """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries.
 
@@ -43,14 +52,6 @@ class Keys:
         """``<prefix>:health:readyz``: written (with a TTL of seconds) by ``/readyz`` to prove
         that Redis accepts writes, not only PING."""
         return f"{self.prefix}:health:readyz"
-
-    def calls(self) -> str:
-        """``<prefix>:calls``: sorted set of recently seen call_sids, scored by first-seen ms.
-
-        Kept only while the console is on (``SIP_CONSOLE_USERS`` set), trimmed to
-        ``SIP_CONSOLE_CALLS`` members; read by the console instead of scanning the keyspace.
-        """
-        return f"{self.prefix}:calls"
 
     def events(self, kind: str) -> str:
         """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .claims import OWNER_FIELD, TIMELINE_EVENTS
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .claims import OWNER_FIELD, TIMELINE_EVENTS, TOKEN_FIELD
 
 # Ranked; a callback moves a call forward only. Every terminal status shares the top rank.
 RANKS = {
@@ -38,6 +41,9 @@ ALIASES = {
 }
 
 ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
+
+# Status hash fields the lifecycle and the claim own: no transition's fact may take their names.
+OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD})
 
 SIP_CODES = {
     100: "initiated",
@@ -100,3 +106,34 @@ def timeline(state: dict) -> dict[str, str]:
             index = next((i for i, (_, when) in enumerate(events) if when > at), len(events))
             events.insert(index, (event, at))
     return dict(events)
+
+
+@dataclass(frozen=True, init=False)
+class Transition:
+    """What a callback says about a call: a status (canonical or ``HANGUP``; ``''``: none), the
+    sequence that orders callbacks of equal rank, and its facts (name -> text) for the status hash.
+
+    ``Transition("completed", sip_code=200, reason="bye")``. record.lua applies facts without
+    knowing their names: written when the transition applies, else added only where the hash lacks
+    them. ``None`` and empty values are left out.
+    """
+
+    status: str
+    sequence: int | None
+    facts: Mapping[str, str]
+
+    def __init__(self, status: str, sequence: int | None = None, **facts: Any) -> None:
+        kept = {name: str(value) for name, value in facts.items() if value not in (None, "")}
+        for name in kept:
+            if name in OWN_FIELDS or name.endswith("_at"):
+                raise ValueError(f"{name!r} is a field of the lifecycle, not a fact")
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "sequence", sequence)
+        object.__setattr__(self, "facts", kept)
+
+    def with_facts(self, **facts: Any) -> "Transition":
+        """The same transition with more facts (a later one of the same name wins)."""
+        return Transition(self.status, self.sequence, **{**self.facts, **facts})
+
+
+NO_TRANSITION = Transition("")

@@ -7,33 +7,30 @@ import time
 
 import redis
 
+from . import reads
 from .events import block_ms_for
 
 log = logging.getLogger("burki_sip.calls.store")
 
 
 class StreamReading:
-    """``CallStore``'s stream reads; needs ``self.client`` and ``self.keys``."""
+    """``CallStore``'s stream reads; needs ``self.client``, ``self.keys`` and ``self._run``."""
 
-    def newest_events(self, kind: str, count: int, call_sid: str | None = None,
-                      scan_limit: int = 10_000) -> list[tuple[str, dict]]:
+    def newest_events(self, kind: str, count: int,
+                      call_sid: str | None = None) -> list[tuple[str, dict]]:
         """The newest ``count`` entries of a stream, oldest first, optionally of one call only.
 
         Args:
             kind: ``"webhook"`` or ``"status"``.
             count: how many entries to return at most.
-            call_sid: keep only this call's entries.
-            scan_limit: how many entries to look through at most when filtering by call.
+            call_sid: keep only this call's entries: read by id from the ids the call keeps
+                (``Keys.call_events``), so no stream is scanned; entries trimmed since are left out.
         """
-        stream, found, upper, scanned = self.keys.events(kind), [], "+", 0
-        while len(found) < count and scanned < scan_limit:
-            batch = self.client.xrevrange(stream, max=upper, count=count if not call_sid else 500)
-            if not batch:
-                break
-            scanned += len(batch)
-            found += [item for item in batch if not call_sid or item[1].get("call_sid") == call_sid]
-            upper = "(" + batch[-1][0]
-        return found[:count][::-1]
+        if not call_sid:
+            return self.client.xrevrange(self.keys.events(kind), count=count)[::-1]
+        refs = [ref for ref in self._run(reads.event_refs(self.keys, call_sid)) if ref.kind == kind]
+        found = self._run(reads.load_events(self.keys, refs[-count:] if count else []))
+        return [(ref.entry_id, fields) for ref, fields in found if fields is not None]
 
     def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
                       backoff: tuple[float, float] = (0.2, 5.0)):

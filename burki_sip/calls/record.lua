@@ -1,27 +1,41 @@
--- Records one webhook or status request in one atomic step: the duplicate check, the call's
--- lifecycle update and the stream entry. Called by CallStore.record_event, which documents the
--- arguments; calls/recording.py builds them (its ARGV_BOOKKEEPING is C below: test_recording.py).
--- Reads come first and the duplicate marker is written last, so a script that fails half way (for
--- example on OOM) leaves no marker behind and the bridge's retry is not lost.
---
--- KEYS: 1 status hash (it also holds a claim), 2 context, 3 unused, 4 duplicate marker, 5 stream,
---       6 call index.
---       A key the request does not use is passed as a copy of one it does (same hash slot).
--- Returns {duplicate 0/1, applied 0/1, current status, stream entry id, status as resolved}.
--- ARGV: 1 duplicate TTL ('' = no check), 2 status ('' = no lifecycle, 'hangup' = resolve here),
---       3 its rank, 4 sequence ('' = none), 5 now, 6 idle TTL, 7 retention, 8 terminal rank,
---       9 sip_code, 10 reason, 11 duration (each '' = absent), 12 stream MAXLEN ('' = no XADD),
---       13 backlog limit ('' = no check), 14-17 (C .. C+3) the console's bookkeeping (see its
---       block), 18.. stream entry field/value pairs.
--- Refused for backlog: {-1, the slowest group's unacknowledged entries, '', '', ''}, nothing written.
+-- Records one webhook or status request in one atomic step: the backlog check, the duplicate
+-- check, the call's lifecycle, the stream entry and the call's reference to it.
+-- Inputs: record_script.RecordScript. Each part runs when its keys are given, so on a Redis
+-- Cluster, where the stream lives in another slot than the call's keys, the store runs the parts
+-- slot by slot (recording.record). Reads come first and the duplicate marker is written last, so a
+-- script that fails half way (for example on OOM) leaves no marker and the bridge's retry counts.
+-- Returns {duplicate 0/1, applied 0/1, call's status, stream entry id, status as resolved};
+-- refused for backlog: {-1, the slowest group's unacknowledged entries, '', '', ''}: nothing
+-- written.
 
-local dedupe_ttl, status, rank, sequence = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local now, terminal_rank = ARGV[5], tonumber(ARGV[8])
-local C = 14  -- console bookkeeping (issue 16): its first argument; the entry pairs follow its 4
+-- KEYS are those ARGV[1] names, in its order; a key not named is nil here.
+local given, count = {}, 0
+for name in string.gmatch(ARGV[1], '%S+') do count = count + 1; given[name] = KEYS[count] end
+local status_key = given.status    -- the call's status hash (lifecycle, facts, claim)
+local context_key = given.context  -- the call's context: kept as long as a call that ended
+local refs_key = given.refs        -- where the call's stream entries are (Keys.call_events)
+local marker_key = given.marker    -- the delivery's duplicate marker (webhook-id, Idempotency-Key)
+local stream_key = given.stream    -- the event stream
 
--- === events: backlog admission and retention (docs/events.md) ===============================
+local kind = ARGV[2]                         -- the stream's kind, for the call's reference
+local now = ARGV[3]                          -- ISO 8601 UTC
+local dedupe_ttl = ARGV[4]                   -- seconds a duplicate marker lives
+local status = ARGV[5]                       -- the transition ('' none; 'hangup' resolved here)
+local rank = tonumber(ARGV[6])               -- the transition's rank
+local sequence = tonumber(ARGV[7])           -- orders callbacks of equal rank (nil: none)
+local terminal_rank = tonumber(ARGV[8])      -- the rank every ending shares
+local idle_ttl = ARGV[9]                     -- seconds a call not ended lives after its update
+local retention = ARGV[10]                   -- seconds a call lives once it ended
+local maxlen = ARGV[11]                      -- the stream's cap ('' = append nothing here)
+local backlog_limit = tonumber(ARGV[12])     -- refuse past this backlog (nil: no check)
+local appended = ARGV[13]                    -- an entry appended outside, to refer to ('' none)
+local refs_kept = tonumber(ARGV[14])         -- how many references a call keeps at most
+local fact_count = tonumber(ARGV[15])        -- the transition's facts: name/value pairs from 16,
+local FACTS, ENTRY = 16, 16 + 2 * fact_count -- then the entry's field/value pairs
+
+-- === the stream: backlog admission and retention (docs/events.md) ===========================
 -- While a stream has consumer groups, no entry is trimmed before every group acknowledged it, and
--- a write is refused (before anything else is written) once the slowest group has ARGV[13]
+-- a write is refused (before anything else is written) once the slowest group has backlog_limit
 -- entries unacknowledged. O(groups + their consumers): XINFO GROUPS, and XPENDING's summary.
 local function id_below(a, b)
   local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
@@ -54,7 +68,7 @@ end
 
 -- XADD's trim: MAXLEN ~ as ever without groups; with groups, only entries below the floor, and
 -- never so many that fewer than MAXLEN remain (LIMIT; LIMIT 0 would mean no limit).
-local function trim_args(stream, maxlen, floor)
+local function trim_args(stream, floor)
   if not floor then return {'MAXLEN', '~', maxlen} end
   local excess = redis.call('XLEN', stream) + 1 - tonumber(maxlen)
   if excess <= 0 then return {} end
@@ -62,93 +76,82 @@ local function trim_args(stream, maxlen, floor)
 end
 
 local backlog, floor = 0, false
-if ARGV[12] ~= '' or ARGV[13] ~= '' then backlog, floor = stream_backlog(KEYS[5]) end
-if ARGV[13] ~= '' and backlog >= tonumber(ARGV[13]) then return {-1, backlog, '', '', ''} end
--- === end of events block =====================================================================
+if stream_key and (maxlen ~= '' or backlog_limit) then
+  backlog, floor = stream_backlog(stream_key)
+end
+if backlog_limit and backlog >= backlog_limit then return {-1, backlog, '', '', ''} end
 
-if dedupe_ttl ~= '' then
-  local first = redis.call('GET', KEYS[4])
+-- === the duplicate check =====================================================================
+if marker_key and appended == '' then
+  local first = redis.call('GET', marker_key)
   if first then
     local current = ''
-    if status ~= '' then current = redis.call('HGET', KEYS[1], 'status') or '' end
-    -- console bookkeeping (issue 16): a retried delivery is a duplicated callback too.
-    if ARGV[C + 2] ~= '' and current ~= '' then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
+    if status ~= '' then current = redis.call('HGET', status_key, 'status') or '' end
     return {1, 0, current, first, status}
   end
 end
 
-local applied, current = 0, ''
+-- === the call's lifecycle (docs/lifecycle.md) =================================================
+-- Facts are applied by name, whatever they are: written when the transition applies, else only
+-- added where the hash lacks them, so a late or repeated callback never overwrites a newer fact.
+local function apply_facts(applied)
+  for i = FACTS, ENTRY - 1, 2 do
+    if applied then redis.call('HSET', status_key, ARGV[i], ARGV[i + 1])
+    else redis.call('HSETNX', status_key, ARGV[i], ARGV[i + 1]) end
+  end
+end
+
+local function moves_forward(stored_rank, stored_sequence)
+  if stored_rank >= terminal_rank then return false end
+  if rank > stored_rank then return true end
+  if rank ~= stored_rank or sequence == nil then return false end
+  return not stored_sequence or sequence > stored_sequence
+end
+
+local applied, current = false, ''
 if status ~= '' then
-  local hash = KEYS[1]
-  local stored = redis.call('HMGET', hash, 'status', 'rank', 'sequence', 'in-progress_at')
-  local stored_rank, stored_sequence = tonumber(stored[2]) or -1, tonumber(stored[3])
-  if status == 'hangup' then
-    status = stored[4] and 'completed' or 'canceled'
+  local stored = redis.call('HMGET', status_key, 'status', 'rank', 'sequence', 'in-progress_at')
+  if status == 'hangup' then status = stored[4] and 'completed' or 'canceled' end
+  applied = moves_forward(tonumber(stored[2]) or -1, tonumber(stored[3]))
+  if applied then
+    redis.call('HSET', status_key, 'status', status, 'rank', rank, 'updated_at', now)
+    if sequence then redis.call('HSET', status_key, 'sequence', sequence) end
   end
-  if stored_rank < terminal_rank then
-    if rank > stored_rank then
-      applied = 1
-    elseif rank == stored_rank and sequence and (not stored_sequence or sequence > stored_sequence) then
-      applied = 1
-    end
-  end
-  local facts = {'sip_code', ARGV[9], 'reason', ARGV[10], 'duration', ARGV[11]}
-  if applied == 1 then
-    redis.call('HSET', hash, 'status', status, 'rank', rank, 'updated_at', now)
-    if sequence then redis.call('HSET', hash, 'sequence', sequence) end
-  end
-  for i = 1, #facts, 2 do
-    if facts[i + 1] ~= '' then
-      -- A late or duplicate callback may add a fact, never overwrite a newer one.
-      if applied == 1 then redis.call('HSET', hash, facts[i], facts[i + 1])
-      else redis.call('HSETNX', hash, facts[i], facts[i + 1]) end
-    end
-  end
+  apply_facts(applied)
   -- A late ringing is still a fact of the call; a second ending is not (a call ends once).
-  if applied == 1 or rank < terminal_rank then
-    redis.call('HSETNX', hash, status .. '_at', now)
-  end
-  current = redis.call('HGET', hash, 'status')
-  if applied == 1 and rank >= terminal_rank then
-    for i = 1, 2 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
-  elseif tonumber(redis.call('HGET', hash, 'rank')) < terminal_rank then
-    redis.call('EXPIRE', hash, ARGV[6])
+  if applied or rank < terminal_rank then redis.call('HSETNX', status_key, status .. '_at', now) end
+  current = redis.call('HGET', status_key, 'status')
+  if applied and rank >= terminal_rank then
+    redis.call('EXPIRE', status_key, retention)
+    redis.call('EXPIRE', context_key, retention)
+  elseif tonumber(redis.call('HGET', status_key, 'rank')) < terminal_rank then
+    redis.call('EXPIRE', status_key, idle_ttl)
   end
 end
 
--- >>> console bookkeeping (issue 16), only while the console is enabled (its 3rd argument).
--- ARGV from C: C call_sid to index here ('' = none, or on a Cluster, where the store indexes
--- outside), C+1 its first-seen score (ms), C+2 most calls the index keeps, C+3 oldest score kept.
-if ARGV[C + 2] ~= '' then
-  if status ~= '' and applied == 0 then
-    redis.call('HINCRBY', KEYS[1], status == current and 'duplicates' or 'refused', 1)
-  end
-  for i = C + 4, #ARGV - 1, 2 do
-    if status ~= '' and ARGV[i] == 'provider' then
-      redis.call('HSETNX', KEYS[1], 'provider', ARGV[i + 1])
-    end
-  end
-  if ARGV[C] ~= '' then
-    redis.call('ZADD', KEYS[6], 'NX', ARGV[C + 1], ARGV[C])
-    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[C + 3])
-    redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[C + 2]))
-  end
-end
--- <<< console bookkeeping
-
-local event_id = ''
-if ARGV[12] ~= '' then
-  local entry = trim_args(KEYS[5], ARGV[12], floor)
+-- === the stream entry, and the call's reference to it =======================================
+local event_id = appended
+if stream_key and maxlen ~= '' then
+  local entry = trim_args(stream_key, floor)
   entry[#entry + 1] = '*'
-  for i = C + 4, #ARGV do entry[#entry + 1] = ARGV[i] end
+  for i = ENTRY, #ARGV do entry[#entry + 1] = ARGV[i] end
   if status ~= '' then
     entry[#entry + 1] = 'status'; entry[#entry + 1] = status
-    entry[#entry + 1] = 'applied'; entry[#entry + 1] = applied == 1 and 'true' or 'false'
+    entry[#entry + 1] = 'applied'; entry[#entry + 1] = applied and 'true' or 'false'
   end
-  event_id = redis.call('XADD', KEYS[5], unpack(entry))
+  event_id = redis.call('XADD', stream_key, unpack(entry))
 end
 
-if dedupe_ttl ~= '' then
-  redis.call('SET', KEYS[4], event_id ~= '' and event_id or now, 'EX', dedupe_ttl)
+-- The references live as long as the call's status (idle while it has none).
+if refs_key and event_id ~= '' then
+  redis.call('RPUSH', refs_key, kind .. ':' .. event_id)
+  redis.call('LTRIM', refs_key, -refs_kept, -1)
+  local ttl = redis.call('PTTL', status_key)
+  if ttl > 0 then redis.call('PEXPIRE', refs_key, ttl)
+  else redis.call('EXPIRE', refs_key, idle_ttl) end
 end
-return {0, applied, current, event_id, status}
+
+if marker_key then
+  redis.call('SET', marker_key, event_id ~= '' and event_id or now, 'EX', dedupe_ttl)
+end
+return {0, applied and 1 or 0, current, event_id, status}

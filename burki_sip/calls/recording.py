@@ -1,35 +1,22 @@
-"""What ``record.lua`` takes and gives: ``Transition``, ``Recorded`` and its KEYS/ARGV."""
+"""Recording one webhook or status request with ``record.lua``: its steps, and ``Recorded``.
+
+On one server (or Sentinel) a request is one run of the script. On a Redis Cluster the streams
+live in other slots than a call's keys, so the same script runs once per slot (``_by_slot``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
-from .index import NO_BOOKKEEPING
-from .lifecycle import TERMINAL_RANK, rank_of
+import redis
 
-RECORD_LUA = files(__package__).joinpath("record.lua").read_text()
-
-# record.lua's first reply element when the backlog limit refused the write.
-REFUSED = -1
-
-# record.lua's ARGV, 1-based as in its header: 1-11 the lifecycle, then these.
-ARGV_STREAM = 12  # 12 stream MAXLEN, 13 backlog limit
-ARGV_BOOKKEEPING = 14  # 14-17 the console's bookkeeping: ``local C = 14`` in record.lua
-ARGV_ENTRY = ARGV_BOOKKEEPING + len(NO_BOOKKEEPING)  # 18.. entry field/value pairs
-CALL_KEYS = 5  # KEYS 1-5; the 6th is the console's index
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What a callback says about a call: a status (canonical or ``hangup``) and its facts."""
-
-    status: str
-    sequence: int | None = None
-    sip_code: int | None = None
-    reason: str | None = None
-    duration: int | None = None
+from .drivers import Work
+from .events import BacklogFullError
+from .keys import Keys
+from .lifecycle import NO_TRANSITION, Transition
+from .record_script import REFUSED, RecordScript
 
 
 @dataclass(frozen=True)
@@ -42,49 +29,82 @@ class Recorded:
     status: str | None = None
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+@dataclass(frozen=True)
+class Request:
+    """One webhook or status request to record (``CallStore.record_event`` builds it)."""
+
+    kind: str
+    entry: Mapping[str, str]
+    call_sid: str | None = None
+    delivery_id: str | None = None
+    transition: Transition = NO_TRANSITION
+
+    def call_keys(self, keys: Keys) -> dict[str, str]:
+        """The keys in the call's slot this request touches, by ``RecordScript`` field."""
+        found = {}
+        if self.call_sid:
+            found = {"status_key": keys.status(self.call_sid),
+                     "context_key": keys.context(self.call_sid),
+                     "refs_key": keys.call_events(self.call_sid)}
+        if self.delivery_id:
+            found["marker_key"] = keys.delivery(self.kind, self.delivery_id, self.call_sid)
+        return found
 
 
-def call_keys(keys, kind: str, call_sid: str | None, delivery_id: str | None) -> list[str]:
-    """Status, context, (unused) and duplicate-marker keys, all in the call's slot."""
-    marker = keys.delivery(kind, delivery_id, call_sid) if delivery_id else None
-    if call_sid:
-        status = keys.status(call_sid)
-        call = [status, keys.context(call_sid), status]
-        return call + [marker or call[0]]
-    return [marker] * 4 if marker else []
+def record(store: Any, request: Request) -> Work[Recorded]:
+    """Record ``request`` with ``store``'s scripts, keys, lifetimes and stream limits."""
+    step = partial(RecordScript, request.kind, request.entry["received_at"], store.lifetimes)
+    call, stream = request.call_keys(store.keys), store.keys.events(request.kind)
+    if not store.streams_in_script and call:
+        return (yield from _by_slot(store, request, step, call, stream))
+    reply = yield from step(**call, stream_key=stream, transition=request.transition,
+                            maxlen=store.events_maxlen, backlog_limit=store.events_max_backlog,
+                            entry=request.entry).work(store.scripts)
+    return _recorded(request.kind, reply)
 
 
-def pad(keys: list[str]) -> list[str]:
-    """KEYS 1-5, a missing one a copy of the first given (same hash slot)."""
-    return keys if len(keys) == CALL_KEYS else [keys[0]] * (CALL_KEYS - len(keys)) + keys
+def _recorded(kind: str, reply: list) -> Recorded:
+    duplicate, applied, current, event_id, _ = reply
+    if duplicate == REFUSED:  # then the second element is the slowest group's backlog
+        raise BacklogFullError(kind, applied)
+    return Recorded(event_id or None, bool(duplicate), bool(applied), current or None)
 
 
-def lifecycle_args(lifetimes, transition: Transition | None, delivery_id: str | None,
-                   now: str) -> list:
-    """ARGV 1-11: the duplicate TTL, the transition and the lifetimes."""
-    t = transition or Transition("")
-    return [lifetimes.dedupe_ttl if delivery_id else "", t.status,
-            rank_of(t.status) if t.status else "", _text(t.sequence), now, lifetimes.idle_ttl,
-            lifetimes.retention, TERMINAL_RANK, _text(t.sip_code), _text(t.reason),
-            _text(t.duration)]
+def _by_slot(store: Any, request: Request, step: partial, call: dict, stream: str):
+    """Redis Cluster: the backlog check (best-effort: requests in flight may all pass it), the
+    call's part, the append, and the call's reference to the entry, a round trip each."""
+    limit = store.events_max_backlog
+    if limit:
+        _recorded(request.kind, (yield from step(stream_key=stream, backlog_limit=limit)
+                                 .work(store.scripts)))
+    marker, changes = call.get("marker_key"), bool(request.transition.status)
+    duplicate, applied, current, event_id, status = 0, 0, "", "", ""
+    if marker or changes:
+        lifecycle = {name: call[name] for name in ("status_key", "context_key") if changes}
+        duplicate, applied, current, event_id, status = yield from step(
+            **lifecycle, marker_key=marker, transition=request.transition).work(store.scripts)
+    if duplicate:
+        return Recorded(event_id or None, True, False, current or None)
+    event_id = yield from _append(store, step(stream_key=stream, maxlen=store.events_maxlen,
+                                              entry=_with_outcome(request.entry, status, applied)),
+                                  marker)
+    yield from step(status_key=call.get("status_key"), refs_key=call.get("refs_key"),
+                    marker_key=marker, appended=event_id).work(store.scripts)
+    return Recorded(event_id, False, bool(applied), current or None)
 
 
-def no_lifecycle(now: str) -> list:
-    """ARGV 1-11 of a script on the stream alone: no duplicate check, no status."""
-    return ["", "", "", "", now, "", "", "", "", "", ""]
+def _with_outcome(entry: Mapping[str, str], status: str, applied: int) -> dict[str, str]:
+    """The entry with what the call's part did, as record.lua adds it on one server."""
+    outcome = {"status": status, "applied": "true" if applied else "false"} if status else {}
+    return {**entry, **outcome}
 
 
-def stream_args(maxlen: int, limit: int | None, append: bool, admit: bool) -> list:
-    """ARGV 12 and 13: the MAXLEN of an append, the backlog limit of a check."""
-    return [maxlen if append else "", limit if admit and limit else ""]
-
-
-def record_args(lifecycle: list, stream: list, bookkeeping: list, entry: dict | None) -> list:
-    """All of record.lua's ARGV, in its order; the entry's fields and values come last."""
-    args = lifecycle + stream + bookkeeping
-    assert len(args) == ARGV_ENTRY - 1, "record.lua's ARGV offsets"
-    for name, value in (entry or {}).items():
-        args += [name, value]
-    return args
+def _append(store: Any, append: RecordScript, marker: str | None) -> Work[str]:
+    """The append of a Cluster's entry; if it fails, the delivery's marker is deleted so that
+    the retry counts (a retry before the marker holds the entry id sees the first one's time)."""
+    try:
+        return (yield from append.work(store.scripts))[3]
+    except redis.RedisError:
+        if marker:
+            yield lambda client: client.delete(marker)
+        raise

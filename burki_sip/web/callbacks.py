@@ -114,13 +114,18 @@ def transition_of(callback: dict) -> Transition:
     else:
         raise ApiError("status required: send a status word or a sip_code",
                        fields={"status": [MISSING]})
-    return Transition(status, callback.get("sequence"), code, callback.get("reason"),
-                      callback.get("duration"))
+    return Transition(status, callback.get("sequence"), sip_code=code,
+                      reason=callback.get("reason"), duration=callback.get("duration"))
+
+
+def with_provider(transition: Transition | None, reading: Reading) -> Transition | None:
+    """The transition with the provider that sent it as a fact of the call (``provider``)."""
+    return transition and transition.with_facts(provider=reading.provider)
 
 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     """The stream entry's fields besides the body: request id, provider, its call id, and
-    ``unattributed`` when no call could be identified (issue 12's entry schema)."""
+    ``unattributed`` when no call could be identified (the entry schema of docs/events.md)."""
     provider_call_id = reading.call_id
     return {"request_id": g.get("request_id"), "provider": reading.provider,
             "provider_call_id": None if provider_call_id is None else str(provider_call_id),

@@ -105,7 +105,8 @@ def webhook():
     call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(request, adapter, reading, body))
     note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
-    transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
+    transition = callbacks.with_provider(
+        callbacks.webhook_transition(adapter, reading, call_sid, body), reading)
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
                                         delivery_id(), transition,
                                         callbacks.entry_fields(reading, call_sid))
@@ -132,7 +133,8 @@ def status():
     callback = callbacks.status_callback(adapter, reading, value, field)
     note_call_sid(callback["call_sid"])
     note_outcome(provider=reading.provider)
-    transition = None if reading.stateless else callbacks.transition_of(callback)
+    transition = None if reading.stateless else callbacks.with_provider(
+        callbacks.transition_of(callback), reading)
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
                                         delivery_id(), transition,
                                         callbacks.entry_fields(reading, callback["call_sid"]))

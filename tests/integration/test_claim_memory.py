@@ -28,7 +28,8 @@ def test_a_prewarmed_and_claimed_call_stays_small(real_redis, seed_prewarm):
 
     owner = "media-stream-MZ0123456789abcdef0123"
     assert client.post(f"/sip-prewarm/{call_sid}/claim", json={"owner": owner}).status_code == 200
-    assert sorted(real_redis.scan_iter(f"{keys.call(call_sid)}:*")) == [context, status]
+    assert sorted(real_redis.scan_iter(f"{keys.call(call_sid)}:*")) == sorted(
+        [context, status, keys.call_events(call_sid)])
 
     claim_cost = usage(real_redis, status) - before_claim
     claim = {name: real_redis.hget(status, name) for name in ("claim_token", "claimed_by",

@@ -78,7 +78,7 @@ def test_every_key_of_a_call_shares_one_cluster_slot(cluster_redis, redis_cluste
     app.extensions["burki_sip"].claim_context(CALL)
 
     names = list(cluster_redis.scan_iter(f"burki:sip:call:{{{CALL}}}:*"))
-    assert len(names) == 3  # context, status (with the claim), delivery marker
+    assert len(names) == 4  # context, status (with the claim), its events, delivery marker
     assert {cluster_redis.keyslot(name) for name in names} == {cluster_redis.keyslot(CALL)}
     # ...while the streams hash elsewhere, which is why cluster mode appends them separately.
     assert cluster_redis.keyslot(Keys().events("status")) != cluster_redis.keyslot(CALL)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from ...calls.flags import FLAG_TEXT, epoch_ms, flags, started_ms, status_group
-from ...calls.history import CallSummary, Timeline
-from ...calls.lifecycle import TERMINAL
+from ...calls.lifecycle import RANKS, TERMINAL
 from ...redact import mask_phone, redact_mapping, redact_text
+from .calls import CallSummary
+from .flags import FLAG_TEXT, epoch_ms, flags, started_ms, status_group
 
 # The SVG timeline's drawing box (its viewBox), in user units; it scales to the screen.
 WIDTH, LEFT, RIGHT, LANES = 1000, 30, 30, 3
@@ -69,15 +69,16 @@ def group_of(status: str | None) -> str:
     return "live"
 
 
-def row(call: CallSummary, now_ms: int, horizon: int) -> dict:
+def row(call: CallSummary, now_ms: int) -> dict:
     """One line of the calls list."""
     status = call.state.get("status")
-    return {"call_sid": call.call_sid, "provider": call.state.get("provider") or "-",
+    return {"call_sid": call.call_sid, "known": call.known,
+            "provider": call.state.get("provider") or "-",
             "direction": direction(call.context), "from": number(call.context, "from_number"),
             "to": number(call.context, "to_number"), "status": status or status_group(call),
             "group": group_of(status) or status_group(call),
             "started": clock(started_ms(call)), "duration": duration(call, now_ms),
-            "flags": [(flag, FLAG_TEXT[flag]) for flag in flags(call, now_ms, horizon)]}
+            "flags": [(flag, FLAG_TEXT[flag]) for flag in flags(call, now_ms)]}
 
 
 def shown(value, secrets=()) -> str:
@@ -97,27 +98,34 @@ def payload_of(fields: dict) -> dict:
     return entry
 
 
-def marks(timeline: Timeline) -> list[dict]:
-    """Each moment of the call, in time order: prewarm, claim, every stream entry."""
-    call, found = timeline.summary, []
+def marks(call: CallSummary) -> list[dict]:
+    """Each moment of the call, in time order: prewarm, claim, every stream entry (or, for a
+    call without references to its entries, each status's time from the status hash)."""
+    found = []
     if call.context and epoch_ms(call.context.get("prewarmed_at")):
         found.append({"kind": "prewarm", "label": "prewarm",
                       "ms": epoch_ms(call.context["prewarmed_at"])})
-    if call.claimed and epoch_ms(call.claimed_at):
+    if call.claimed_at and epoch_ms(call.claimed_at):
         found.append({"kind": "claim", "label": "claim", "ms": epoch_ms(call.claimed_at)})
-    for kind, entry_id, fields in timeline.events:
-        payload = payload_of(fields)["payload"]
-        payload = payload if isinstance(payload, dict) else {}
-        applied = fields.get("applied")
-        found.append({
-            "kind": kind, "entry_id": entry_id, "ms": int(entry_id.split("-")[0]),
-            "label": fields.get("status") or payload.get("event") or payload.get("type") or kind,
-            "applied": applied, "provider": fields.get("provider"),
-            "group": group_of(fields.get("status")),
-            "sip_code": payload.get("sip_code") or payload.get("SipResponseCode"),
-            "reason": redact_text(str(payload["reason"])) if payload.get("reason") else None})
+    found += [event_mark(*event) for event in call.events]
+    if not call.refs:
+        found += [{"kind": "status", "label": status, "group": group_of(status),
+                   "ms": epoch_ms(call.state[f"{status}_at"])} for status in RANKS
+                  if epoch_ms(call.state.get(f"{status}_at"))]
     found.sort(key=lambda mark: mark["ms"])
     return found
+
+
+def event_mark(kind: str, entry_id: str, fields: dict) -> dict:
+    """The timeline's mark of one stream entry."""
+    payload = payload_of(fields)["payload"]
+    payload = payload if isinstance(payload, dict) else {}
+    return {"kind": kind, "entry_id": entry_id, "ms": int(entry_id.split("-")[0]),
+            "label": fields.get("status") or payload.get("event") or payload.get("type") or kind,
+            "applied": fields.get("applied"), "provider": fields.get("provider"),
+            "group": group_of(fields.get("status")),
+            "sip_code": payload.get("sip_code") or payload.get("SipResponseCode"),
+            "reason": redact_text(str(payload["reason"])) if payload.get("reason") else None}
 
 
 def placed(found: list[dict]) -> dict:

@@ -1,12 +1,12 @@
-"""What an operator hunts for in a call, from its summary: the console's flags and search."""
+"""What an operator hunts for in a call, from its summary and its events: flags and search."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
-from .history import CallSummary
-from .lifecycle import RANKS, TERMINAL
+from ...calls.lifecycle import RANKS, TERMINAL
+from .calls import CallSummary
 
 # A media stream claims the context within seconds of the prewarm; only later is it a problem.
 CLAIM_GRACE_SECONDS = 30
@@ -15,7 +15,7 @@ FLAG_TEXT = {
     "claimed_no_status": "claimed, no status",
     "no_terminal": "gone without a terminal status",
     "refused": "callbacks refused",
-    "duplicates": "callbacks duplicated",
+    "duplicates": "callbacks repeated",
 }
 # Filter words besides the statuses themselves.
 STATUS_GROUPS = ("live", "ended", "none", "gone")
@@ -30,10 +30,11 @@ def epoch_ms(text: str | None) -> int | None:
 
 
 def started_ms(call: CallSummary) -> int | None:
-    """When the call was first seen: the index, else its prewarm, else its first status."""
-    times = [call.first_seen_ms, epoch_ms((call.context or {}).get("prewarmed_at"))]
+    """When the call was first seen: its first event, its prewarm or its first status."""
+    times = [epoch_ms((call.context or {}).get("prewarmed_at"))]
     times += [epoch_ms(call.state[f"{status}_at"]) for status in RANKS
               if f"{status}_at" in call.state]
+    times += [int(call.events[0][1].split("-")[0])] if call.events else []
     times = [time for time in times if time is not None]
     return min(times) if times else None
 
@@ -43,30 +44,43 @@ def status_group(call: CallSummary) -> str:
     status = call.state.get("status")
     if status:
         return "ended" if status in TERMINAL else "live"
-    return "none" if call.context or call.claimed else "gone"
+    return "none" if call.context or call.claimed_at or call.refs else "gone"
 
 
-def flags(call: CallSummary, now_ms: int, horizon: int) -> list[str]:
-    """The problems the call shows, as keys of ``FLAG_TEXT``.
+def not_applied(call: CallSummary) -> tuple[int, int]:
+    """Callbacks not applied, from the entries (``applied`` false): ``(refused, repeated)``.
 
-    Args:
-        call: the call's summary.
-        now_ms: the current time in ms.
-        horizon: seconds a call stays in the index (after that, "gone" is plain expiry).
+    Repeated: the status the call already had; refused: any other (late, or after the end).
     """
+    refused = repeated = 0
+    current = None
+    for _, _, fields in call.events:
+        if fields.get("applied") == "true":
+            current = fields.get("status")
+        elif fields.get("applied") == "false":
+            if fields.get("status") == current:
+                repeated += 1
+            else:
+                refused += 1
+    return refused, repeated
+
+
+def flags(call: CallSummary, now_ms: int) -> list[str]:
+    """The problems the call shows, as keys of ``FLAG_TEXT``."""
     found, status = [], call.state.get("status")
     started = started_ms(call)
     settled = started is not None and now_ms - started > CLAIM_GRACE_SECONDS * 1000
     late = status in TERMINAL or RANKS.get(status, -1) >= RANKS["in-progress"]
-    if call.context and not call.claimed and (settled or late):
+    if call.context and not call.claimed_at and (settled or late):
         found.append("unclaimed")
-    if call.claimed and not status and settled:
+    if call.claimed_at and not status and settled:
         found.append("claimed_no_status")
-    if status_group(call) == "gone" and started and now_ms - started < horizon * 1000:
+    ended = any(fields.get("applied") == "true" and fields.get("status") in TERMINAL
+                for _, _, fields in call.events)
+    if status_group(call) == "gone" and call.events and not ended:
         found.append("no_terminal")
-    for counter in ("refused", "duplicates"):
-        if int(call.state.get(counter) or 0) > 0:
-            found.append(counter)
+    refused, repeated = not_applied(call)
+    found += ["refused"] * bool(refused) + ["duplicates"] * bool(repeated)
     return found
 
 

@@ -1,0 +1,86 @@
+"""What the sync and asyncio stores share, written once: ``CallAccess``.
+
+Each method builds its piece of work (``reads``, ``claims``: generators of Redis operations) and
+hands it to the store's ``_run``: ``CallStore`` runs it on its client and returns the result;
+``AsyncCallStore`` returns the coroutine that runs it on ``redis.asyncio``, for the caller to await.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import reads
+from .claims import Claim, ClaimScript, ReleaseScript
+from .clock import utc_now
+from .drivers import Work
+from .keys import Keys
+from .lifetimes import Lifetimes
+from .reads import EventRef
+from .scripts import Scripts
+
+
+class CallAccess:
+    """Reads and claims of one deployment's calls; ``_run`` says how the work is run.
+
+    Args:
+        client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
+        keys: the key names under this deployment's prefix.
+        lifetimes: TTLs of contexts, duplicate markers and call status.
+    """
+
+    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
+        self.client = client
+        self.keys = keys
+        self.lifetimes = lifetimes
+        self.scripts = Scripts(client)
+
+    def _run(self, work: Work) -> Any:
+        raise NotImplementedError
+
+    def load_context(self, call_sid: str) -> dict | None:
+        """Return a call's context, or ``None`` when it is absent or expired."""
+        return self._run(reads.load_context(self.keys, call_sid))
+
+    def inspect_context(self, call_sid: str) -> tuple[dict | None, int, bool]:
+        """Return a call's context, its remaining TTL in seconds and whether it is claimed."""
+        return self._run(reads.inspect_context(self.keys, call_sid))
+
+    def load_status(self, call_sid: str) -> tuple[dict | None, int]:
+        """Return a call's status hash (``None`` when unknown) and its remaining TTL."""
+        return self._run(reads.load_status(self.keys, call_sid))
+
+    def call_events(self, call_sid: str) -> list[tuple[EventRef, dict | None]]:
+        """The call's stream entries, oldest first, read by id (``None``: trimmed since)."""
+        return self._run(reads.call_events(self.keys, call_sid))
+
+    def claim(self, call_sid: str, owner: str | None = None) -> Claim:
+        """Claim a call's context for ``owner``, atomically (``claim.lua``).
+
+        Args:
+            call_sid: the call.
+            owner: who claims, e.g. the media stream's id: claiming again as the same owner
+                gives the same claim and token. ``None``: an owner of this claim alone.
+
+        Returns:
+            ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
+            another owner: who and when) or ``missing`` (never prewarmed, or expired).
+        """
+        return self._run(self._claiming(call_sid, owner))
+
+    def release(self, call_sid: str, token: str) -> bool:
+        """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
+        script = ReleaseScript(self.keys.status(call_sid), token, utc_now())
+        return self._run(script.work(self.scripts))
+
+    def claim_context(self, call_sid: str) -> dict | None:
+        """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
+        return self._run(_context_of(self._claiming(call_sid, None)))
+
+    def _claiming(self, call_sid: str, owner: str | None) -> Work[Claim]:
+        script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
+        return script.work(self.scripts)
+
+
+def _context_of(claiming: Work[Claim]) -> Work[dict | None]:
+    claim = yield from claiming
+    return claim.context if claim.claimed else None

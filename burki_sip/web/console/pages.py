@@ -1,0 +1,132 @@
+"""The data of the console's pages, from the app's store: the calls list and one call's page."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import request
+from marshmallow import ValidationError
+
+from ...calls.drivers import run
+from ...calls.keys import EVENT_KINDS
+from ...calls.lifecycle import RANKS
+from ...calls.reads import EventRef, load_events
+from .. import redaction
+from ..extension import get_store
+from ..schemas import check_call_sid
+from .calls import CallSummary, call_summary, page_of_calls
+from .flags import STATUS_GROUPS, matcher
+from .present import clock, marks, placed, row, shown
+
+PAGE_SIZE = 50
+LISTING_ARGUMENTS = ("page", "q", "status")
+
+
+def now_ms() -> int:
+    """The current time in milliseconds since the epoch."""
+    return int(time.time() * 1000)
+
+
+def known_call(call_sid: str) -> bool:
+    """A call_sid that could name a call (the same rule as the SIP routes)."""
+    try:
+        check_call_sid(call_sid)
+    except ValidationError:
+        return False
+    return True
+
+
+def listing_arguments() -> dict:
+    """The request's listing arguments, and only those (url_for takes ``_scheme`` and the like)."""
+    return {name: request.args[name] for name in LISTING_ARGUMENTS if name in request.args}
+
+
+def listing() -> dict:
+    """The calls page's data for the request's ``page``, ``q`` and ``status`` arguments."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query, status = request.args.get("q", "")[:128], request.args.get("status", "")[:32]
+    matches = matcher(query, status) if query or status else None
+    found, looked = page_of_calls(get_store(), (page - 1) * PAGE_SIZE, PAGE_SIZE + 1, matches)
+    if query and page == 1:
+        found = named_call(query.strip(), matches) + [
+            call for call in found if call.call_sid != query.strip()]
+    now = now_ms()
+    return {"rows": [row(call, now) for call in found[:PAGE_SIZE]], "page": page,
+            "more": len(found) > PAGE_SIZE, "looked": looked if matches else None,
+            "q": query, "status": status, "statuses": list(RANKS) + list(STATUS_GROUPS)}
+
+
+def named_call(query: str, matches) -> list[CallSummary]:
+    """The call ``query`` names exactly, if anything is stored for it: found even when it has no
+    event among the streams' newest entries (a call only prewarmed, say)."""
+    call = call_summary(get_store(), query) if known_call(query) else None
+    return [call] if call is not None and matches(call) else []
+
+
+def call_page_data(call_sid: str) -> dict | None:
+    """The call page's data, or ``None`` when nothing is stored for the call."""
+    call = call_summary(get_store(), call_sid) if known_call(call_sid) else None
+    if call is None:
+        return None
+    now = now_ms()
+    return {"call": row(call, now), "timeline": placed(marks(call)),
+            "context": shown(call.context, secrets_of()) if call.context else None,
+            "context_ttl": call.context_ttl, "context_until": until(now, call.context_ttl),
+            "status_ttl": call.status_ttl, "status_until": until(now, call.status_ttl),
+            "claimed_at": call.claimed_at,
+            "trimmed": len(call.refs) - len(call.events),
+            "unlinked": not call.refs and bool(call.state.get("status")),
+            "after": version(call)}
+
+
+def until(now: int, ttl: int) -> str:
+    """When a key with ``ttl`` seconds left expires: the page shows a time, not a countdown, so
+    it stays true between redraws (it is redrawn only when the call changes)."""
+    return clock(now + ttl * 1000) if ttl >= 0 else "-"
+
+
+def version(call: CallSummary) -> str:
+    """What the call page shows as of: its newest event, its prewarm, its claim and release.
+
+    The page's poll sends it back; only when it changed is the call read again and redrawn.
+    """
+    newest = str(call.refs[-1]) if call.refs else ""
+    return "|".join((newest, (call.context or {}).get("prewarmed_at", ""),
+                     call.state.get("claimed_at", ""), call.state.get("released_at", "")))
+
+
+def current_version(call_sid: str) -> str:
+    """``version`` of the call as stored now: one pipeline, none of its events read."""
+    store = get_store()
+    with store.client.pipeline(transaction=False) as pipe:
+        pipe.lindex(store.keys.call_events(call_sid), -1)
+        pipe.get(store.keys.context(call_sid))
+        pipe.hmget(store.keys.status(call_sid), "claimed_at", "released_at")
+        newest, context, (claimed, released) = pipe.execute()
+    state = {name: value for name, value in (("claimed_at", claimed), ("released_at", released))
+             if value}
+    return version(CallSummary(call_sid, json.loads(context) if context else None, state=state,
+                               refs=(EventRef.parse(newest),) if newest else ()))
+
+
+def stream_heads() -> str:
+    """The newest entry id of each stream, as one text: it changes when anything is recorded."""
+    store = get_store()
+    with store.client.pipeline(transaction=False) as pipe:
+        for kind in EVENT_KINDS:
+            pipe.xrevrange(store.keys.events(kind), count=1)
+        newest = pipe.execute()
+    return ",".join(found[0][0] if found else "0-0" for found in newest)
+
+
+def stored_entry(kind: str, entry_id: str) -> dict | None:
+    """The fields of one stream entry, or ``None`` when it is gone (trimmed) or never was."""
+    store = get_store()
+    [(_, fields)] = run(load_events(store.keys, [EventRef(kind, entry_id)]), store.client)
+    return fields
+
+
+def secrets_of() -> frozenset[str]:
+    """Every configured secret value, hidden wherever it might appear in stored data."""
+    return redaction.secrets()
