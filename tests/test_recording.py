@@ -16,12 +16,12 @@ def test_the_arguments_are_laid_out_by_name():
     script = RecordScript("status", "2026-04-30T12:00:00.000Z", LIFETIMES,
                           status_key="s", refs_key="r", stream_key="x",
                           transition=Transition("ringing", 3, sip_code=180),
-                          maxlen=100, entry={"payload": "{}"})
+                          maxlen=100, max_age=600, entry={"payload": "{}"})
     assert script.keys() == ["s", "r", "x"]
     args = script.args()
-    assert args[:15] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
-                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 1]
-    assert args[15:] == ["sip_code", "180", "payload", "{}"]
+    assert args[:16] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
+                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 600, 1]
+    assert args[16:] == ["sip_code", "180", "payload", "{}"]
 
 
 def test_a_fact_may_not_take_a_lifecycle_field():

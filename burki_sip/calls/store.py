@@ -35,14 +35,18 @@ class CallStore(CallAccess, StreamReading):
             Cluster needs ``False``: the streams live in other slots than a call's keys.
         events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
             group has this many entries unacknowledged; ``None``: never refuse.
+        events_retention: seconds entries are kept: each append also trims older ones (but none a
+            group has not acknowledged); ``None``: trimmed by length only.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
-                 events_max_backlog: int | None = 100_000) -> None:
+                 events_max_backlog: int | None = 100_000,
+                 events_retention: int | None = None) -> None:
         super().__init__(client, keys, lifetimes)
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
+        self.events_retention = events_retention
         self.streams_in_script = streams_in_script
 
     def _run(self, work: Work) -> Any:
@@ -109,4 +113,5 @@ def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallSto
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),
-                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"])
+                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"],
+                     events_retention=config["SIP_EVENTS_RETENTION"])
