@@ -78,9 +78,9 @@ local function trim_args(stream, floor)
   return {'MINID', '~', floor, 'LIMIT', excess}
 end
 
--- The trim by age (max_age): every entry older than it, exactly (whole nodes are freed at once,
--- so it costs the entries removed), but none a group still needs (the floor). Redis's clock, which the
--- entry ids come from. nil without max_age.
+-- The trim by age (max_age): the id below which entries are older than it, by Redis's clock
+-- (which made the ids), but no higher than the floor: entries a group still needs stay. XTRIM
+-- MINID removes them exactly, freeing whole nodes at once. nil without max_age.
 local function age_cutoff(floor)
   if not max_age then return nil end
   local time = redis.call('TIME')
