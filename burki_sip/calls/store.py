@@ -7,10 +7,13 @@ from typing import Any, Mapping
 import redis
 
 from ..jsontext import compact_json
+from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
 from .drivers import Work, run
+from .erasure import Erased, Erasure, ignore
+from .erasure_run import Run
 from .events import SCHEMA_VERSION
 from .keys import Keys
 from .lifecycle import NO_TRANSITION, Transition
@@ -93,6 +96,28 @@ class CallStore(CallAccess, StreamReading):
         entry = entry_fields(payload, content_type, call_sid, delivery_id, extra or {})
         request = Request(kind, entry, call_sid, delivery_id, transition or NO_TRANSITION)
         return self._run(record(self, request))
+
+
+    def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
+        """Erase calls, or numbers and their calls, from keys and streams (``erasure.py``).
+
+        Args:
+            erasure: what to erase, and whether only to count (``dry_run``).
+            erased: the tally to keep, so that a caller still has it when this raises.
+            progress: called as ``progress(stage, done, total or None)`` after each page.
+
+        Raises:
+            redis.RedisError: the erasure did not finish; running it again finishes it.
+        """
+        return self._run(Run(self, erasure, erased or Erased(), progress).work())
+
+    def save_erasure_record(self, erasure_id: str, fields: dict, created: bool = False) -> None:
+        """Write an erasure's progress (``erasure_records.record_fields``) for the API to read."""
+        self._run(erasure_records.save(self.keys, erasure_id, fields, created))
+
+    def erasure_record(self, erasure_id: str) -> dict | None:
+        """An erasure's progress as the API answers it; ``None`` when unknown or expired."""
+        return self._run(erasure_records.load(self.keys, erasure_id))
 
 
 def entry_fields(payload: dict, content_type: str, call_sid: str | None,
