@@ -1,0 +1,138 @@
+"""Erasure on one server, a Redis Cluster and Sentinel: after it, a full SCAN of the keyspace and
+XRANGE of every stream find no byte of the number and no key of its calls; other calls are as
+they were; consumers learn of it from the ``erasure`` entry, after what they had not read."""
+
+import json
+
+import pytest
+
+from burki_sip import create_app
+from burki_sip.calls.consumer import Consumer
+from burki_sip.calls.delivery import ConsumerSettings
+from burki_sip.calls.erasure import Erasure
+from burki_sip.calls.events import Event
+from burki_sip.calls.keys import EVENT_KINDS
+from erasure_support import KEYS, Traffic, dead_letter, dump
+
+pytestmark = pytest.mark.integration
+
+MINE, OTHER = "+14158675309", "+14155550100"
+# Every form MINE is stored in holds these digits: +1..., 1..., %2B1..., sip:1...@, 0415..., 415...
+TRACE = "4158675309"
+STATUS = KEYS.events("status")
+STREAMS = [key for kind in EVENT_KINDS for key in (KEYS.events(kind), KEYS.dead_letters(kind))]
+
+
+class World:
+    """Two callers' calls in every format, some dead-lettered, and a group half way through."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        app = create_app({"TESTING": True}, redis_client=client)
+        self.store, http = app.extensions["burki_sip"], app.test_client()
+        self.mine, self.other = Traffic(http, MINE, "mine").all(), Traffic(http, OTHER, "other").all()
+        for kind in EVENT_KINDS:
+            dead_letter(client, kind, lambda event: event.provider in ("twilio", "vonage")
+                        or (event.call_sid or "").endswith("-bridge"))
+        half = client.xlen(STATUS) // 2
+        self.records = Consumer(client, KEYS, ConsumerSettings("status", "records", "r-1",
+                                                               from_start=True, batch=half,
+                                                               block_ms=10))
+        self.records.ensure_group()
+        self.records.poll(lambda event: None)
+        self.unread = [entry_id for entry_id, _ in client.xrange(STATUS)][half:]
+
+    def read_on(self) -> list[Event]:
+        """What the records group reads from where it was."""
+        events = []
+        while self.records.poll(events.append):
+            pass
+        return events
+
+
+@pytest.fixture
+def world(topology):
+    return World(topology[1])
+
+
+def text_of(found: dict[str, str]) -> str:
+    return "\n".join(f"{key}\n{value}" for key, value in found.items())
+
+
+def names(fields: dict, calls: set[str]) -> bool:
+    return bool({fields.get("call_sid"), fields.get("provider_call_id")} & calls)
+
+
+def untouched(found: dict[str, str], calls: set[str]) -> dict:
+    """Every key and stream entry that neither holds the number nor belongs to ``calls``."""
+    kept = {}
+    for key, value in found.items():
+        if key in STREAMS:
+            kept[key] = [entry for entry in json.loads(value)
+                         if TRACE not in json.dumps(entry) and not names(entry[1], calls)]
+        elif KEYS.call_sid_of(key) not in calls and TRACE not in key + value:
+            kept[key] = value
+    return kept
+
+
+def test_erasing_a_number_leaves_no_byte_of_it_nor_any_key_of_its_calls(world):
+    before = dump(world.client)
+    everything = text_of(before)
+    for form in ("+14158675309", '\\"14158675309', "sip:14158675309@", "%2B14158675309",
+                 "04158675309"):
+        assert form in everything  # the number was stored in each of these forms
+    assert any(key.endswith(":dead") and TRACE in value for key, value in before.items())
+
+    erased = world.store.erase(Erasure(numbers=(MINE,)))
+
+    after = dump(world.client)
+    assert TRACE not in text_of(after)
+    assert [key for key in after if KEYS.call_sid_of(key) in world.mine.calls] == []
+    assert [entry for stream in STREAMS for entry in json.loads(after.get(stream, "[]"))
+            if names(entry[1], world.mine.calls)] == []
+    kept = untouched(before, world.mine.calls)
+    assert untouched(after, world.mine.calls) == {
+        **kept, STATUS: kept[STATUS] + [json.loads(after[STATUS])[-1]]}
+    assert OTHER[1:] in text_of(after)
+
+    [(event_id, fields)] = world.client.xrevrange(STATUS, count=1)
+    event = Event.parse("status", event_id, fields)
+    assert (event.type, event_id) == ("erasure", erased.event_id)
+    assert set(event.erased_call_sids) == world.mine.calls == erased.calls
+    assert event.payload["entries"] == sum(erased.entries.values()) > 0
+
+    survivors = set(json.loads(after[STATUS]) and dict(world.client.xrange(STATUS)))
+    assert [event.id for event in world.read_on()] == [
+        entry_id for entry_id in world.unread if entry_id in survivors] + [event_id]
+
+
+def test_erasing_calls_leaves_nothing_of_them_and_everything_else(world):
+    calls = {"other-bridge", "other-twilio"}
+    before = dump(world.client)
+    assert any(KEYS.call_sid_of(key) in calls for key in before)
+
+    erased = world.store.erase(Erasure(call_sids=tuple(sorted(calls))))
+
+    after = dump(world.client)
+    assert [key for key in after if KEYS.call_sid_of(key) in calls] == []
+    assert [entry for stream in STREAMS for entry in json.loads(after.get(stream, "[]"))
+            if names(entry[1], calls)] == []
+    unrelated = {key: value for key, value in before.items()
+                 if key not in STREAMS and KEYS.call_sid_of(key) not in calls}
+    assert {key: after[key] for key in unrelated} == unrelated
+    assert TRACE in text_of(after) and OTHER[1:] in text_of(after)
+    [(event_id, fields)] = world.client.xrevrange(STATUS, count=1)
+    assert Event.parse("status", event_id, fields).erased_call_sids == tuple(sorted(calls))
+    assert erased.calls == calls and erased.keys > 0
+
+
+@pytest.mark.parametrize("topology", ["real"], indirect=True)
+def test_a_dry_run_counts_what_the_erasure_then_erases_and_changes_nothing(world):
+    before = dump(world.client)
+    counted = world.store.erase(Erasure(numbers=(MINE,), dry_run=True))
+    assert dump(world.client) == before and counted.event_id is None
+    erased = world.store.erase(Erasure(numbers=(MINE,)))
+    assert (counted.calls, counted.keys, counted.entries) == (
+        erased.calls, erased.keys, erased.entries)
+    again = world.store.erase(Erasure(numbers=(MINE,)))  # nothing left: it changes nothing more
+    assert (again.calls, again.keys, sum(again.entries.values())) == (set(), 0, 0)
