@@ -7,9 +7,10 @@ In order, so that a run cut short (Redis failed, the process stopped) can simply
    the calls they name.
 2. **Erase what holds no number**: the calls' other entries (sweep.lua) and keys (``SCAN``).
    Until then everything that led to the calls is still there, so a second run finds them again.
-3. **Erase the rest**: what arrived for the calls meanwhile (their lists of entries), then the
+3. **Tell**: one ``erasure`` entry in the status stream (events.py), naming the calls. From
+   here on a run cut short has told consumers of every call it found.
+4. **Erase the rest**: what arrived for the calls meanwhile (their lists of entries), then the
    entries and keys that hold a number, then the calls' keys once more.
-4. **Tell**: one ``erasure`` entry in the status stream (events.py), naming the calls.
 
 Every pass is bounded (pages of ``PAGE_ENTRIES`` entries, ``PAGE_KEYS`` keys), so Redis serves
 other clients between them. Writes go through ``drivers.pipelined`` and scripts, as all others.

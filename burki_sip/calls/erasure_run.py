@@ -45,9 +45,9 @@ class Run:
         if self.match:
             yield from self.find()
         yield from self.erase_unheld()
-        yield from self.erase_held()
         if not self.dry_run:
             yield from self.tell()
+        yield from self.erase_held()
         self.erased.finished = True
         return self.erased
 
@@ -122,12 +122,12 @@ class Run:
         return removed
 
     def tell(self) -> Work[None]:
-        """The ``erasure`` entry, appended (and trimmed) as every entry is: record.lua."""
+        """The ``erasure`` entry, appended (and trimmed) as every entry is: record.lua. Before
+        the last step, so that a run cut short after it has told of every call it found."""
         store, erased = self.store, self.erased
         listed = sorted(call for call in erased.calls if not self.match.found_in(call))
         payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
-                   "numbers": len(self.erasure.numbers), "keys": erased.keys,
-                   "entries": sum(erased.entries.values())}
+                   "numbers": len(self.erasure.numbers)}
         entry = {"schema": SCHEMA_VERSION, "type": ERASURE, "received_at": utc_now(),
                  "content_type": "application/json", "payload": compact_json(payload),
                  **({"request_id": self.erasure.request_id} if self.erasure.request_id else {})}
