@@ -137,3 +137,22 @@ def test_a_dry_run_counts_what_the_erasure_then_erases_and_changes_nothing(world
         erased.calls, erased.keys, erased.entries)
     again = world.store.erase(Erasure(numbers=(MINE,)))  # nothing left: it changes nothing more
     assert (again.calls, again.keys, sum(again.entries.values())) == (set(), 0, 0)
+
+
+@pytest.mark.parametrize(("node_entries", "left"), [(100, True), (1, False)])
+def test_erased_bytes_stay_in_a_stream_node_until_the_whole_node_is_gone(
+        real_redis, node_entries, left):
+    """XDEL only flags an entry: its bytes go with the last live entry of its node (DUMP, and
+    so RDB files, show them until then). One entry per node frees them at once."""
+    real_redis.config_set("stream-node-max-entries", node_entries)
+    real_redis.config_set("rdbcompression", "no")  # so DUMP shows the bytes as they are
+    try:
+        world = World(real_redis)
+        world.store.erase(Erasure(numbers=(MINE,)))
+        dumped = b"".join(real_redis.dump(key) for key in dump(real_redis))
+    finally:
+        real_redis.config_set("stream-node-max-entries", 100)
+        real_redis.config_set("rdbcompression", "yes")
+    assert (TRACE.encode() in dumped) is left
+    assert TRACE not in text_of(dump(real_redis))
+
