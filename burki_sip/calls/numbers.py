@@ -47,17 +47,27 @@ def forms(number: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class NumberMatch:
-    """The forms of some numbers, and whether a text holds one of them."""
+    """The forms of some numbers, and whether a text holds one of them.
 
-    forms: tuple[str, ...] = ()
+    ``groups`` has each number's forms, its shortest first: every other form contains that one,
+    so a text without it holds none of them (sweep.lua looks for it first).
+    """
+
+    groups: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def of(cls, numbers: Iterable[str]) -> "NumberMatch":
         """The match of every form of each of ``numbers`` (E.164)."""
-        return cls(tuple(dict.fromkeys(form for number in numbers for form in forms(number))))
+        return cls(tuple(dict.fromkeys(tuple(sorted(forms(number), key=len))
+                                       for number in numbers)))
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every form of every number."""
+        return tuple(form for group in self.groups for form in group)
 
     def __bool__(self) -> bool:
-        return bool(self.forms)
+        return bool(self.groups)
 
     def found_in(self, text: str) -> bool:
         """True when a form stands in ``text`` between non-digits."""

@@ -38,7 +38,7 @@ class StreamPage(ScriptCall):
 
     SCRIPT: ClassVar[str] = "sweep"
     KEYS: ClassVar[tuple[str, ...]] = ("stream",)
-    ARGS: ClassVar[tuple[str, ...]] = ("after", "last", "count", "deleting", "form_count")
+    ARGS: ClassVar[tuple[str, ...]] = ("after", "last", "count", "deleting", "number_count")
 
     stream: str
     after: str
@@ -54,13 +54,15 @@ class StreamPage(ScriptCall):
         return "1" if self.delete else "0"
 
     @property
-    def form_count(self) -> int:
-        """How many of the arguments after the named ones are number forms (the calls follow)."""
-        return len(self.match.forms)
+    def number_count(self) -> int:
+        """How many arguments after the named ones are numbers (the calls' ids follow)."""
+        return len(self.match.groups)
 
     def args(self) -> list:
-        """The named arguments, then the number forms, then the calls' ids."""
-        return super().args() + list(self.match.forms) + sorted(self.calls)
+        """The named arguments, then each number's forms (one argument, shortest first,
+        space-separated), then the calls' ids."""
+        return super().args() + [" ".join(group) for group in self.match.groups] + sorted(
+            self.calls)
 
 
 @dataclass

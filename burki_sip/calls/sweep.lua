@@ -2,7 +2,7 @@
 -- the numbers being erased, and which belong to the calls being erased (their call_sid or
 -- provider_call_id). Inputs: stream_sweep.StreamPage. At most `count` entries, so Redis is held
 -- for milliseconds. A number is held where one of its forms (numbers.py) stands between
--- non-digits, in any field. With `delete`, the calls' entries that hold no number are deleted;
+-- non-digits, in any field's value. With `delete`, the calls' entries that hold no number are deleted;
 -- those that hold one are left for the end of the erasure, so that a run cut short leaves what
 -- finds its calls again.
 -- Returns {where the next page starts ('' after the last), entries read, the calls' entries
@@ -13,9 +13,17 @@ local after = ARGV[1]                 -- the page starts here ('-', or '(' and t
 local last = ARGV[2]                  -- the newest entry to read: the stream's end at the start
 local count = tonumber(ARGV[3])       -- entries per page
 local delete = ARGV[4] == '1'         -- XDEL the calls' entries without a number, else count them
-local form_count = tonumber(ARGV[5])  -- the numbers' forms from ARGV[6], then the calls' ids
-local FORMS, CALLS = 6, 6 + form_count
+local number_count = tonumber(ARGV[5])  -- from ARGV[6]: each number's forms, then the calls' ids
+local NUMBERS, CALLS = 6, 6 + number_count
 
+-- Each number's forms, its shortest first: every other form contains it, so it is looked for
+-- first and a text without it is passed over at the cost of one search.
+local numbers = {}
+for i = NUMBERS, CALLS - 1 do
+  local forms = {}
+  for form in string.gmatch(ARGV[i], '%d+') do forms[#forms + 1] = form end
+  numbers[#numbers + 1] = forms
+end
 local calls = {}
 for i = CALLS, #ARGV do calls[ARGV[i]] = true end
 
@@ -23,15 +31,23 @@ local function is_digit(byte)
   return byte ~= nil and byte >= 48 and byte <= 57
 end
 
+local function stands_alone(text, form)
+  local from = 1
+  while true do
+    local first, stop = string.find(text, form, from, true)
+    if not first then return false end
+    if not is_digit(string.byte(text, first - 1)) and not is_digit(string.byte(text, stop + 1))
+    then return true end
+    from = first + 1
+  end
+end
+
 local function holds_number(text)
-  for i = FORMS, CALLS - 1 do
-    local from = 1
-    while true do
-      local first, stop = string.find(text, ARGV[i], from, true)
-      if not first then break end
-      if not is_digit(string.byte(text, first - 1)) and not is_digit(string.byte(text, stop + 1))
-      then return true end
-      from = first + 1
+  for _, forms in ipairs(numbers) do
+    if string.find(text, forms[1], 1, true) then
+      for _, form in ipairs(forms) do
+        if stands_alone(text, form) then return true end
+      end
     end
   end
   return false
@@ -40,12 +56,13 @@ end
 local page = redis.call('XRANGE', stream, after, last, 'COUNT', count)
 local found, members = {}, {}
 for _, entry in ipairs(page) do
-  local fields, ids, number = entry[2], {}, false
+  local fields, call_sid, provider_call_id, number = entry[2], '', '', false
   for i = 1, #fields, 2 do
-    ids[fields[i]] = fields[i + 1]
-    number = number or holds_number(fields[i + 1])
+    local name, value = fields[i], fields[i + 1]
+    if name == 'call_sid' then call_sid = value
+    elseif name == 'provider_call_id' then provider_call_id = value end
+    number = number or holds_number(value)
   end
-  local call_sid, provider_call_id = ids['call_sid'] or '', ids['provider_call_id'] or ''
   if number then
     found[#found + 1] = {entry[1], call_sid, provider_call_id}
   elseif calls[call_sid] or calls[provider_call_id] then
