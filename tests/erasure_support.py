@@ -2,9 +2,10 @@
 
 ``Traffic`` posts, through the app, one caller's calls in every provider format that carries a
 number (the provider fixtures with the caller's number and call ids replaced), a prewarmed
-bridge call with status callbacks, a prewarm alone and an unattributed webhook; then
-dead-letters some entries through a real consumer. ``dump`` reads every key and every stream
-entry back, so a test can look for any byte of a number.
+bridge call with status callbacks, a prewarm alone and an unattributed webhook. ``World`` is
+two callers' traffic, some of it dead-lettered through a real consumer, and a consumer group
+half way through the status stream. ``dump`` reads every key and every stream entry back, so a
+test can look for any byte of a number.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlencode
 
+from burki_sip import create_app
 from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings
-from burki_sip.calls.keys import Keys
+from burki_sip.calls.keys import EVENT_KINDS, Keys
 from burki_sip.web.providers import registry
 from providers_support import FIXTURES, FORM, fixture
 
@@ -23,6 +25,11 @@ CALLERS = {"twilio": ("14158675309",), "jambonz": ("441173185201",), "livekit": 
            "plivo": ("14155551234",), "signalwire": ("12135877632", "13103384645"),
            "telnyx": ("35319605860",), "vonage": ("447700900000",)}
 KEYS = Keys()
+MINE, OTHER = "+14158675309", "+14155550100"
+# Every form MINE is stored in holds these digits: +1..., 1..., %2B1..., sip:1...@, 0415..., 415...
+TRACE = "4158675309"
+STATUS = KEYS.events("status")
+STREAMS = [key for kind in EVENT_KINDS for key in (KEYS.events(kind), KEYS.dead_letters(kind))]
 
 
 def _replace(value, replacements: dict[str, str]):
@@ -147,6 +154,48 @@ def dump(client) -> dict[str, str]:
     return found
 
 
-def entries(client, stream: str) -> dict[str, dict]:
-    """A stream's entries by id."""
-    return dict(client.xrange(stream))
+class World:
+    """Two callers' calls in every format, some dead-lettered, and a group half way through."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        app = create_app({"TESTING": True}, redis_client=client)
+        self.store, http = app.extensions["burki_sip"], app.test_client()
+        self.mine, self.other = Traffic(http, MINE, "mine").all(), Traffic(http, OTHER, "other").all()
+        for kind in EVENT_KINDS:
+            dead_letter(client, kind, lambda event: event.provider in ("twilio", "vonage")
+                        or (event.call_sid or "").endswith("-bridge"))
+        half = client.xlen(STATUS) // 2
+        self.records = Consumer(client, KEYS, ConsumerSettings("status", "records", "r-1",
+                                                               from_start=True, batch=half,
+                                                               block_ms=10))
+        self.records.ensure_group()
+        self.records.poll(lambda event: None)
+        self.unread = [entry_id for entry_id, _ in client.xrange(STATUS)][half:]
+
+    def read_on(self) -> list[Event]:
+        """What the records group reads from where it was."""
+        events = []
+        while self.records.poll(events.append):
+            pass
+        return events
+
+
+def text_of(found: dict[str, str]) -> str:
+    return "\n".join(f"{key}\n{value}" for key, value in found.items())
+
+
+def names(fields: dict, calls: set[str]) -> bool:
+    return bool({fields.get("call_sid"), fields.get("provider_call_id")} & calls)
+
+
+def untouched(found: dict[str, str], calls: set[str]) -> dict:
+    """Every key and stream entry that neither holds the number nor belongs to ``calls``."""
+    kept = {}
+    for key, value in found.items():
+        if key in STREAMS:
+            kept[key] = [entry for entry in json.loads(value)
+                         if TRACE not in json.dumps(entry) and not names(entry[1], calls)]
+        elif KEYS.call_sid_of(key) not in calls and TRACE not in key + value:
+            kept[key] = value
+    return kept

@@ -6,73 +6,17 @@ import json
 
 import pytest
 
-from burki_sip import create_app
-from burki_sip.calls.consumer import Consumer
-from burki_sip.calls.delivery import ConsumerSettings
 from burki_sip.calls.erasure import Erasure
 from burki_sip.calls.events import Event
-from burki_sip.calls.keys import EVENT_KINDS
-from erasure_support import KEYS, Traffic, dead_letter, dump
+from erasure_support import (KEYS, MINE, OTHER, STATUS, STREAMS, TRACE, World, dump, names,
+                             text_of, untouched)
 
 pytestmark = pytest.mark.integration
-
-MINE, OTHER = "+14158675309", "+14155550100"
-# Every form MINE is stored in holds these digits: +1..., 1..., %2B1..., sip:1...@, 0415..., 415...
-TRACE = "4158675309"
-STATUS = KEYS.events("status")
-STREAMS = [key for kind in EVENT_KINDS for key in (KEYS.events(kind), KEYS.dead_letters(kind))]
-
-
-class World:
-    """Two callers' calls in every format, some dead-lettered, and a group half way through."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        app = create_app({"TESTING": True}, redis_client=client)
-        self.store, http = app.extensions["burki_sip"], app.test_client()
-        self.mine, self.other = Traffic(http, MINE, "mine").all(), Traffic(http, OTHER, "other").all()
-        for kind in EVENT_KINDS:
-            dead_letter(client, kind, lambda event: event.provider in ("twilio", "vonage")
-                        or (event.call_sid or "").endswith("-bridge"))
-        half = client.xlen(STATUS) // 2
-        self.records = Consumer(client, KEYS, ConsumerSettings("status", "records", "r-1",
-                                                               from_start=True, batch=half,
-                                                               block_ms=10))
-        self.records.ensure_group()
-        self.records.poll(lambda event: None)
-        self.unread = [entry_id for entry_id, _ in client.xrange(STATUS)][half:]
-
-    def read_on(self) -> list[Event]:
-        """What the records group reads from where it was."""
-        events = []
-        while self.records.poll(events.append):
-            pass
-        return events
 
 
 @pytest.fixture
 def world(topology):
     return World(topology[1])
-
-
-def text_of(found: dict[str, str]) -> str:
-    return "\n".join(f"{key}\n{value}" for key, value in found.items())
-
-
-def names(fields: dict, calls: set[str]) -> bool:
-    return bool({fields.get("call_sid"), fields.get("provider_call_id")} & calls)
-
-
-def untouched(found: dict[str, str], calls: set[str]) -> dict:
-    """Every key and stream entry that neither holds the number nor belongs to ``calls``."""
-    kept = {}
-    for key, value in found.items():
-        if key in STREAMS:
-            kept[key] = [entry for entry in json.loads(value)
-                         if TRACE not in json.dumps(entry) and not names(entry[1], calls)]
-        elif KEYS.call_sid_of(key) not in calls and TRACE not in key + value:
-            kept[key] = value
-    return kept
 
 
 def test_erasing_a_number_leaves_no_byte_of_it_nor_any_key_of_its_calls(world):

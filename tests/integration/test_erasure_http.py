@@ -4,9 +4,8 @@ beside the request (a greenlet under gevent) and the answer is its result."""
 import requests
 
 from conftest import EVERY_WORKER_CLASS
-from erasure_support import dump
+from erasure_support import dump, text_of
 from support import SEED_PREWARM
-from test_erasure import text_of
 
 NUMBER = SEED_PREWARM["from_number"]
 

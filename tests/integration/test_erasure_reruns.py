@@ -9,8 +9,8 @@ import pytest
 from burki_sip import create_app
 from burki_sip.calls.erasure import Erased, Erasure
 from burki_sip.calls.events import Event
-from erasure_support import KEYS, Traffic, dump
-from test_erasure import MINE, OTHER, STATUS, STREAMS, TRACE, World, names, text_of, untouched
+from erasure_support import (KEYS, MINE, OTHER, STATUS, STREAMS, TRACE, Traffic, World, dump,
+                             names, text_of, untouched)
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,6 @@ from burki_sip.calls.store import CallStore, Transition
 from burki_sip.calls.stream_sweep import StreamPage
 from burki_sip.erase_cli import Progress
 from burki_sip.web import erasure_jobs
-from conftest import StoreRunner
 from support import wait_until
 
 NUMBER = "+14158675309"
@@ -104,8 +103,7 @@ def test_the_erasure_entry_is_an_event_consumers_read(recorded):
     assert Event.parse("status", first_id, first).type is None
 
 
-def test_erase_prints_counts_never_the_number(recorded):
-    runner = StoreRunner(recorded)
+def test_erase_prints_counts_never_the_number(recorded, runner):
     counted = runner.invoke(args=["erase", "number", NUMBER, "--dry-run", "--json"])
     assert json.loads(counted.output) == {"dry_run": True, "calls": 1, "keys": 3, "entries": {
         "burki:sip:events:webhook": 0, "burki:sip:events:webhook:dead": 0,
@@ -127,11 +125,11 @@ def test_erase_refuses_what_it_cannot_erase(runner, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
-def test_an_erasure_that_did_not_finish_says_so_and_fails(recorded, monkeypatch):
+def test_an_erasure_that_did_not_finish_says_so_and_fails(recorded, runner, monkeypatch):
     def fail(*args, **kwargs):
         raise redis.ConnectionError("connection lost")
     monkeypatch.setattr(recorded.scripts, "sweep", fail)
-    result = StoreRunner(recorded).invoke(args=["erase", "call", "mine"])
+    result = runner.invoke(args=["erase", "call", "mine"])
     assert result.exit_code == 1
     assert "did not finish (ConnectionError: connection lost); run the same command again" \
         in result.output
