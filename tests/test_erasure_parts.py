@@ -10,15 +10,17 @@ import pytest
 import redis
 
 from burki_sip.calls.erasure import MAX_CALL_SIDS, MAX_NUMBERS, Erased, Erasure
-from burki_sip.calls.erasure_records import RUNNING, STALE_SECONDS, record_fields
+from burki_sip.calls.erasure_records import RECORD_TTL, RUNNING, STALE_SECONDS, record_fields
+from burki_sip.calls.erasure_run import BATCH
 from burki_sip.calls.events import Event
 from burki_sip.calls.keys import Keys
-from burki_sip.calls.numbers import NumberMatch, forms
+from burki_sip.calls.key_sweep import PAGE_KEYS
+from burki_sip.calls.numbers import MIN_NATIONAL_DIGITS, NumberMatch, forms
 from burki_sip.calls.store import CallStore, Transition
-from burki_sip.calls.stream_sweep import StreamPage
+from burki_sip.calls.stream_sweep import PAGE_ENTRIES, StreamPage
 from burki_sip.erase_cli import Progress
-from burki_sip.web import erasure_jobs
-from support import wait_until
+from burki_sip.web import erasure_jobs, erasures
+from support import ROOT, wait_until
 
 NUMBER = "+14158675309"
 TEXTS = {  # text -> whether it holds NUMBER
@@ -202,3 +204,20 @@ def test_a_worker_runs_a_few_erasures_at_once(client, recorded, monkeypatch):
     answer = client.post("/sip-erasures", json={"call_sids": ["mine"]})
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
     assert recorded.client.exists(recorded.keys.status("mine"))
+
+
+def test_the_pages_give_the_limits_the_code_has():
+    privacy, contract = (" ".join((ROOT / "docs" / name).read_text().split())
+                         for name in ("privacy.md", "contract.md"))
+    for text in (f"At most {MAX_CALL_SIDS} call_sids or {MAX_NUMBERS} numbers",
+                 f"within {erasure_jobs.WAIT_SECONDS} s", f"at most {erasure_jobs.MAX_RUNNING} "
+                 "erasures", f"{RECORD_TTL} s)", f"for {STALE_SECONDS} s",
+                 f"{PAGE_ENTRIES} entries at a time", f"`COUNT` {PAGE_KEYS}", f"{BATCH} ids",
+                 f"at least {MIN_NATIONAL_DIGITS} digits",
+                 f"Retry-After: {erasures.BUSY_RETRY_AFTER_SECONDS}"):
+        assert text in privacy
+    for text in (f"(1 to {MAX_CALL_SIDS})", f"(1 to {MAX_NUMBERS}, E.164)",
+                 f"within {erasure_jobs.WAIT_SECONDS} s", f"runs {erasure_jobs.MAX_RUNNING} "
+                 "erasures", f"for {STALE_SECONDS} s",
+                 f"Retry-After: {erasures.BUSY_RETRY_AFTER_SECONDS}"):
+        assert text in contract
