@@ -16,7 +16,8 @@ from .reads import EventRef
 from .record_script import RecordScript
 from .stream_sweep import Progress, sweep_stream
 
-# Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
+# Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands. Every
+# write is a script's run or a ``pipelined`` operation, as the store's other writes are.
 BATCH = 500
 
 
@@ -107,7 +108,7 @@ class Run:
         for done, batch in enumerate(_batches(ids), 1):
             removed = len(batch)
             if not self.dry_run:
-                removed = yield lambda client, batch=batch: client.xdel(stream, *batch)
+                [removed] = yield pipelined(lambda pipe, batch=batch: pipe.xdel(stream, *batch))
             self.erased.count(stream, removed)
             self.progress(f"erase {stream}", min(done * BATCH, len(ids)), len(ids))
 

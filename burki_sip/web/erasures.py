@@ -16,19 +16,11 @@ from .blueprint import errors
 from .erasure_jobs import WAIT_SECONDS, BusyError, Job
 from .errors import ApiError
 from .extension import get_store
-from .schemas import check_call_sid
+from .schemas import check_call_sid, core_rule
 from .sip import bp
 from .telemetry import note_outcome
 
 BUSY_RETRY_AFTER_SECONDS = 10
-
-
-def number_rule(value: str) -> None:
-    """marshmallow validator: the core's rule for a number (``calls.numbers.e164``)."""
-    try:
-        e164(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
 
 
 class Items(fields.List):
@@ -53,7 +45,7 @@ class ErasureRequestSchema(Schema):
                       validate=validate.Length(1, MAX_CALL_SIDS), metadata={
                           "description": "Erase these calls: their keys and every stream entry "
                                          "naming them."})
-    numbers = Items(fields.String(validate=number_rule),
+    numbers = Items(fields.String(validate=core_rule(e164)),
                     validate=validate.Length(1, MAX_NUMBERS), metadata={
                               "description": "Erase these E.164 numbers wherever they are stored, "
                                              "and every call they took part in."})
