@@ -3,6 +3,7 @@ XRANGE of every stream find no byte of the number and no key of its calls; other
 they were; consumers learn of it from the ``erasure`` entry, after what they had not read."""
 
 import json
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ from burki_sip.calls.erasure import Erasure
 from burki_sip.calls.events import Event
 from erasure_support import (KEYS, MINE, OTHER, STATUS, STREAMS, TRACE, World, dump, names,
                              text_of, untouched)
+from providers_support import fields, fixture
 
 pytestmark = pytest.mark.integration
 
@@ -100,3 +102,23 @@ def test_erased_bytes_stay_in_a_stream_node_until_the_whole_node_is_gone(
     assert (TRACE.encode() in dumped) is left
     assert TRACE not in text_of(dump(real_redis))
 
+
+
+def test_an_erasure_by_number_over_many_entries(real_redis, record_figure):
+    """Its time, recorded (not asserted): the figure docs/privacy.md gives is for 100,000."""
+    store, stream, count = World(real_redis).store, STATUS, 20_000
+    callback = fields(fixture("twilio", "status-completed")[1])  # about 1 KB stored
+    fill = real_redis.pipeline(transaction=False)
+    for n in range(count):
+        number = f"+1212{n:07d}"
+        fill.xadd(stream, {"received_at": "t", "content_type": "application/json",
+                           "payload": json.dumps({**callback, "From": number, "Caller": number}),
+                           "call_sid": f"CA{n}"})
+    fill.execute()
+    started = time.perf_counter()
+    erased = store.erase(Erasure(numbers=(MINE,)))
+    seconds = time.perf_counter() - started
+    assert erased.finished and TRACE not in text_of(dump(real_redis))
+    assert real_redis.xlen(stream) >= count
+    record_figure(f"erasure by number over {real_redis.xlen(stream):,} status entries and "
+                  f"{real_redis.dbsize():,} keys: {seconds:.2f} s")

@@ -1,11 +1,14 @@
 """``POST /sip-erasures`` through gunicorn under every worker class: the erasure's thread runs
 beside the request (a greenlet under gevent) and the answer is its result."""
 
+import pytest
 import requests
 
 from conftest import EVERY_WORKER_CLASS
 from erasure_support import dump, text_of
 from support import SEED_PREWARM
+
+pytestmark = pytest.mark.integration
 
 NUMBER = SEED_PREWARM["from_number"]
 
