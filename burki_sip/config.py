@@ -183,9 +183,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Most calls the console's index keeps (the oldest are dropped first; a call also "
             "leaves it the longer of `SIP_CALL_RETENTION` and `SIP_CALL_IDLE_TTL` after it was "
             "first seen)."),
-    Setting("SIP_BENCH_NOOP", _boolean, False,
-            "Benchmarks only: serve `POST /bench/noop` and `/bench/set`, the floors `make bench` "
-            "compares with. Leave unset in production: the routes do not exist then."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

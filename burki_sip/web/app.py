@@ -9,7 +9,7 @@ from flask import Flask
 
 from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, bench, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import auth, console, errors, extension, health, metrics, openapi, sip, telemetry
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
 from .limits import BoundedRequest
 
@@ -51,6 +51,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     health.init_app(app, redis_client)
     app.register_blueprint(metrics.bp)
     openapi.init_app(app)
-    bench.init_app(app)
     console.init_app(app)
     return app
