@@ -9,9 +9,9 @@ from flask import Flask
 
 from .. import redact
 from ..config import check, defaults, from_env
-from . import auth, console, errors, extension, health, metrics, openapi, sip, telemetry
+from . import (auth, console, errors, extension, health, limits, metrics, openapi, sip,
+               telemetry)
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
-from .limits import BoundedRequest
 
 
 class App(Flask):
@@ -36,13 +36,13 @@ def create_app(config: Mapping[str, Any] | None = None,
         ValueError: a setting is invalid; the message names it.
     """
     app = App("burki_sip")
-    app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
     app.config.update(from_env() if config is None else config)
     check(app.config)
     app.json.sort_keys = False
 
     telemetry.init_app(app)
+    limits.init_app(app)
     redact.init_app(app)
     errors.init_app(app)
     extension.init_app(app, redis_client)

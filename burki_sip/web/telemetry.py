@@ -77,5 +77,5 @@ def init_app(app: Flask) -> None:
     Call it before any other ``before_request`` is registered, so the clock starts first.
     """
     logs.configure(app.config["LOG_LEVEL"])
-    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
+    app.before_request(start_request)
     app.after_request(finish_request)
