@@ -105,7 +105,7 @@ def count_commands(targets: dict, client, count: int) -> dict:
 
 
 def memory(url: str, client, calls: int) -> dict:
-    """Bytes per prewarmed call: ``MEMORY USAGE`` of the seed's key, and ``used_memory`` growth."""
+    """Bytes per prewarmed call: ``MEMORY USAGE`` of the example's key, and ``used_memory`` growth."""
     wait_idle(client)
     client.flushall()
     before = used_memory(client)
@@ -120,7 +120,7 @@ def memory(url: str, client, calls: int) -> dict:
 
 
 def same_context(client, service_url: str, peer_url: str) -> None:
-    """The service and the peer store the same value for the seed's prewarm (but its time)."""
+    """The service and the peer store the same value for the example prewarm (but its time)."""
     stored = {}
     for name, url in (("service", service_url), ("peer", peer_url)):
         call_sid = f"sip-same-{name}"
