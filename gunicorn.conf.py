@@ -2,8 +2,8 @@
 
 import glob
 import os
+import logging
 import shutil
-import signal
 import sys
 import tempfile
 import warnings
@@ -22,6 +22,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_PREFIX)
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
+from gunicorn import glogging  # noqa: E402
 from prometheus_client import multiprocess  # noqa: E402
 
 from burki_sip import devredis, logs  # noqa: E402
@@ -39,8 +40,24 @@ keepalive = 5
 timeout = 30
 graceful_timeout = 20  # Heroku sends SIGKILL 30 s after SIGTERM
 control_socket_disable = True  # its default path under $HOME would be shared by every instance
-logconfig_dict = logs.gunicorn_logconfig()
 post_fork = drain.hold_sigterm
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own lines (start, workers, errors) in the app's JSON format, on stderr.
+
+    ``logconfig_dict`` could set the formatter too, but it turns on gunicorn's access-log
+    bookkeeping for every request (no line is written: the app writes its own): measured, about
+    50 µs more server CPU per prewarm (docs/PERFORMANCE.md).
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in logging.getLogger("gunicorn.error").handlers:
+            handler.setFormatter(logs.JsonFormatter())
+
+
+logger_class = JsonLogger
 
 
 def on_starting(server):
@@ -52,19 +69,9 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """In each worker: SIGTERM serves the accept queue first (burki_sip/serving/drain.py), and a
-    quick stop runs once: after Ctrl-C's SIGINT the master sends SIGQUIT, and a gevent worker
-    would begin stopping again mid-exit and print that as a traceback."""
+    """In each worker: SIGTERM serves the accept queue first, and a quick stop runs once."""
     drain.drain_on_sigterm(worker)
-    quick_stop, stopping = signal.getsignal(signal.SIGQUIT), []
-
-    def stop_once(sig, frame):
-        if not stopping:  # (not SIG_IGN: Python reports a signal already on its way then)
-            stopping.append(sig)
-            quick_stop(sig, frame)
-
-    signal.signal(signal.SIGINT, stop_once)
-    signal.signal(signal.SIGQUIT, stop_once)
+    drain.quick_stop_once()
 
 
 def child_exit(server, worker):

@@ -78,20 +78,3 @@ def configure(level: str, stream_name: str = "stdout",
     root.addHandler(ConsoleHandler(stream_name, formatter))
     root.setLevel(level)
 
-
-def gunicorn_logconfig() -> dict:
-    """gunicorn's ``logconfig_dict``: its own lines (start, workers, errors) as JSON on stderr.
-
-    Its access log stays silent (the app writes one line per request with more in it), and the
-    root logger is left without handlers for the app to set up (``configure``).
-    """
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
-                                "stream": "ext://sys.stderr"}},
-        "root": {"handlers": []},
-        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "propagate": False},
-                    "gunicorn.access": {"handlers": [], "propagate": False}},
-    }

@@ -127,3 +127,17 @@ def test_the_drain_hands_over_when_time_is_short(monkeypatch):
         client.close()
         listener.close()
     assert stopped == [signal.SIGTERM]  # a connection still waits, but there is no time left
+
+
+def test_a_quick_stop_runs_gunicorns_handler_once():
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGQUIT)}
+    calls = []
+    try:
+        signal.signal(signal.SIGQUIT, lambda sig, frame: calls.append(sig))
+        drain.quick_stop_once()
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)   # Ctrl-C in the terminal
+        signal.getsignal(signal.SIGQUIT)(signal.SIGQUIT, None)  # then the master's SIGQUIT
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    assert calls == [signal.SIGINT]

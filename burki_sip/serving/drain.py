@@ -1,4 +1,6 @@
-"""SIGTERM serves what already arrived: the one module that relies on gunicorn's internals.
+"""How a worker stops: SIGTERM serves what already arrived, and a quick stop runs once.
+
+The SIGTERM drain is the one place that relies on gunicorn's internals.
 
 Why it exists: on SIGTERM gunicorn's workers stop accepting and close the listening socket as
 they exit; the kernel then resets every connection still waiting in the accept queue, though its
@@ -17,6 +19,8 @@ What it relies on beyond the hooks, checked by ``tests/test_drain.py`` so that a
 that changes it fails there first: the worker's listening sockets are ``worker.sockets`` (objects
 with ``getsockopt``), its settings are ``worker.cfg``, nothing in its boot unblocks SIGTERM, and
 gunicorn has installed the worker's SIGTERM handler when it calls ``post_worker_init``.
+
+The quick stop (``quick_stop_once``) relies on nothing of gunicorn's but its documented signals.
 """
 
 from __future__ import annotations
@@ -86,3 +90,21 @@ class Drain:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self.done = True
             self.stop(signal.SIGTERM, frame)
+
+
+def quick_stop_once() -> None:
+    """A quick stop (SIGINT, SIGQUIT) runs gunicorn's handler once, not once per signal.
+
+    After Ctrl-C's SIGINT the master sends SIGQUIT as well; a gevent worker would begin stopping
+    a second time, mid-exit, and print that as a traceback. (Not ``SIG_IGN`` after the first:
+    Python reports a signal already on its way to an ignored handler as an error.)
+    """
+    quick_stop, stopping = signal.getsignal(signal.SIGQUIT), []
+
+    def stop_once(sig, frame) -> None:
+        if not stopping:
+            stopping.append(sig)
+            quick_stop(sig, frame)
+
+    signal.signal(signal.SIGINT, stop_once)
+    signal.signal(signal.SIGQUIT, stop_once)
