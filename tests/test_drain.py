@@ -121,8 +121,8 @@ def test_the_drain_hands_over_when_time_is_short(monkeypatch):
     stopped = []
     monkeypatch.setattr(signal, "setitimer", lambda *args: None)
     try:
-        drain.Drain([listener], drain.DRAIN_MARGIN_SECONDS,
-                    lambda sig, frame: stopped.append(sig)).start(signal.SIGTERM, None)
+        drain.Drain([listener], 0, lambda sig, frame: stopped.append(sig)).start(
+            signal.SIGTERM, None)
     finally:
         client.close()
         listener.close()

@@ -11,9 +11,9 @@ waits out the whole graceful timeout. No gunicorn setting or hook changes either
 ``graceful_timeout`` only lets accepted requests finish, and a drain is an open request upstream
 (https://github.com/benoitc/gunicorn/issues/3397). So two documented hooks put a SIGTERM handler
 of ours in front of gunicorn's in each worker: the worker goes on serving until its listening
-sockets' accept queue is empty (or ``graceful_timeout`` is near), then gunicorn's own handler
-stops it as usual (in-flight requests finish, kept-alive connections get ``Connection: close``).
-Any stock worker class works.
+sockets' accept queue is empty (or half of ``graceful_timeout`` has gone), then gunicorn's own
+handler stops it as usual (in-flight requests finish, kept-alive connections get ``Connection:
+close``). Any stock worker class works.
 
 What it relies on beyond the hooks, checked by ``tests/test_drain.py`` so that a gunicorn upgrade
 that changes it fails there first: the worker's listening sockets are ``worker.sockets`` (objects
@@ -35,8 +35,9 @@ import time
 _TCP_INFO = struct.Struct("8B24I")
 _QUEUED_FIELD = 8 + 4
 POLL_SECONDS = 0.02
-# Stop draining this long before graceful_timeout, so the worker still exits by itself.
-DRAIN_MARGIN_SECONDS = 2.0
+# The share of graceful_timeout spent draining at most; the rest is for what it accepted to
+# finish. A worker whose connections are not kept alive (sync) sees new ones arrive all along.
+DRAIN_SHARE = 0.5
 
 
 def queued_connections(listener) -> int:
@@ -70,7 +71,7 @@ class Drain:
 
     def __init__(self, listeners, graceful_timeout: float, stop) -> None:
         self.listeners, self.stop = listeners, stop
-        self.budget = max(graceful_timeout - DRAIN_MARGIN_SECONDS, 0)
+        self.budget = graceful_timeout * DRAIN_SHARE
         self.since: float | None = None
         self.done = False
 
