@@ -137,17 +137,17 @@ def guarded(bp: Blueprint) -> Blueprint:
 
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    req = request._get_current_object()  # one proxy lookup for the whole check
-    if req.url_rule is None:
+    if request.url_rule is None:
         return
     guard: Guard = current_app.extensions[EXTENSION]
-    if guard.networks and not address_allowed(req.remote_addr, guard.networks):
-        log.warning("refused %s %s from %s: address not allowed", req.method, req.path,
-                    req.remote_addr)
-        raise ApiError(f"client address {req.remote_addr} is not allowed", 403)
-    reason = refusal(guard, req)
+    if guard.networks and not address_allowed(request.remote_addr, guard.networks):
+        log.warning("refused %s %s from %s: address not allowed", request.method, request.path,
+                    request.remote_addr)
+        raise ApiError(f"client address {request.remote_addr} is not allowed", 403)
+    reason = refusal(guard, request)
     if reason is not None:
-        log.warning("refused %s %s from %s: %s", req.method, req.path, req.remote_addr, reason)
+        log.warning("refused %s %s from %s: %s", request.method, request.path,
+                    request.remote_addr, reason)
         raise ApiError(reason, 401, headers=CHALLENGE)
 
 
