@@ -18,8 +18,9 @@ PLIVO = "85ccd4c1-9a2b-4f24-8a77-4d3d2c0c8b1a"
 LIVEKIT = "SCL_wkhT4Sx4yyHu"
 
 # (provider, fixtures posted in order, the provider's call id, the call's status after them).
-# A "hangup"-like ending (Telnyx normal_clearing, Relay hangup, LiveKit participant_left) is
-# completed only after an answer, so those steps are posted after the answered one.
+# A "hangup"-like ending that does not say itself whether the call was answered (a Telnyx
+# normal_clearing without a 2xx sip_hangup_cause, Relay hangup, LiveKit participant_left) is
+# completed only after an answer, so those steps are posted after the answered one too.
 STEPS = [
     *[("twilio", [f"status-{step}"], TWILIO, status) for step, status in (
         ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
@@ -43,10 +44,12 @@ STEPS = [
         ("completed", "completed"), ("busy", "busy"), ("no-answer", "no-answer"),
         ("failed", "failed"), ("canceled", "canceled"))],
     *[("telnyx", [f"webhook-{step}"], CALL_CONTROL, status) for step, status in (
-        ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
-        ("busy", "busy"), ("no-answer", "no-answer"), ("failed", "failed"),
-        ("canceled", "canceled"))],
+        ("initiated", "initiated"), ("initiated-incoming", "initiated"),
+        ("answered", "in-progress"), ("completed", "completed"), ("busy", "busy"),
+        ("no-answer", "no-answer"), ("failed", "failed"), ("canceled", "canceled"),
+        ("hangup-unspecified", "canceled"))],
     ("telnyx", ["webhook-answered", "webhook-completed"], CALL_CONTROL, "completed"),
+    ("telnyx", ["webhook-answered", "webhook-hangup-unspecified"], CALL_CONTROL, "completed"),
     *[("jambonz", [f"status-{step}"], JAMBONZ, status) for step, status in (
         ("trying", "initiated"), ("ringing", "ringing"), ("early-media", "early-media"),
         ("answered", "in-progress"), ("completed", "completed"), ("busy", "busy"),

@@ -23,6 +23,9 @@ CALLS = [
      ["initiated", "in-progress", "completed"]),
     ("telnyx", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      TEXML, ["initiated", "ringing", "in-progress", "completed"]),
+    # An incoming call whose call.answered never arrived: its hangup's 200 says it was answered.
+    ("telnyx", ["webhook-initiated-incoming", "webhook-completed"], CALL_CONTROL,
+     ["initiated", "completed"]),
     ("jambonz", ["webhook-ringing", "status-ringing", "status-early-media", "status-answered",
                  "status-completed"], JAMBONZ,
      ["initiated", "ringing", "early-media", "in-progress", "completed"]),
@@ -52,8 +55,10 @@ def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_
 
 @pytest.mark.parametrize(("provider", "steps", "call_id", "final"), [
     (*CALLS[0][:3], "completed"),  # Twilio says "completed" itself
-    (*CALLS[4][:3], "canceled"),   # Telnyx says "hangup": before any answer that is canceled
-], ids=["twilio", "telnyx"])
+    (*CALLS[4][:3], "completed"),  # Telnyx's normal_clearing after a 200 says it was answered
+    ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-hangup-unspecified"],
+     CALL_CONTROL, "canceled"),    # a hangup that does not say, seen before any answer
+], ids=["twilio", "telnyx", "telnyx-unspecified"])
 def test_a_call_reported_backwards_ends_once(client, provider, steps, call_id, final):
     for step in reversed(steps):
         post(client, provider, step)

@@ -24,7 +24,7 @@ TERMINAL_RANK = 5
 TERMINAL = frozenset(status for status, rank in RANKS.items() if rank == TERMINAL_RANK)
 
 # "hangup" is completed after in-progress and canceled before it: only Redis knows which, so the
-# update script resolves it (see record.lua).
+# update script resolves it (see record.lua), unless the callback itself says (``hangup_after``).
 HANGUP = "hangup"
 
 ALIASES = {
@@ -77,6 +77,14 @@ def status_from_sip_code(code: int) -> str | None:
     if 300 <= code < 700:
         return "failed"
     return None
+
+
+def hangup_after(code: int | None) -> str:
+    """What a hangup means by its own SIP code: ``completed`` after a 2xx (the callback itself
+    says the call was answered, whatever events went missing), else ``HANGUP``, left to the
+    call's history."""
+    answered = code is not None and status_from_sip_code(code) == "in-progress"
+    return "completed" if answered else HANGUP
 
 
 def rank_of(status: str) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Request, g
 from marshmallow import ValidationError
 
-from ..calls.lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word
+from ..calls.lifecycle import (ACCEPTED_WORDS, HANGUP, hangup_after, status_from_sip_code,
+                               status_from_word)
 from ..calls.store import Transition
 from .errors import ApiError
 from .payload import FORM_TYPES
@@ -106,6 +107,8 @@ def transition_of(callback: dict) -> Transition:
             accepted = ", ".join(ACCEPTED_WORDS)
             raise ApiError(f"unknown status {word!r}; accepted: {accepted}",
                            fields={"status": [f"accepted: {accepted}"]})
+        if status == HANGUP:
+            status = hangup_after(code)
     elif code is not None:
         status = status_from_sip_code(code)
         if status is None:
