@@ -14,6 +14,9 @@ CALLS = [
      ["ringing", "in-progress", "completed"]),
     ("twilio", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      TWILIO, ["initiated", "ringing", "in-progress", "completed"]),
+    # An inbound call that <Dial>s a busy agent, then a second one who answers.
+    ("twilio", ["webhook-ringing", "webhook-dial-busy", "webhook-dial-completed",
+                "status-completed"], TWILIO, ["ringing", "in-progress", "completed"]),
     ("signalwire", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      LAML, ["initiated", "ringing", "in-progress", "completed"]),
     ("signalwire", ["status-relay-initiated", "status-relay-ringing", "status-relay-answered",
@@ -54,8 +57,10 @@ def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_
 
 
 @pytest.mark.parametrize(("provider", "steps", "call_id", "final"), [
-    (*CALLS[0][:3], "completed"),  # Twilio says "completed" itself
-    (*CALLS[4][:3], "completed"),  # Telnyx's normal_clearing after a 200 says it was answered
+    ("twilio", ["webhook-ringing", "status-answered", "status-completed"], TWILIO,
+     "completed"),  # Twilio says "completed" itself
+    ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-completed"], CALL_CONTROL,
+     "completed"),  # Telnyx's normal_clearing after a 200 says it was answered
     ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-hangup-unspecified"],
      CALL_CONTROL, "canceled"),    # a hangup that does not say, seen before any answer
 ], ids=["twilio", "telnyx", "telnyx-unspecified"])

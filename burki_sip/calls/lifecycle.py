@@ -42,6 +42,9 @@ ALIASES = {
 
 ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
 
+# How the call's latest <Dial> ended: event facts of the call that dialled, shown with the call.
+DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
+
 # Status hash fields the lifecycle and the claim own: no transition's fact may take their names.
 OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD})
 
@@ -80,11 +83,9 @@ def status_from_sip_code(code: int) -> str | None:
 
 
 def hangup_after(code: int | None) -> str:
-    """What a hangup means by its own SIP code: ``completed`` after a 2xx (the callback itself
-    says the call was answered, whatever events went missing), else ``HANGUP``, left to the
-    call's history."""
-    answered = code is not None and status_from_sip_code(code) == "in-progress"
-    return "completed" if answered else HANGUP
+    """A hangup by its own SIP code: ``completed`` after a 2xx (it says itself the call was
+    answered, whatever events went missing), else ``HANGUP``, left to the call's history."""
+    return "completed" if code is not None and 200 <= code < 300 else HANGUP
 
 
 def rank_of(status: str) -> int:
@@ -96,7 +97,8 @@ def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
     """A call's status hash as the JSON the API and the CLI show (never the claim's token)."""
     view = {"call_sid": call_sid, "status": state.get("status"),
             "terminal": state.get("status") in TERMINAL, "timeline": timeline(state)}
-    for name in ("sip_code", "reason", "sequence", "duration", "updated_at", OWNER_FIELD):
+    for name in ("sip_code", "reason", "sequence", "duration", "updated_at", OWNER_FIELD,
+                 *DIAL_FACTS):
         if name in state:
             view[name] = state[name]
     if ttl is not None:
@@ -123,25 +125,36 @@ class Transition:
 
     ``Transition("completed", sip_code=200, reason="bye")``. record.lua applies facts without
     knowing their names: written when the transition applies, else added only where the hash lacks
-    them. ``None`` and empty values are left out.
+    them. ``event_facts`` describe an event the callback reports rather than the call's state (a
+    ``<Dial>``'s dialled leg): written whether or not the status moves, so the latest event's
+    stand. ``None`` and empty values are left out.
     """
 
     status: str
     sequence: int | None
     facts: Mapping[str, str]
+    event_facts: Mapping[str, str]
 
-    def __init__(self, status: str, sequence: int | None = None, **facts: Any) -> None:
-        kept = {name: str(value) for name, value in facts.items() if value not in (None, "")}
-        for name in kept:
-            if name in OWN_FIELDS or name.endswith("_at"):
-                raise ValueError(f"{name!r} is a field of the lifecycle, not a fact")
+    def __init__(self, status: str, sequence: int | None = None, *,
+                 event_facts: Mapping[str, Any] | None = None, **facts: Any) -> None:
         object.__setattr__(self, "status", status)
         object.__setattr__(self, "sequence", sequence)
-        object.__setattr__(self, "facts", kept)
+        object.__setattr__(self, "facts", _checked(facts))
+        object.__setattr__(self, "event_facts", _checked(event_facts or {}))
 
-    def with_facts(self, **facts: Any) -> "Transition":
-        """The same transition with more facts (a later one of the same name wins)."""
-        return Transition(self.status, self.sequence, **{**self.facts, **facts})
+    def with_facts(self, event_facts: Mapping[str, Any] | None = None,
+                   **facts: Any) -> "Transition":
+        """The same transition with more facts and event facts (a later one of a name wins)."""
+        return Transition(self.status, self.sequence, **{**self.facts, **facts},
+                          event_facts={**self.event_facts, **(event_facts or {})})
+
+
+def _checked(facts: Mapping[str, Any]) -> dict[str, str]:
+    kept = {name: str(value) for name, value in facts.items() if value not in (None, "")}
+    for name in kept:
+        if name in OWN_FIELDS or name.endswith("_at"):
+            raise ValueError(f"{name!r} is a field of the lifecycle, not a fact")
+    return kept
 
 
 NO_TRANSITION = Transition("")

@@ -121,9 +121,10 @@ def transition_of(callback: dict) -> Transition:
                       reason=callback.get("reason"), duration=callback.get("duration"))
 
 
-def with_provider(transition: Transition | None, reading: Reading) -> Transition | None:
-    """The transition with the provider that sent it as a fact of the call (``provider``)."""
-    return transition and transition.with_facts(provider=reading.provider)
+def with_reading(transition: Transition | None, reading: Reading) -> Transition | None:
+    """The transition with the provider that sent it as a fact of the call (``provider``), and
+    the event facts the payload carries (a ``<Dial>``'s dialled leg)."""
+    return transition and transition.with_facts(reading.event_facts, provider=reading.provider)
 
 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:

@@ -105,7 +105,7 @@ def webhook():
     call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(request, adapter, reading, body))
     note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
-    transition = callbacks.with_provider(
+    transition = callbacks.with_reading(
         callbacks.webhook_transition(adapter, reading, call_sid, body), reading)
     recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
                                         delivery_id(), transition,
@@ -133,7 +133,7 @@ def status():
     callback = callbacks.status_callback(adapter, reading, value, field)
     note_call_sid(callback["call_sid"])
     note_outcome(provider=reading.provider)
-    transition = None if reading.stateless else callbacks.with_provider(
+    transition = None if reading.stateless else callbacks.with_reading(
         callbacks.transition_of(callback), reading)
     recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
                                         delivery_id(), transition,
