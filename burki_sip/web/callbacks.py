@@ -85,7 +85,7 @@ def status_callback(adapter: registry.Adapter, reading: Reading, value, field: s
     """The validated callback of ``/sip-status``; a 400 names the provider and what is missing."""
     if adapter.native:
         if value is None:
-            raise ApiError(f"{reading.provider} callback names no call: {field} missing",
+            raise ApiError(f"{reading.provider} callback without {field}: it names no call",
                            fields={field: [MISSING]})
         if reading.status is None and not reading.stateless:
             found = "missing" if reading.word is None else f"{reading.word!r} is not a status " \
