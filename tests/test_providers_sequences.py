@@ -34,6 +34,13 @@ CALLS = [
      ["initiated", "ringing", "early-media", "in-progress", "completed"]),
     ("vonage", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      VONAGE, ["initiated", "ringing", "in-progress", "completed"]),
+    # The same calls with every hook sent as GET, its fields in the URL's query.
+    ("jambonz", ["webhook-initiated.query", "status-ringing.query", "status-answered.query",
+                 "status-completed.query"], JAMBONZ,
+     ["initiated", "ringing", "in-progress", "completed"]),
+    ("vonage", ["webhook-answer.query", "status-ringing.query", "status-answered.query",
+                "status-completed.query"], VONAGE,
+     ["initiated", "ringing", "in-progress", "completed"]),
     ("plivo", ["webhook-ringing", "status-answered", "status-completed"], PLIVO,
      ["ringing", "in-progress", "completed"]),
     ("livekit", ["webhook-dialing", "webhook-ringing", "webhook-answered", "webhook-completed"],

@@ -31,9 +31,10 @@ MISSING = "Missing data for required field."
 
 
 def read(request: Request, body: dict) -> tuple[registry.Adapter, Reading]:
-    """The adapter of the request's payload (``?provider=`` forces one) and what it reads."""
-    return registry.read(body, request.headers, request.mimetype in FORM_TYPES,
-                         request.args.get(QUERY_PROVIDER))
+    """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
+    GET's fields are URL-encoded, as a form's."""
+    form = request.method == "GET" or request.mimetype in FORM_TYPES
+    return registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
 
 
 def lifecycle_source(request: Request, adapter: registry.Adapter, reading: Reading,
