@@ -9,7 +9,6 @@ from burki_sip import create_app
 from burki_sip.calls.lifecycle import DIAL_FACTS
 from burki_sip.web.providers import twilio
 from burki_sip.web.responses import CallStatusSchema
-from conftest import StoreRunner
 from providers_support import fields, fixture, last_entry, post
 from test_providers_fixtures import TEXML, TWILIO, TWILIO_DIALLED, TWILIO_DIALLED_NEXT
 
@@ -89,13 +88,13 @@ def test_the_latest_dial_is_the_one_the_call_shows(client, app):
     assert dials == [None, "busy", "completed", None]
 
 
-def test_the_cli_shows_the_dial_facts(app, client):
+def test_the_cli_shows_the_dial_facts(client, runner):
     post(client, "twilio", "webhook-dial-busy")
-    result = StoreRunner(app.extensions["burki_sip"]).invoke(args=["call", TWILIO])
+    result = runner.invoke(args=["call", TWILIO])  # on this module's app and Redis
     assert result.exit_code == 0, result.output
     assert "    dial_status: busy\n" in result.output
     assert f"    dial_call_sid: {TWILIO_DIALLED}\n" in result.output
-    as_json = StoreRunner(app.extensions["burki_sip"]).invoke(args=["call", TWILIO, "--json"])
+    as_json = runner.invoke(args=["call", TWILIO, "--json"])
     assert json.loads(as_json.output)["status"]["dial_sip_code"] == "486"
 
 
