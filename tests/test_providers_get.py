@@ -176,3 +176,11 @@ def test_a_get_that_names_no_call_says_which_provider_and_field(client, fake_red
     assert answer.status_code == 400
     assert answer.get_json()["error"] == "vonage callback without uuid: it names no call"
     assert fake_redis.keys("*") == []
+
+
+def test_a_head_request_records_nothing(client, app):
+    """HEAD is safe by definition: a monitor probing a callback URL must not record a status."""
+    for route in ("/sip-status", "/sip-webhook"):
+        answer = client.head(f"{route}?CallSid=CA-head&CallStatus=completed")
+        assert answer.status_code == 405 and answer.headers["Allow"] == "GET, POST"
+    assert app.extensions["burki_sip"].load_status("CA-head") == (None, -2)

@@ -23,7 +23,14 @@ def fields_of(request: Request) -> dict:
 
 
 def callback_fields(request: Request) -> dict:
-    """A GET callback's fields: 400 when there are none, 413 past ``MAX_FORM_PARTS`` (as a form)."""
+    """A GET callback's fields: 400 when there are none, 413 past ``MAX_FORM_PARTS`` (as a form).
+
+    A HEAD (which Flask routes to every GET view) is refused: it must change nothing, and a
+    monitor probing the URL would otherwise record a callback.
+    """
+    if request.method == "HEAD":
+        raise ApiError("HEAD records nothing: send the callback with GET or POST", 405,
+                       headers={"Allow": "GET, POST"})
     fields = fields_of(request)
     if not fields:
         raise ApiError("a GET callback carries its fields in the query string, and it is empty")
