@@ -18,7 +18,7 @@ from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings
 from burki_sip.calls.keys import EVENT_KINDS, Keys
 from burki_sip.web.providers import registry
-from providers_support import FIXTURES, FORM, fixture
+from providers_support import FIXTURES, FORM, QUERY, fixture
 
 # The caller's number in each provider's fixtures, as digits (with or without "+" around them).
 CALLERS = {"twilio": ("14158675309",), "jambonz": ("441173185201",), "livekit": ("15105550100",),
@@ -45,11 +45,15 @@ def _replace(value, replacements: dict[str, str]):
 
 def provider_posts(provider: str, digits: str, tag: str) -> tuple[list, set[str]]:
     """(route, body, content type) of each of a provider's fixtures as a call of ``digits``
-    (the caller's number's digits), its provider call id suffixed with ``tag``; and those ids."""
+    (the caller's number's digits), its provider call id suffixed with ``tag``; and those ids.
+    A ``.query`` fixture's body is its query string, sent with GET (content type ``QUERY``)."""
     posts, ids = [], set()
     for path in sorted((FIXTURES / provider).glob("*-*.*")):
-        route, raw, content_type = fixture(provider, path.stem)
-        form = content_type == FORM
+        if "-refused" in path.stem:  # a fixture the service must refuse: nothing is stored
+            continue
+        route, raw, content_type = fixture(provider, path.name if path.suffix == ".query"
+                                           else path.stem)
+        form = content_type in (FORM, QUERY)
         body = dict(parse_qsl(raw.decode(), keep_blank_values=True)) if form else json.loads(raw)
         call_id = registry.read(body, {}, form, provider)[1].call_id
         replacements = {caller: digits for caller in CALLERS[provider]}
@@ -71,11 +75,16 @@ class Traffic:
         self.delivery = 0
 
     def post(self, route: str, body, content_type: str = "application/json", query: str = ""):
-        """POST through the app; every post carries a delivery id, so markers are made too."""
+        """POST through the app (GET with a ``QUERY`` body in the URL); every request carries a
+        delivery id, so markers are made too."""
         self.delivery += 1
+        headers = {"Idempotency-Key": f"{self.tag}-{self.delivery}"}
         data = body if isinstance(body, bytes) else json.dumps(body)
-        answer = self.client.post(route + query, data=data, content_type=content_type,
-                                  headers={"Idempotency-Key": f"{self.tag}-{self.delivery}"})
+        if content_type == QUERY:
+            answer = self.client.get(f"{route}{query}&{data.decode()}", headers=headers)
+        else:
+            answer = self.client.post(route + query, data=data, content_type=content_type,
+                                      headers=headers)
         assert answer.status_code == 200, answer.get_json()
         return answer.get_json()
 

@@ -31,8 +31,11 @@ local backlog_limit = tonumber(ARGV[12])     -- refuse past this backlog (nil: n
 local appended = ARGV[13]                    -- an entry appended outside, to refer to ('' none)
 local refs_kept = tonumber(ARGV[14])         -- how many references a call keeps at most
 local max_age = tonumber(ARGV[15])           -- seconds entries are kept (nil: by length only)
-local fact_count = tonumber(ARGV[16])        -- the transition's facts: name/value pairs from 17,
-local FACTS, ENTRY = 17, 17 + 2 * fact_count -- then the entry's field/value pairs
+local fact_count = tonumber(ARGV[16])        -- the transition's facts (name/value pairs from 18),
+local event_fact_count = tonumber(ARGV[17])  -- then its event facts' pairs,
+local FACTS = 18                             -- then the entry's field/value pairs
+local EVENT_FACTS = FACTS + 2 * fact_count
+local ENTRY = EVENT_FACTS + 2 * event_fact_count
 
 -- === the stream: backlog admission and retention (docs/events.md) ===========================
 -- While a stream has consumer groups, no entry is trimmed before every group acknowledged it, and
@@ -109,11 +112,14 @@ end
 -- === the call's lifecycle (docs/lifecycle.md) =================================================
 -- Facts are applied by name, whatever they are: written when the transition applies, else only
 -- added where the hash lacks them, so a late or repeated callback never overwrites a newer fact.
+-- Event facts describe an event the callback reports (a dialled leg), not the call's state: the
+-- latest event's are written whatever the status does.
 local function apply_facts(applied)
-  for i = FACTS, ENTRY - 1, 2 do
+  for i = FACTS, EVENT_FACTS - 1, 2 do
     if applied then redis.call('HSET', status_key, ARGV[i], ARGV[i + 1])
     else redis.call('HSETNX', status_key, ARGV[i], ARGV[i + 1]) end
   end
+  for i = EVENT_FACTS, ENTRY - 1, 2 do redis.call('HSET', status_key, ARGV[i], ARGV[i + 1]) end
 end
 
 local function moves_forward(stored_rank, stored_sequence)
