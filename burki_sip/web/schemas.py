@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from typing import Callable
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
@@ -29,6 +30,16 @@ def check_call_sid(value: str) -> None:
         raise ValidationError(f"call_sid must be at most {CALL_SID_MAX} characters")
     if not CALL_SID_PATTERN.fullmatch(value):
         raise ValidationError("call_sid must be printable ASCII without spaces or braces")
+
+
+def core_rule(check: Callable[[str], object]) -> Callable[[str], None]:
+    """A marshmallow validator from a rule of the core, which raises ``ValueError``."""
+    def validator(value: str) -> None:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+    return validator
 
 
 def json_depth(value, limit: int) -> int:
