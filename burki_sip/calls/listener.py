@@ -1,0 +1,169 @@
+"""The two thin drivers of ``waiters.py``: ``Listener`` (threads) and ``AsyncListener`` (asyncio).
+
+Each holds one redis-py pub/sub object for its store and runs ``waiters.reading`` for each
+source: the server (or Sentinel primary), or each Cluster node a waited call's slot lives on.
+A waiting claim sends its own subscription at once (the reader only retries one that failed,
+and drops those nobody needs within ``waiters.READ_S``), then sleeps on its watch's event.
+Under gunicorn's gevent worker the threads and events are greenlets' (gevent patches them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import nullcontext
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from .connection import is_cluster
+from .drivers import run, run_async
+from .waiters import Waiters, Watch, reading
+
+
+class Reader:
+    """One source's connection as ``reading`` uses it (sync); ``wake`` ends its ``idle``."""
+
+    def __init__(self, pubsub: Any, node: Any, wake: Any) -> None:
+        self.pubsub, self.node, self.wake = pubsub, node, wake
+
+    def subscribe(self, *channels: str) -> Any:
+        return self.pubsub.ssubscribe(*channels)
+
+    def unsubscribe(self, *channels: str) -> Any:
+        return self.pubsub.sunsubscribe(*channels)
+
+    def read(self, timeout: float) -> Any:
+        if self.node is None:
+            return self.pubsub.get_message(timeout=timeout)
+        return self.pubsub.get_sharded_message(target_node=self.node, timeout=timeout)
+
+    def idle(self, timeout: float) -> None:
+        self.wake.wait(timeout)
+        self.wake.clear()
+
+    pause = staticmethod(time.sleep)
+
+
+class AsyncReader(Reader):
+    """``Reader`` on ``redis.asyncio``: every operation gives an awaitable."""
+
+    async def read(self, timeout: float) -> Any:
+        if self.node is None:
+            await self.pubsub.connect()  # get_message needs a connection, subscribed or not
+        return await super().read(timeout)
+
+    async def idle(self, timeout: float) -> None:
+        await _wait(self.wake, timeout)
+
+    pause = staticmethod(asyncio.sleep)
+
+
+class Listener:
+    """Wakes a sync store's waiting claims: a reader thread per source, started when needed."""
+
+    reader_class, event_class = Reader, threading.Event
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.waiters = Waiters(self._lock())
+        self.readers: dict[str, Reader] = {}
+        self.closed = False
+        self._pubsub = None
+
+    @staticmethod
+    def _lock() -> Any:
+        return threading.Lock()
+
+    def watch(self, channel: str) -> Watch:
+        """A new watch of ``channel`` (not yet registered: ``subscribe`` does that)."""
+        source = self.client.get_node_from_key(channel).name if is_cluster(self.client) else ""
+        return Watch(channel, source, self.event_class())
+
+    def subscribe(self, watch: Watch) -> None:
+        """Register ``watch``, subscribing its channel if it is new here."""
+        reader = self._reader(watch.source)
+        try:
+            if self.waiters.add(watch):
+                reader.subscribe(watch.channel)
+        except RedisError:
+            self.waiters.unsent(watch.channel)  # the reader sends it once it reconnects
+        reader.wake.set()
+
+    def sleep(self, watch: Watch, timeout: float) -> None:
+        """Until the watch is woken (its channel spoke, or its subscription holds), or ``timeout``."""
+        watch.signal.wait(timeout)
+        watch.signal.clear()
+
+    def forget(self, watch: Watch) -> None:
+        """The claim is done (or cancelled): its reader drops the subscription if unused."""
+        self.waiters.remove(watch)
+
+    def _reader(self, source: str) -> Reader:
+        if source not in self.readers:
+            if self._pubsub is None:
+                self._pubsub = self.client.pubsub()
+            node = self.client.get_node(node_name=source) if source else None
+            reader = self.readers[source] = self.reader_class(self._pubsub, node,
+                                                              self.event_class())
+            self._start(reading(self.waiters, source, lambda: self.closed), reader)
+        return self.readers[source]
+
+    def _start(self, work: Any, reader: Reader) -> None:
+        threading.Thread(target=run, args=(work, reader), daemon=True,
+                         name="burki-sip-listener").start()
+
+    def close(self) -> None:
+        """Stop the readers (within ``waiters.READ_S``) and close the subscriber connections."""
+        self.closed = True
+        if self._pubsub is not None:
+            self._pubsub.close()
+
+
+class AsyncListener(Listener):
+    """Wakes an asyncio store's waiting claims: a reader task per source, on the store's loop."""
+
+    reader_class, event_class = AsyncReader, asyncio.Event
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.tasks: set[asyncio.Task] = set()
+
+    @staticmethod
+    def _lock() -> Any:
+        return nullcontext()  # one event loop: nothing runs between the registry's steps
+
+    async def subscribe(self, watch: Watch) -> None:
+        reader = self._reader(watch.source)
+        try:
+            if self.waiters.add(watch):
+                await reader.subscribe(watch.channel)
+        except RedisError:
+            self.waiters.unsent(watch.channel)
+        reader.wake.set()
+
+    async def sleep(self, watch: Watch, timeout: float) -> None:
+        await _wait(watch.signal, timeout)
+
+    def _start(self, work: Any, reader: Reader) -> None:
+        self.tasks.add(asyncio.get_running_loop().create_task(run_async(work, reader)))
+
+    async def aclose(self) -> None:
+        """Cancel the reader tasks and close the subscriber connections."""
+        self.closed = True
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    """Until ``event`` is set or ``timeout`` passed; then clear it (no task is made for it)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        pass
+    event.clear()
