@@ -113,8 +113,8 @@ def render_call(call: dict) -> str:
         lines.append("  status: none (no callback yet)")
         return "\n".join(lines)
     lines.append(f"  status: {status['status'] or 'none yet'} (kept {status['ttl']} s more)")
-    lines += [f"    {name}: {status[name]}" for name in ("sip_code", "reason", "sequence", "duration")
-              if name in status]
+    lines += [f"    {name}: {status[name]}" for name in ("sip_code", "reason", "sequence", "duration",
+                                                       "handoff") if name in status]
     lines.append("  timeline:")
     lines += [f"    {at}  {name}" for name, at in status["timeline"].items()]
     return "\n".join(lines)

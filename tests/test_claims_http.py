@@ -21,7 +21,8 @@ def test_the_first_claim_gets_the_context_and_a_token(prewarmed):
 
     assert answer.status_code == 200
     body = answer.get_json()
-    assert set(body) == {"call_sid", "context", "token", "owner", "claimed_at"}
+    assert set(body) == {"call_sid", "context", "token", "owner", "claimed_at", "waited_ms"}
+    assert body["waited_ms"] == 0
     assert (body["call_sid"], body["context"]["agenda"], body["owner"]) == ("c1", "a", "stream-a")
 
 
@@ -31,7 +32,7 @@ def test_another_owner_gets_409_with_who_and_when(prewarmed):
 
     assert answer.status_code == 409
     assert answer.get_json() == {"error": "call c1 is already claimed", "owner": "stream-a",
-                                 "claimed_at": first["claimed_at"]}
+                                 "claimed_at": first["claimed_at"], "waited_ms": 0}
 
 
 def test_the_same_owner_gets_the_same_claim_again(prewarmed):

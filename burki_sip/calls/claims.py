@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .clock import epoch_ms
 from .keys import Keys
 from .scripts import ScriptCall
 
@@ -21,6 +22,8 @@ TOKEN_FIELD, OWNER_FIELD = "claim_token", "claimed_by"
 WAITED_FIELD, PREWARMED_FIELD = "claim_waited_ms", "prewarmed_at"
 TIMELINE_EVENTS = ("claimed", "released")
 OWNER_MAX = 128
+# The most a claim over HTTP may wait for its context: it holds a request (a greenlet) that long.
+WAIT_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,21 @@ class Claim:
     def missing(self) -> bool:
         """True when there is no context to claim."""
         return self.outcome == MISSING
+
+
+def handoff(state: dict) -> str | None:
+    """How the latest claim met its context, from the status hash: ``context arrived N ms after
+    the stream asked`` (it waited) or ``ready N ms before the stream asked`` (prewarm to claim,
+    two machines' clocks); ``None`` for a claim made without these facts (an older process)."""
+    waited = state.get(WAITED_FIELD)
+    if waited is None:
+        return None
+    if int(waited) > 0:
+        return f"context arrived {int(waited)} ms after the stream asked"
+    prewarmed, claimed = epoch_ms(state.get(PREWARMED_FIELD)), epoch_ms(state.get("claimed_at"))
+    if prewarmed is None or claimed is None:
+        return None
+    return f"ready {max(claimed - prewarmed, 0)} ms before the stream asked"
 
 
 def check_owner(owner: str) -> str:
