@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from .connection import is_cluster
 from .drivers import run, run_async
-from .waiters import Waiters, Watch, reading
+from .waiters import READ_S, Waiters, Watch, reading
 
 
 class Reader:
@@ -69,6 +69,7 @@ class Listener:
         self.client = client
         self.waiters = Waiters(self._lock())
         self.readers: dict[str, Reader] = {}
+        self.threads: list[threading.Thread] = []
         self.closed = False
         self._pubsub = None
 
@@ -111,14 +112,20 @@ class Listener:
         return self.readers[source]
 
     def _start(self, work: Any, reader: Reader) -> None:
-        threading.Thread(target=run, args=(work, reader), daemon=True,
-                         name="burki-sip-listener").start()
+        thread = threading.Thread(target=run, args=(work, reader), daemon=True,
+                                  name="burki-sip-listener")
+        thread.start()
+        self.threads.append(thread)
 
     def close(self) -> None:
-        """Stop the readers (within ``waiters.READ_S``) and close the subscriber connections."""
+        """Stop the readers and close the subscriber connections."""
         self.closed = True
+        for reader in self.readers.values():
+            reader.wake.set()
         if self._pubsub is not None:
             self._pubsub.close()
+        for thread in self.threads:
+            thread.join(READ_S + 1)
 
 
 class AsyncListener(Listener):

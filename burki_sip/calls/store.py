@@ -52,6 +52,11 @@ class CallStore(CallAccess, StreamReading):
     def _new_listener(self) -> Listener:
         return Listener(self.client)
 
+    def close(self) -> None:
+        """Stop the reader of waiting claims, if one runs; the client is the caller's to close."""
+        if self._listener is not None:
+            self._listener.close()
+
     def save_context(self, context: dict, pipeline=None) -> None:
         """Store a call's context with its TTL and announce it, in one round trip.
 

@@ -14,16 +14,18 @@ thread with a sync client (``listener.Listener``) and on an event loop (``AsyncL
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from redis.exceptions import (ClusterDownError, ConnectionError, ReadOnlyError, RedisError,
-                              TimeoutError)
+from redis.exceptions import ClusterDownError, ConnectionError, ReadOnlyError, TimeoutError
 
 from .claims import Claim, ClaimScript
 from .clock import utc_now
 from .drivers import Work
+
+log = logging.getLogger(__name__)
 
 # A waiting claim treats these as "not yet" and keeps waiting until its deadline: a Sentinel
 # failover (connections refused, then a primary turned replica answers READONLY), a Cluster
@@ -31,7 +33,8 @@ from .drivers import Work
 PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError)
 # A reader blocks at most this long per read: then it drops the subscriptions nobody needs.
 READ_S = 1.0
-# A reader whose connection broke tries again after this, doubling up to the cap.
+# A reader whose connection broke tries again after this, doubling up to the cap; a read that
+# returned nothing at once (no connection to read yet) is followed by a fifth of it.
 RETRY_S, RETRY_CAP_S = 0.05, 1.0
 
 
@@ -149,11 +152,13 @@ def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str
         listener.forget(watch)
 
 
-def reading(waiters: Waiters, source: str, closed: Callable[[], bool]) -> Work[None]:
+def reading(waiters: Waiters, source: str, closed: Callable[[], bool],
+            clock: Callable[[], float] = time.monotonic) -> Work[None]:
     """The loop of one subscriber connection: subscribe what the waiters need, hand over what
     Redis sends; after an error, back off and subscribe everything again."""
     pause = RETRY_S
     while not closed():
+        started = clock()
         try:
             if not waiters.waiting(source):
                 yield lambda reader: reader.idle(READ_S)
@@ -164,10 +169,17 @@ def reading(waiters: Waiters, source: str, closed: Callable[[], bool]) -> Work[N
             if subscribe:
                 yield lambda reader: reader.subscribe(*subscribe)
             message = yield lambda reader: reader.read(READ_S)
-        except RedisError:  # whatever broke, the claims keep waiting: subscribe anew
+        except Exception as exc:  # whatever broke, the claims keep waiting: subscribe anew
+            if closed():
+                return
+            log.warning("subscriber connection failed (%s: %s); retrying in %.2f s",
+                        type(exc).__name__, exc, pause)
             waiters.lost(source)
             yield lambda reader: reader.pause(pause)
             pause = min(pause * 2, RETRY_CAP_S)
             continue
         pause = RETRY_S
         waiters.handle(message)
+        if message is None and clock() - started < READ_S / 2:
+            # Nothing to read from yet (a Cluster node's connection not made): don't spin.
+            yield lambda reader: reader.pause(RETRY_S / 5)
