@@ -23,16 +23,23 @@ from .waiters import READ_S, Waiters, Watch, reading
 
 
 class Reader:
-    """One source's connection as ``reading`` uses it (sync); ``wake`` ends its ``idle``."""
+    """One source's connection as ``reading`` uses it (sync); ``wake`` ends its ``idle``.
 
-    def __init__(self, pubsub: Any, node: Any, wake: Any) -> None:
-        self.pubsub, self.node, self.wake = pubsub, node, wake
+    Commands are sent one at a time (``sending``, the listener's lock): redis-py's pub/sub
+    object opens its connection at its first command, and two opened at once would leave one
+    subscription on a connection nobody reads. Reading needs no lock: one reader per source.
+    """
 
-    def subscribe(self, *channels: str) -> Any:
-        return self.pubsub.ssubscribe(*channels)
+    def __init__(self, pubsub: Any, node: Any, wake: Any, sending: Any) -> None:
+        self.pubsub, self.node, self.wake, self.sending = pubsub, node, wake, sending
 
-    def unsubscribe(self, *channels: str) -> Any:
-        return self.pubsub.sunsubscribe(*channels)
+    def subscribe(self, *channels: str) -> None:
+        with self.sending:
+            self.pubsub.ssubscribe(*channels)
+
+    def unsubscribe(self, *channels: str) -> None:
+        with self.sending:
+            self.pubsub.sunsubscribe(*channels)
 
     def read(self, timeout: float) -> Any:
         if self.node is None:
@@ -43,27 +50,38 @@ class Reader:
         self.wake.wait(timeout)
         self.wake.clear()
 
-    pause = staticmethod(time.sleep)
+    def pause(self, seconds: float) -> None:
+        time.sleep(seconds)  # looked up now: under gevent, the patched one
 
 
 class AsyncReader(Reader):
     """``Reader`` on ``redis.asyncio``: every operation gives an awaitable."""
 
+    async def subscribe(self, *channels: str) -> None:
+        async with self.sending:
+            await self.pubsub.ssubscribe(*channels)
+
+    async def unsubscribe(self, *channels: str) -> None:
+        async with self.sending:
+            await self.pubsub.sunsubscribe(*channels)
+
     async def read(self, timeout: float) -> Any:
         if self.node is None:
-            await self.pubsub.connect()  # get_message needs a connection, subscribed or not
+            async with self.sending:  # get_message needs a connection, subscribed or not
+                await self.pubsub.connect()
         return await super().read(timeout)
 
     async def idle(self, timeout: float) -> None:
         await _wait(self.wake, timeout)
 
-    pause = staticmethod(asyncio.sleep)
+    async def pause(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 class Listener:
     """Wakes a sync store's waiting claims: a reader thread per source, started when needed."""
 
-    reader_class, event_class = Reader, threading.Event
+    reader_class = Reader
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -72,9 +90,20 @@ class Listener:
         self.threads: list[threading.Thread] = []
         self.closed = False
         self._pubsub = None
+        self._sending = self._sending_lock()
 
+    # Made when needed, not bound at import: gunicorn's gevent worker patches threading after
+    # this module may have been imported (by gunicorn.conf.py, in the master).
     @staticmethod
     def _lock() -> Any:
+        return threading.Lock()
+
+    @staticmethod
+    def event_class() -> Any:
+        return threading.Event()
+
+    @staticmethod
+    def _sending_lock() -> Any:
         return threading.Lock()
 
     def watch(self, channel: str) -> Watch:
@@ -102,12 +131,16 @@ class Listener:
         self.waiters.remove(watch)
 
     def _reader(self, source: str) -> Reader:
+        with self.waiters.lock:  # threads: one pub/sub object, one reader per source
+            return self._reader_of(source)
+
+    def _reader_of(self, source: str) -> Reader:
         if source not in self.readers:
             if self._pubsub is None:
                 self._pubsub = self.client.pubsub()
             node = self.client.get_node(node_name=source) if source else None
             reader = self.readers[source] = self.reader_class(self._pubsub, node,
-                                                              self.event_class())
+                                                              self.event_class(), self._sending)
             self._start(reading(self.waiters, source, lambda: self.closed), reader)
         return self.readers[source]
 
@@ -131,7 +164,7 @@ class Listener:
 class AsyncListener(Listener):
     """Wakes an asyncio store's waiting claims: a reader task per source, on the store's loop."""
 
-    reader_class, event_class = AsyncReader, asyncio.Event
+    reader_class, event_class = AsyncReader, asyncio.Event  # asyncio is never patched
 
     def __init__(self, client: Any) -> None:
         super().__init__(client)
@@ -140,6 +173,10 @@ class AsyncListener(Listener):
     @staticmethod
     def _lock() -> Any:
         return nullcontext()  # one event loop: nothing runs between the registry's steps
+
+    @staticmethod
+    def _sending_lock() -> Any:
+        return asyncio.Lock()
 
     async def subscribe(self, watch: Watch) -> None:
         reader = self._reader(watch.source)
