@@ -80,3 +80,8 @@ class CallStatusSchema(Schema):
         "description": "How the latest claim met its context: `context arrived N ms after the "
                        "stream asked`, or `ready N ms before the stream asked`."})
     ttl = fields.Integer(metadata={"description": "Seconds the status has left."})
+    dial_status = fields.String(metadata={
+        "description": "How the leg the call's latest `<Dial>` dialled ended (canonical status)."})
+    dial_sip_code = fields.String(metadata={"description": "That leg's SIP response code."})
+    dial_duration = fields.String(metadata={"description": "That leg's duration (seconds)."})
+    dial_call_sid = fields.String(metadata={"description": "That leg's own call id."})
