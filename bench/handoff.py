@@ -12,6 +12,7 @@ BENCH_HANDOFFS handoffs per measurement (200); BENCH_SCENARIOS without ``handoff
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
@@ -75,6 +76,12 @@ def http_handoffs(url: str, api_key: str, count: int, tag: str) -> list[float]:
     return gaps
 
 
+async def timed(claiming) -> tuple:
+    """A claim, and when it answered (stamped as it returns, not when its awaiter resumes)."""
+    claim = await claiming
+    return claim, time.perf_counter()
+
+
 async def poll_claim(store, call_sid: str, wait: float):
     """The alternative: claim again and again, 5 ms apart doubling to 100 ms, until the deadline."""
     deadline, pause = time.monotonic() + wait, POLL_FIRST_S
@@ -93,34 +100,52 @@ async def library_handoffs(settings: dict, url: str, api_key: str, count: int,
     async with open_async_store(settings) as store:
         for n in range(count):
             call_sid = f"lh-{'p' if polling else 's'}-{n}"
-            claiming = asyncio.ensure_future(poll_claim(store, call_sid, WAIT) if polling
-                                             else store.claim(call_sid, wait=WAIT))
+            claiming = asyncio.ensure_future(timed(poll_claim(store, call_sid, WAIT) if polling
+                                                   else store.claim(call_sid, wait=WAIT)))
             prewarmed = asyncio.ensure_future(asyncio.to_thread(post_prewarm, url, call_sid,
                                                                 api_key))
-            claim = await claiming
-            answered = time.perf_counter()
+            claim, answered = await claiming
             assert claim.claimed, claim
             gaps.append(answered - await prewarmed)
     return gaps
 
 
+def send_prewarms(url: str, api_key: str, schedule: list[tuple[str, float]], out) -> None:
+    """In a process of its own (no GIL shared with the waiting loop): each prewarm at its
+    ``time.monotonic()`` moment (one clock for all processes), its 200's moment put in ``out``."""
+    def send(item: tuple[str, float]) -> tuple[str, float]:
+        call_sid, at = item
+        time.sleep(max(0.0, at - time.monotonic()))
+        post_prewarm(url, call_sid, api_key)
+        return call_sid, time.monotonic()
+
+    with ThreadPoolExecutor(16) as pool:
+        out.put(dict(pool.map(send, schedule)))
+
+
 async def late_handoffs(settings: dict, url: str, api_key: str, count: int,
                         polling: bool) -> list[float]:
-    """``count`` claims wait at once; each prewarm lands 0 to 1.5 s later (seeded)."""
+    """``count`` claims wait at once; each prewarm lands 0 to 1.5 s later (seeded), sent by
+    another process; the gap is from its 200 to the claim's answer, on the monotonic clock."""
     delays = random.Random(20).sample(range(1500), count)
-
-    async def one(n: int, store) -> float:
-        call_sid = f"late-{'p' if polling else 's'}-{n}"
-        claiming = asyncio.ensure_future(poll_claim(store, call_sid, WAIT) if polling
-                                         else store.claim(call_sid, wait=WAIT))
-        await asyncio.sleep(delays[n] / 1000)
-        prewarmed = await asyncio.to_thread(post_prewarm, url, call_sid, api_key)
-        claim = await claiming
-        assert claim.claimed, claim
-        return time.perf_counter() - prewarmed
-
     async with open_async_store(settings) as store:
-        return await asyncio.gather(*(one(n, store) for n in range(count)))
+        async def one(call_sid: str) -> tuple:
+            claim = await (poll_claim(store, call_sid, WAIT) if polling
+                           else store.claim(call_sid, wait=WAIT))
+            assert claim.claimed, claim
+            return call_sid, time.monotonic()
+
+        sids = [f"late-{'p' if polling else 's'}-{n}" for n in range(count)]
+        claims = asyncio.gather(*(one(call_sid) for call_sid in sids))
+        await asyncio.sleep(0.2)  # every claim is waiting
+        start, out = time.monotonic() + 0.3, multiprocessing.get_context("spawn").Queue()
+        sender = multiprocessing.get_context("spawn").Process(target=send_prewarms, args=(
+            url, api_key, [(sid, start + delay / 1000) for sid, delay in zip(sids, delays)], out))
+        sender.start()
+        answered = dict(await claims)
+        landed = await asyncio.to_thread(out.get)
+        sender.join()
+    return [answered[sid] - landed[sid] for sid in sids]
 
 
 async def lag_ticker(lags: list, stop: asyncio.Event, tick: float = 0.005) -> None:

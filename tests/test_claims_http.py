@@ -90,7 +90,8 @@ def test_a_claim_waits_for_a_prewarm_and_says_how_long(client):
     assert answer.status_code == 200 and 150 < answer.get_json()["waited_ms"] < 2000
     status = client.get("/sip-status/c9").get_json()
     assert status["claim_waited_ms"] == answer.get_json()["waited_ms"]
-    assert status["handoff"] == f"context arrived {status['claim_waited_ms']} ms after the stream asked"
+    waited = status["claim_waited_ms"]
+    assert status["handoff"] == f"context arrived {waited} ms after the stream asked"
     missing = client.post("/sip-prewarm/c8/claim", json={"wait": 0.2})
     assert missing.status_code == 404
     metrics = client.get("/metrics").get_data(as_text=True)

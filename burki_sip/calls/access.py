@@ -65,7 +65,7 @@ class CallAccess:
         return self._run(reads.call_events(self.keys, call_sid))
 
     def claim(self, call_sid: str, owner: str | None = None, wait: float = 0.0) -> Claim:
-        """Claim a call's context for ``owner``, atomically (``claim.lua``), waiting for it if asked.
+        """Claim a call's context for ``owner``, atomically (``claim.lua``); wait for it if asked.
 
         Args:
             call_sid: the call.

@@ -122,7 +122,7 @@ class Listener:
         reader.wake.set()
 
     def sleep(self, watch: Watch, timeout: float) -> None:
-        """Until the watch is woken (its channel spoke, or its subscription holds), or ``timeout``."""
+        """Until the watch is woken (its channel spoke, its subscription holds) or ``timeout``."""
         watch.signal.wait(timeout)
         watch.signal.clear()
 

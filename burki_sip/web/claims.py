@@ -35,8 +35,8 @@ class ClaimSchema(Schema):
         "minLength": 1, "maxLength": OWNER_MAX,
         "description": "The stream's stable id: claiming again as the same owner (a reconnect) "
                        "gives the same claim and token."})
-    wait = fields.Float(validate=validate.Range(0, WAIT_MAX, error=f"wait must be 0 to {WAIT_MAX:g} "
-                                                "seconds"), metadata={
+    wait = fields.Float(validate=validate.Range(
+        0, WAIT_MAX, error=f"wait must be 0 to {WAIT_MAX:g} seconds"), metadata={
         "description": "Seconds to wait for a context not prewarmed yet (the media stream may "
                        "connect before the prewarm lands); 0, the default, answers at once."})
 

@@ -1,5 +1,5 @@
 """The handoff through a real media handler: examples/media_handler.py under uvicorn, real
-WebSocket clients speaking Twilio's Media Streams, a real redis-server, prewarms after the streams."""
+WebSocket clients speaking Twilio's Media Streams, a real redis-server, prewarms after streams."""
 
 import asyncio
 import gc
