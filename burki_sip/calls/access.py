@@ -18,7 +18,7 @@ from .keys import Keys
 from .lifetimes import Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
-from .waiters import waiting_claim
+from .waiting import waiting_claim
 
 
 class CallAccess:

@@ -13,7 +13,7 @@ from .access import CallAccess
 from .drivers import Work, run_async
 from .keys import Keys
 from .lifetimes import Lifetimes
-from .listener import AsyncListener
+from .async_listener import AsyncListener
 
 
 class AsyncCallStore(CallAccess):

@@ -8,29 +8,22 @@ channel when its message arrives, and also when Redis confirms the subscription:
 looks again, so a context that landed before the subscription held is not missed. After a
 broken connection every channel is subscribed anew, and each confirmation wakes its claims again.
 
-``waiting_claim`` and ``reading`` are driver work (``drivers.py``): the same code runs on a
-thread with a sync client (``listener.Listener``) and on an event loop (``AsyncListener``).
+``reading`` (here) and ``waiting.waiting_claim`` are driver work (``drivers.py``): the same
+code runs on a thread with a sync client (``listener.py``) and on an event loop
+(``async_listener.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from redis.exceptions import ClusterDownError, ConnectionError, ReadOnlyError, TimeoutError
-
-from .claims import Claim, ClaimScript
-from .clock import utc_now
 from .drivers import Work
 
 log = logging.getLogger(__name__)
 
-# A waiting claim treats these as "not yet" and keeps waiting until its deadline: a Sentinel
-# failover (connections refused, then a primary turned replica answers READONLY), a Cluster
-# electing a new primary.
-PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError)
 # A reader blocks at most this long per read: then it drops the subscriptions nobody needs.
 READ_S = 1.0
 # A reader whose connection broke tries again after this, doubling up to the cap; a read that
@@ -122,34 +115,6 @@ class Waiters:
         with self.lock:
             return any(owner == source for owner in self.sent.values()) or any(
                 next(iter(watches)).source == source for watches in self.watches.values())
-
-
-def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str, wait: float,
-                  clock: Callable[[], float] = time.monotonic) -> Work[Claim]:
-    """Claim now; if the context is missing, wait up to ``wait`` seconds for it to arrive.
-
-    While waiting, a broken connection is not an error (``PASSING``): the claim keeps waiting,
-    and looks once more at the deadline. ``listener`` subscribes, and sleeps until woken.
-    """
-    asked = clock()
-    claim = yield from script.work(scripts)
-    if not claim.missing or wait <= 0:
-        return claim
-    watch = listener.watch(channel)
-    try:
-        yield lambda client: listener.subscribe(watch)
-        while (left := asked + wait - clock()) > 0:
-            yield lambda client: listener.sleep(watch, left)
-            attempt = replace(script, now=utc_now(), waited=clock() - asked)
-            try:
-                claim = yield from attempt.work(scripts)
-            except PASSING:
-                continue
-            if not claim.missing:
-                return claim
-        return replace(claim, waited=clock() - asked)
-    finally:
-        listener.forget(watch)
 
 
 def reading(waiters: Waiters, source: str, closed: Callable[[], bool],
