@@ -83,7 +83,7 @@ def test_a_wait_above_the_limit_says_the_limit(client):
     assert answer.get_json()["fields"] == {"wait": ["wait must be 0 to 10 seconds"]}
 
 
-def test_a_claim_waits_for_a_prewarm_and_says_how_long(client):
+def test_a_claim_waits_for_a_prewarm_and_says_how_long(client, runner):
     threading.Timer(0.2, client.post, ("/sip-prewarm",), {"json": {"call_sid": "c9"}}).start()
     answer = client.post("/sip-prewarm/c9/claim", json={"owner": "stream-a", "wait": 5})
 
@@ -92,6 +92,8 @@ def test_a_claim_waits_for_a_prewarm_and_says_how_long(client):
     assert status["claim_waited_ms"] == answer.get_json()["waited_ms"]
     waited = status["claim_waited_ms"]
     assert status["handoff"] == f"context arrived {waited} ms after the stream asked"
+    output = runner.invoke(args=["call", "c9"]).output
+    assert f"    handoff: context arrived {waited} ms after the stream asked\n" in output
     missing = client.post("/sip-prewarm/c8/claim", json={"wait": 0.2})
     assert missing.status_code == 404
     metrics = client.get("/metrics").get_data(as_text=True)

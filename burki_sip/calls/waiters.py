@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 READ_S = 1.0
 # A reader whose connection broke tries again after this, doubling up to the cap; a read that
 # returned nothing at once (no connection to read yet) is followed by a fifth of it.
-RETRY_S, RETRY_CAP_S = 0.05, 1.0
+RETRY_S, RETRY_CAP_S = 0.05, 0.5
 
 
 @dataclass(eq=False)

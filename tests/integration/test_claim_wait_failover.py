@@ -9,7 +9,7 @@ from burki_sip.calls import CallStore, Keys, open_async_store
 
 pytestmark = pytest.mark.integration
 
-WAIT = 8.0
+WAIT = 6.0  # the failover takes about 3 s here
 CALLS = 20
 
 
