@@ -71,23 +71,28 @@ async def next_message(websocket: WebSocket) -> dict | None:
 
 async def claim_unless_gone(websocket: WebSocket, start: dict) -> Claim | None:
     """Claim with a deadline while reading the stream: ``None`` if it disconnects first (the
-    claim is then cancelled, which leaves no subscription behind, or released if it was
-    granted in that very moment)."""
-    store = websocket.app.state.store
-    claiming = asyncio.ensure_future(store.claim(call_sid_of(start), owner=start["streamSid"],
-                                                 wait=CLAIM_WAIT))
+    claim is then cancelled, which leaves no subscription and no claim behind)."""
+    store, call_sid, owner = websocket.app.state.store, call_sid_of(start), start["streamSid"]
+    claiming = asyncio.ensure_future(store.claim(call_sid, owner=owner, wait=CLAIM_WAIT))
     while True:
         reading = asyncio.ensure_future(next_message(websocket))
         await asyncio.wait({claiming, reading}, return_when=asyncio.FIRST_COMPLETED)
         if reading.done() and reading.result() is None:  # gone: media messages are skipped
             claiming.cancel()
-            [claim] = await asyncio.gather(claiming, return_exceptions=True)
-            if isinstance(claim, Claim) and claim.claimed:
-                await store.release(claim.call_sid, claim.token)
+            await asyncio.gather(claiming, return_exceptions=True)
+            await release_own(store, call_sid, owner)
             return None
         if claiming.done():
             reading.cancel()
             return claiming.result()
+
+
+async def release_own(store, call_sid: str, owner: str) -> None:
+    """Release the claim ``owner`` may hold: one granted just as its wait was cancelled (its
+    script ran, its answer never came back) would otherwise stay held."""
+    state, _ = await store.load_status(call_sid)
+    if state and state.get("claimed_by") == owner and state.get("claim_token"):
+        await store.release(call_sid, state["claim_token"])
 
 
 async def stream(websocket: WebSocket) -> None:
