@@ -6,8 +6,6 @@ import asyncio
 from contextlib import nullcontext
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from .drivers import run_async
 from .listener import Listener, Reader
 from .waiters import Watch
@@ -53,15 +51,6 @@ class AsyncListener(Listener):
     @staticmethod
     def _sending_lock() -> Any:
         return asyncio.Lock()
-
-    async def subscribe(self, watch: Watch) -> None:
-        reader = self._reader(watch.source)
-        try:
-            if self.waiters.add(watch):
-                await reader.subscribe(watch.channel)
-        except RedisError:
-            self.waiters.unsent(watch.channel)
-        reader.wake.set()
 
     async def sleep(self, watch: Watch, timeout: float) -> None:
         await _wait(watch.signal, timeout)

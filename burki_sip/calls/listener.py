@@ -13,8 +13,6 @@ import threading
 import time
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from .connection import is_cluster
 from .drivers import run
 from .waiters import READ_S, Waiters, Watch, reading
@@ -85,16 +83,6 @@ class Listener:
         source = self.client.get_node_from_key(channel).name if is_cluster(self.client) else ""
         return Watch(channel, source, self.event_class())
 
-    def subscribe(self, watch: Watch) -> None:
-        """Register ``watch``, subscribing its channel if it is new here."""
-        reader = self._reader(watch.source)
-        try:
-            if self.waiters.add(watch):
-                reader.subscribe(watch.channel)
-        except RedisError:
-            self.waiters.unsent(watch.channel)  # the reader sends it once it reconnects
-        reader.wake.set()
-
     def sleep(self, watch: Watch, timeout: float) -> None:
         """Until the watch is woken (its channel spoke, its subscription holds) or ``timeout``."""
         watch.signal.wait(timeout)
@@ -104,7 +92,8 @@ class Listener:
         """The claim is done (or cancelled): its reader drops the subscription if unused."""
         self.waiters.remove(watch)
 
-    def _reader(self, source: str) -> Reader:
+    def reader(self, source: str) -> Reader:
+        """The reader of ``source``, started now if it was not yet."""
         with self.waiters.lock:  # threads: one pub/sub object, one reader per source
             return self._reader_of(source)
 

@@ -6,7 +6,8 @@ import time
 from dataclasses import replace
 from typing import Any, Callable
 
-from redis.exceptions import ClusterDownError, ConnectionError, ReadOnlyError, TimeoutError
+from redis.exceptions import (ClusterDownError, ConnectionError, ReadOnlyError, RedisError,
+                              TimeoutError)
 
 from .claims import Claim, ClaimScript
 from .clock import utc_now
@@ -31,7 +32,7 @@ def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str
         return claim
     watch = listener.watch(channel)
     try:
-        yield lambda client: listener.subscribe(watch)
+        yield from subscribed(listener, watch)
         while (left := asked + wait - clock()) > 0:
             yield lambda client: listener.sleep(watch, left)
             attempt = replace(script, now=utc_now(), waited=clock() - asked)
@@ -44,3 +45,14 @@ def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str
         return replace(claim, waited=clock() - asked)
     finally:
         listener.forget(watch)
+
+
+def subscribed(listener: Any, watch: Any) -> Work[None]:
+    """Register ``watch``, and send its channel's subscription if it is new in this process."""
+    reader = listener.reader(watch.source)
+    try:
+        if listener.waiters.add(watch):
+            yield lambda client: reader.subscribe(watch.channel)
+    except RedisError:  # the reader sends it once it is connected again
+        listener.waiters.unsent(watch.channel)
+    reader.wake.set()
