@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 
 import cpu  # noqa: E402
+import handoff  # noqa: E402
 from clients import requests_for, seed_body, send_all  # noqa: E402
 from loadgen import SCENARIOS, run_wrk  # noqa: E402
 from redisstats import (delta, memory_usage, snapshot, snapshot_overhead,  # noqa: E402
@@ -181,6 +182,7 @@ def main() -> None:
         rounds = throughput(targets, setting("BENCH_ROUNDS", 5), setting("BENCH_SECONDS", 5))
         counted = count_commands(targets, client, setting("BENCH_COUNT", 1200))
         mem = memory(service.url, client, setting("BENCH_MEMORY_CALLS", 10_000))
+        results_handoff = handoff.run(service.url, server, API_KEY) if handoff.wanted() else None
     finally:
         if peer:
             peer_log = peer.stop()
@@ -189,6 +191,9 @@ def main() -> None:
     rows = summarise(rounds, counted)
     results = {"machine": machine(), "rows": rows, "counters": counted, "memory": mem}
     print("\n" + table(rows) + "\n\n" + rounds_table(rows) + "\n")
+    if results_handoff:
+        results["handoff"] = results_handoff
+        print(handoff.table(results_handoff) + "\n")
     if peer and "prewarm" in chosen:
         results["peer"] = peer_comparison(rounds)
         results["peer_machine"] = {"workers": peer.workers, **peer_versions()}

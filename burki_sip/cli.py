@@ -114,7 +114,7 @@ def render_call(call: dict) -> str:
         lines.append("  status: none (no callback yet)")
         return "\n".join(lines)
     lines.append(f"  status: {status['status'] or 'none yet'} (kept {status['ttl']} s more)")
-    shown = ("sip_code", "reason", "sequence", "duration", *DIAL_FACTS)
+    shown = ("sip_code", "reason", "sequence", "duration", *DIAL_FACTS, "handoff")
     lines += [f"    {name}: {status[name]}" for name in shown if name in status]
     lines.append("  timeline:")
     lines += [f"    {at}  {name}" for name, at in status["timeline"].items()]

@@ -179,7 +179,10 @@ def keys() -> Keys:
 @pytest.fixture
 def store(any_redis, keys) -> CallStore:
     """A ``CallStore`` on every kind of ``any_redis`` (the test runs once for each)."""
-    return CallStore(any_redis, keys, events_maxlen=100, streams_in_script=not is_cluster(any_redis))
+    store = CallStore(any_redis, keys, events_maxlen=100,
+                      streams_in_script=not is_cluster(any_redis))
+    yield store
+    store.close()
 
 
 @pytest.fixture

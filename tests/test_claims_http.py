@@ -1,6 +1,7 @@
 """``POST`` and ``DELETE /sip-prewarm/<call_sid>/claim``, the status timeline and ``burki-sip call``."""
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,7 +22,8 @@ def test_the_first_claim_gets_the_context_and_a_token(prewarmed):
 
     assert answer.status_code == 200
     body = answer.get_json()
-    assert set(body) == {"call_sid", "context", "token", "owner", "claimed_at"}
+    assert set(body) == {"call_sid", "context", "token", "owner", "claimed_at", "waited_ms"}
+    assert body["waited_ms"] == 0
     assert (body["call_sid"], body["context"]["agenda"], body["owner"]) == ("c1", "a", "stream-a")
 
 
@@ -31,7 +33,7 @@ def test_another_owner_gets_409_with_who_and_when(prewarmed):
 
     assert answer.status_code == 409
     assert answer.get_json() == {"error": "call c1 is already claimed", "owner": "stream-a",
-                                 "claimed_at": first["claimed_at"]}
+                                 "claimed_at": first["claimed_at"], "waited_ms": 0}
 
 
 def test_the_same_owner_gets_the_same_claim_again(prewarmed):
@@ -62,6 +64,9 @@ def test_a_missing_context_is_404_json(prewarmed, fake_redis, call_sid):
     ({"json": {"owner": "x" * 129}}, 400, "invalid field: owner"),
     ({"json": {"owner": 5}}, 400, "invalid field: owner"),
     ({"json": {"owner": "a", "ownr": "b"}}, 400, "invalid field: ownr"),
+    ({"json": {"wait": 10.5}}, 400, "invalid field: wait"),
+    ({"json": {"wait": -1}}, 400, "invalid field: wait"),
+    ({"json": {"wait": "soon"}}, 400, "invalid field: wait"),
     ({"json": ["stream-a"]}, 400, "request body must be a JSON object"),
     ({"data": "owner=a", "content_type": "application/x-www-form-urlencoded"}, 415,
      "expected a JSON body (Content-Type: application/json)"),
@@ -71,6 +76,29 @@ def test_a_bad_claim_body_is_refused_and_claims_nothing(prewarmed, fake_redis, k
     answer = prewarmed.post("/sip-prewarm/c1/claim", **kwargs)
     assert (answer.status_code, answer.get_json()["error"]) == (status, error)
     assert prewarmed.get("/sip-prewarm/c1").get_json()["claimed"] is False
+
+
+def test_a_wait_above_the_limit_says_the_limit(client):
+    answer = client.post("/sip-prewarm/c1/claim", json={"wait": 11})
+    assert answer.get_json()["fields"] == {"wait": ["wait must be 0 to 10 seconds"]}
+
+
+def test_a_claim_waits_for_a_prewarm_and_says_how_long(client, runner):
+    threading.Timer(0.2, client.post, ("/sip-prewarm",), {"json": {"call_sid": "c9"}}).start()
+    answer = client.post("/sip-prewarm/c9/claim", json={"owner": "stream-a", "wait": 5})
+
+    assert answer.status_code == 200 and 150 < answer.get_json()["waited_ms"] < 2000
+    status = client.get("/sip-status/c9").get_json()
+    assert status["claim_waited_ms"] == answer.get_json()["waited_ms"]
+    waited = status["claim_waited_ms"]
+    assert status["handoff"] == f"context arrived {waited} ms after the stream asked"
+    output = runner.invoke(args=["call", "c9"]).output
+    assert f"    handoff: context arrived {waited} ms after the stream asked\n" in output
+    missing = client.post("/sip-prewarm/c8/claim", json={"wait": 0.2})
+    assert missing.status_code == 404
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'burki_sip_claim_wait_seconds_count{outcome="claimed"}' in metrics
+    assert 'burki_sip_claim_wait_seconds_count{outcome="missing"}' in metrics
 
 
 def test_release_with_the_token_lets_another_owner_claim(prewarmed):
@@ -151,6 +179,8 @@ def test_the_document_describes_both_routes_with_their_security(client):
         assert operations[method]["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
     owner = document["components"]["schemas"]["Claim"]["properties"]["owner"]
     assert (owner["minLength"], owner["maxLength"]) == (1, 128)
+    wait = document["components"]["schemas"]["Claim"]["properties"]["wait"]
+    assert (wait["minimum"], wait["maximum"]) == (0, 10)
 
 
 @pytest.mark.integration

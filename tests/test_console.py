@@ -268,3 +268,12 @@ def test_url_building_words_in_the_query_are_only_text(console, query):
     status, html = page(console, f"/console?{query}")
     assert status == 200
     assert "javascript:" not in html and "_method" not in html and "_scheme" not in html
+
+
+def test_the_call_page_says_how_the_context_met_the_stream(console):
+    prewarm(console)
+    assert console.post("/sip-prewarm/CA1/claim", json={"owner": "s"}, headers=BRIDGE).status_code == 200
+
+    code, call = page(console, "/console/calls/CA1")
+    assert code == 200
+    assert '<small id="handoff">(ready ' in call and " ms before the stream asked)</small>" in call

@@ -65,18 +65,21 @@ def test_stream_stays_capped_on_real_redis(real_redis):
 
 
 @pytest.mark.integration
-def test_saving_a_context_is_one_set_on_real_redis(real_redis, seed_prewarm):
+def test_saving_a_context_is_one_set_and_its_announcement_in_one_round_trip(real_redis,
+                                                                          seed_prewarm):
     store = CallStore(real_redis, Keys())
     store.save_context(seed_prewarm)  # the pool's connection exists from here on
-    before = real_redis.info("commandstats")
+    before = real_redis.info("all")
 
     store.save_context(seed_prewarm)
 
-    after = real_redis.info("commandstats")
+    after = real_redis.info("all")
     calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
-             for name in after}
-    assert {name: count for name, count in calls.items() if count} == {"cmdstat_set": 1,
-                                                                       "cmdstat_info": 1}
+             for name in after if name.startswith("cmdstat_")}
+    assert {name: count for name, count in calls.items() if count} == {
+        "cmdstat_set": 1, "cmdstat_spublish": 1, "cmdstat_info": 1}
+    # one read of the prewarm's commands, one of the second INFO
+    assert after["total_reads_processed"] - before["total_reads_processed"] == 2
 
 
 @pytest.mark.integration

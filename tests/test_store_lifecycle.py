@@ -209,11 +209,11 @@ def test_concurrent_callbacks_end_in_the_state_the_ranks_dictate(real_redis):
 
 
 def test_any_new_fact_is_applied_by_name_without_changing_the_script(store, any_redis):
-    callback(store, "in-progress", dial_status="answered", claim_waited_ms=12)
+    callback(store, "in-progress", dial_status="answered", media_codec="PCMU")
     callback(store, "ringing", dial_status="late", dial_sip_code=180)  # not applied: added only
     callback(store, "completed", dial_status="completed")
     state = any_redis.hgetall(STATUS_KEY)
-    assert (state["dial_status"], state["claim_waited_ms"]) == ("completed", "12")
+    assert (state["dial_status"], state["media_codec"]) == ("completed", "PCMU")
     assert state["dial_sip_code"] == "180"
 
 

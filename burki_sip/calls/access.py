@@ -7,7 +7,8 @@ hands it to the store's ``_run``: ``CallStore`` runs it on its client and return
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Callable
 
 from . import reads
 from .claims import Claim, ClaimScript, ReleaseScript
@@ -17,6 +18,7 @@ from .keys import Keys
 from .lifetimes import Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
+from .waiting import waiting_claim
 
 
 class CallAccess:
@@ -26,15 +28,24 @@ class CallAccess:
         client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
+
+    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (its ``outcome`` and
+    ``waited``), for a handler to export as a metric; ``None``: none.
     """
+
+    on_claim: Callable[[Claim], Any] | None = None
 
     def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
         self.client = client
         self.keys = keys
         self.lifetimes = lifetimes
         self.scripts = Scripts(client)
+        self._listener = None
 
     def _run(self, work: Work) -> Any:
+        raise NotImplementedError
+
+    def _new_listener(self) -> Any:
         raise NotImplementedError
 
     def load_context(self, call_sid: str) -> dict | None:
@@ -53,19 +64,27 @@ class CallAccess:
         """The call's stream entries, oldest first, read by id (``None``: trimmed since)."""
         return self._run(reads.call_events(self.keys, call_sid))
 
-    def claim(self, call_sid: str, owner: str | None = None) -> Claim:
-        """Claim a call's context for ``owner``, atomically (``claim.lua``).
+    def claim(self, call_sid: str, owner: str | None = None, wait: float = 0.0) -> Claim:
+        """Claim a call's context for ``owner``, atomically (``claim.lua``); wait for it if asked.
 
         Args:
             call_sid: the call.
             owner: who claims, e.g. the media stream's id: claiming again as the same owner
                 gives the same claim and token. ``None``: an owner of this claim alone.
+            wait: seconds to wait for a context not prewarmed yet (``waiters.py``); 0: answer
+                at once.
 
         Returns:
             ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
-            another owner: who and when) or ``missing`` (never prewarmed, or expired).
+            another owner: who and when) or ``missing`` (never prewarmed, or expired; after
+            ``wait`` seconds). ``Claim.waited``: how long it waited.
+
+        Raises:
+            ValueError: ``wait`` is negative or not a number, or ``owner`` is not valid.
         """
-        return self._run(self._claiming(call_sid, owner))
+        if not (isinstance(wait, (int, float)) and math.isfinite(wait) and wait >= 0):
+            raise ValueError(f"wait must be a number of seconds >= 0, not {wait!r}")
+        return self._run(self._observed(self._claiming(call_sid, owner, wait)))
 
     def release(self, call_sid: str, token: str) -> bool:
         """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
@@ -76,9 +95,20 @@ class CallAccess:
         """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
         return self._run(_context_of(self._claiming(call_sid, None)))
 
-    def _claiming(self, call_sid: str, owner: str | None) -> Work[Claim]:
+    def _claiming(self, call_sid: str, owner: str | None, wait: float = 0.0) -> Work[Claim]:
         script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
-        return script.work(self.scripts)
+        if not wait:
+            return script.work(self.scripts)
+        if self._listener is None:
+            self._listener = self._new_listener()
+        return waiting_claim(script, self.scripts, self._listener,
+                             self.keys.prewarmed(call_sid), wait)
+
+    def _observed(self, claiming: Work[Claim]) -> Work[Claim]:
+        claim = yield from claiming
+        if self.on_claim is not None:
+            self.on_claim(claim)
+        return claim
 
 
 def _context_of(claiming: Work[Claim]) -> Work[dict | None]:

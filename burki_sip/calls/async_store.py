@@ -13,6 +13,7 @@ from .access import CallAccess
 from .drivers import Work, run_async
 from .keys import Keys
 from .lifetimes import Lifetimes
+from .async_listener import AsyncListener
 
 
 class AsyncCallStore(CallAccess):
@@ -48,8 +49,13 @@ class AsyncCallStore(CallAccess):
                     self._ready = True
         return await run_async(work, self.client)
 
+    def _new_listener(self) -> AsyncListener:
+        return AsyncListener(self.client)
+
     async def aclose(self) -> None:
-        """Close the client and its connections."""
+        """Close the client and its connections (the waiting claims' subscriber ones too)."""
+        if self._listener is not None:
+            await self._listener.aclose()
         await self.client.aclose()
 
     async def __aenter__(self) -> "AsyncCallStore":

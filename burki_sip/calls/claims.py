@@ -11,14 +11,19 @@ import secrets
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .clock import epoch_ms
 from .keys import Keys
 from .scripts import ScriptCall
 
 CLAIMED, ALREADY_CLAIMED, MISSING = "claimed", "already_claimed", "missing"
 # Fields of the status hash (see claim.lua); the timeline shows the *_at ones.
 TOKEN_FIELD, OWNER_FIELD = "claim_token", "claimed_by"
+# Written with a new claim: how long it waited for the context, and when that context was made.
+WAITED_FIELD, PREWARMED_FIELD = "claim_waited_ms", "prewarmed_at"
 TIMELINE_EVENTS = ("claimed", "released")
 OWNER_MAX = 128
+# The most a claim over HTTP may wait for its context: it holds a request (a greenlet) that long.
+WAIT_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,9 @@ class Claim:
 
     ``claimed``: ``context`` and ``token`` (for ``release``), ``owner`` and ``claimed_at`` of the
     claim. ``already_claimed``: only ``owner`` and ``claimed_at``, of the claim that holds it.
-    ``missing``: the call was never prewarmed, or its context expired.
+    ``missing``: the call was never prewarmed, or its context expired (after ``wait`` seconds,
+    when the claim waited). ``waited``: seconds the claim waited for the context to arrive (0.0
+    when it was there at once); for ``missing`` after a wait, the whole wait.
     """
 
     outcome: str
@@ -36,6 +43,7 @@ class Claim:
     token: str | None = None
     owner: str | None = None
     claimed_at: str | None = None
+    waited: float = 0.0
 
     @property
     def claimed(self) -> bool:
@@ -53,6 +61,21 @@ class Claim:
         return self.outcome == MISSING
 
 
+def handoff(state: dict) -> str | None:
+    """How the latest claim met its context, from the status hash: ``context arrived N ms after
+    the stream asked`` (it waited) or ``ready N ms before the stream asked`` (prewarm to claim,
+    two machines' clocks); ``None`` for a claim made without these facts (an older process)."""
+    waited = state.get(WAITED_FIELD)
+    if waited is None:
+        return None
+    if int(waited) > 0:
+        return f"context arrived {int(waited)} ms after the stream asked"
+    prewarmed, claimed = epoch_ms(state.get(PREWARMED_FIELD)), epoch_ms(state.get("claimed_at"))
+    if prewarmed is None or claimed is None:
+        return None
+    return f"ready {max(claimed - prewarmed, 0)} ms before the stream asked"
+
+
 def check_owner(owner: str) -> str:
     """``owner`` if it is 1 to ``OWNER_MAX`` printable characters, else ``ValueError``."""
     if not isinstance(owner, str) or not 0 < len(owner) <= OWNER_MAX or not owner.isprintable():
@@ -66,7 +89,7 @@ class ClaimScript(ScriptCall):
 
     SCRIPT: ClassVar[str] = "claim"
     KEYS: ClassVar[tuple[str, ...]] = ("context_key", "status_key")
-    ARGS: ClassVar[tuple[str, ...]] = ("owner", "token", "now", "idle_ttl")
+    ARGS: ClassVar[tuple[str, ...]] = ("owner", "token", "now", "idle_ttl", "waited_ms")
 
     call_sid: str
     context_key: str
@@ -75,6 +98,12 @@ class ClaimScript(ScriptCall):
     token: str
     now: str
     idle_ttl: int
+    waited: float = 0.0
+
+    @property
+    def waited_ms(self) -> int:
+        """``waited`` in whole milliseconds, as the status hash keeps it."""
+        return round(self.waited * 1000)
 
     @classmethod
     def build(cls, keys: Keys, call_sid: str, owner: str | None, now: str,
@@ -86,13 +115,15 @@ class ClaimScript(ScriptCall):
 
     def result(self, reply: list) -> Claim:
         """The ``Claim`` a reply of ``claim.lua`` tells."""
-        outcome = reply[0]
+        outcome, waited = reply[0], self.waited
         if outcome == MISSING:
-            return Claim(MISSING, self.call_sid)
+            return Claim(MISSING, self.call_sid, waited=waited)
         context, token, owner, claimed_at = reply[1:5]
         if outcome == ALREADY_CLAIMED:
-            return Claim(ALREADY_CLAIMED, self.call_sid, owner=owner, claimed_at=claimed_at)
-        return Claim(CLAIMED, self.call_sid, json.loads(context), token, owner, claimed_at)
+            return Claim(ALREADY_CLAIMED, self.call_sid, owner=owner, claimed_at=claimed_at,
+                         waited=waited)
+        return Claim(CLAIMED, self.call_sid, json.loads(context), token, owner, claimed_at,
+                     waited)
 
 
 @dataclass(frozen=True)

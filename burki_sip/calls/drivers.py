@@ -36,6 +36,9 @@ def run(work: Work[T], client: Any) -> T:
             value, send = operation(client), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
+        except BaseException:  # a gevent Timeout, a KeyboardInterrupt: its ``finally`` runs now
+            work.close()
+            raise
 
 
 async def run_async(work: Work[T], client: Any) -> T:
@@ -50,6 +53,9 @@ async def run_async(work: Work[T], client: Any) -> T:
             value, send = await operation(client), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
+        except BaseException:  # cancelled (its WebSocket closed): its ``finally`` runs now
+            work.close()
+            raise
 
 
 def pipelined(*commands: Callable[[Any], Any], transaction: bool = False) -> Operation:

@@ -43,6 +43,12 @@ class Keys:
         """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle and claim."""
         return f"{self.call(call_sid)}:status"
 
+    def prewarmed(self, call_sid: str) -> str:
+        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel (``SPUBLISH``) a prewarm is
+        announced on, in the call's slot, for claims waiting for the context (``waiters.py``).
+        A channel, not a key: nothing is stored under this name."""
+        return f"{self.call(call_sid)}:prewarmed"
+
     def call_events(self, call_sid: str) -> str:
         """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .claims import OWNER_FIELD, TIMELINE_EVENTS, TOKEN_FIELD
+from .claims import OWNER_FIELD, TIMELINE_EVENTS, TOKEN_FIELD, WAITED_FIELD, handoff
 
 # Ranked; a callback moves a call forward only. Every terminal status shares the top rank.
 RANKS = {
@@ -46,7 +46,8 @@ ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
 DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
 
 # Status hash fields the lifecycle and the claim own: no transition's fact may take their names.
-OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD})
+OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD,
+                        WAITED_FIELD})
 
 SIP_CODES = {
     100: "initiated",
@@ -101,6 +102,10 @@ def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
                  *DIAL_FACTS):
         if name in state:
             view[name] = state[name]
+    if WAITED_FIELD in state:
+        view[WAITED_FIELD] = int(state[WAITED_FIELD])
+    if handoff(state):
+        view["handoff"] = handoff(state)
     if ttl is not None:
         view["ttl"] = ttl
     return view

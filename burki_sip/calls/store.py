@@ -18,6 +18,7 @@ from .events import SCHEMA_VERSION
 from .keys import Keys
 from .lifecycle import NO_TRANSITION, Transition
 from .lifetimes import Lifetimes
+from .listener import Listener
 from .reading import StreamReading
 from .recording import Recorded, Request, record
 
@@ -55,19 +56,34 @@ class CallStore(CallAccess, StreamReading):
     def _run(self, work: Work) -> Any:
         return run(work, self.client)
 
+    def _new_listener(self) -> Listener:
+        return Listener(self.client)
+
+    def close(self) -> None:
+        """Stop the reader of waiting claims, if one runs; the client is the caller's to close."""
+        if self._listener is not None:
+            self._listener.close()
+
     def save_context(self, context: dict, pipeline=None) -> None:
-        """Store a call's context with its TTL in one ``SET ... EX``, replacing any earlier one.
+        """Store a call's context with its TTL and announce it, in one round trip.
+
+        ``SET ... EX`` replaces any earlier context; ``SPUBLISH`` on the call's channel
+        (``Keys.prewarmed``, in the call's slot) wakes claims waiting for it (``claim(wait=)``).
+        Both go in one pipeline, which other commands of the same round trip may join.
 
         Args:
             context: validated prewarm fields; must hold ``call_sid``. ``None`` values are dropped
                 and ``prewarmed_at`` is added.
-            pipeline: a pipeline to queue the command on instead of sending it now.
+            pipeline: a pipeline to queue the commands on instead of sending them now.
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
-        (pipeline if pipeline is not None else self.client).set(
-            self.keys.context(context["call_sid"]), compact_json(stored),
-            ex=self.lifetimes.prewarm_ttl)
+        call_sid = context["call_sid"]
+        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=False)
+        pipe.set(self.keys.context(call_sid), compact_json(stored), ex=self.lifetimes.prewarm_ttl)
+        pipe.spublish(self.keys.prewarmed(call_sid), stored["prewarmed_at"])
+        if pipeline is None:
+            pipe.execute()
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,

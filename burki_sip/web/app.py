@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     redaction.init_app(app)
     errors.init_app(app)
     extension.init_app(app, redis_client)
+    app.extensions[extension.EXTENSION].on_claim = metrics.claim_answered
     auth.init_app(app)
     api = openapi.init_app(app)
     for blueprint in (sip.bp, health.bp, metrics.bp):  # their routes are in the document

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..calls.claims import OWNER_MAX, check_owner
+from ..calls.claims import OWNER_MAX, WAIT_MAX, check_owner
 from .blueprint import errors
 from .errors import ApiError
 from .extension import get_store
@@ -35,6 +35,10 @@ class ClaimSchema(Schema):
         "minLength": 1, "maxLength": OWNER_MAX,
         "description": "The stream's stable id: claiming again as the same owner (a reconnect) "
                        "gives the same claim and token."})
+    wait = fields.Float(validate=validate.Range(
+        0, WAIT_MAX, error=f"wait must be 0 to {WAIT_MAX:g} seconds"), metadata={
+        "description": "Seconds to wait for a context not prewarmed yet (the media stream may "
+                       "connect before the prewarm lands); 0, the default, answers at once."})
 
 
 class ReleaseSchema(Schema):
@@ -51,6 +55,8 @@ class ClaimedSchema(Schema):
     token = fields.String(required=True)
     owner = fields.String(required=True)
     claimed_at = fields.String(required=True, metadata={"description": "ISO 8601 UTC."})
+    waited_ms = fields.Integer(required=True, metadata={
+        "description": "How long the claim waited for the context to arrive (0: it was there)."})
 
 
 class ClaimConflictSchema(Schema):
@@ -59,6 +65,7 @@ class ClaimConflictSchema(Schema):
     error = fields.String(required=True)
     owner = fields.String(required=True)
     claimed_at = fields.String(required=True)
+    waited_ms = fields.Integer(required=True)
 
 
 class ReleasedSchema(Schema):
@@ -77,17 +84,17 @@ class ReleasedSchema(Schema):
 def claim(body: dict, call_sid: str):
     """Claim a call's context for a media stream: 200 to one owner at a time, 409 to others."""
     note_call_sid(call_sid)
-    owner = body.get("owner")
-    result = get_store().claim(call_sid, owner=owner)
-    note_outcome(claim=result.outcome, owner=result.owner)  # never the token
+    result = get_store().claim(call_sid, owner=body.get("owner"), wait=body.get("wait", 0.0))
+    waited_ms = round(result.waited * 1000)
+    note_outcome(claim=result.outcome, owner=result.owner, waited_ms=waited_ms)  # never the token
     if result.missing:
         raise ApiError(f"no context for call {call_sid} (never prewarmed, or expired)", 404)
     if result.already_claimed:
         # A Response, so that it is not serialised through ClaimedSchema, the 200's.
         return jsonify({"error": f"call {call_sid} is already claimed", "owner": result.owner,
-                        "claimed_at": result.claimed_at}), 409
+                        "claimed_at": result.claimed_at, "waited_ms": waited_ms}), 409
     return {"call_sid": call_sid, "context": result.context, "token": result.token,
-            "owner": result.owner, "claimed_at": result.claimed_at}
+            "owner": result.owner, "claimed_at": result.claimed_at, "waited_ms": waited_ms}
 
 
 @bp.delete("/sip-prewarm/<call_sid>/claim")

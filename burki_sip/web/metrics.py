@@ -46,6 +46,10 @@ UNATTRIBUTED = Counter("burki_sip_events_unattributed", "Webhook events recorded
 REFUSED = Counter("burki_sip_events_refused", "Webhooks and status callbacks answered 503 because "
                   "a consumer group's backlog reached SIP_EVENTS_MAX_BACKLOG, by stream.",
                   ("stream",))
+CLAIM_WAIT = Histogram("burki_sip_claim_wait_seconds", "How long HTTP claims waited for the call's "
+                       "context to arrive (0 when it was there), by outcome (claimed, "
+                       "already_claimed, missing).", ("outcome",),
+                       buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 # (route, method label, status) -> (requests counter child, latency histogram child)
 _REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
@@ -99,6 +103,11 @@ def duplicate_dropped(stream: str) -> None:
 def backlog_refused(stream: str) -> None:
     """Count one request of ``stream`` refused because of the events backlog."""
     REFUSED.labels(stream).inc()
+
+
+def claim_answered(claim) -> None:
+    """Observe one claim's wait (the store's ``on_claim`` hook: ``calls.claims.Claim``)."""
+    CLAIM_WAIT.labels(claim.outcome).observe(claim.waited)
 
 
 def multiprocess_dir() -> str | None:

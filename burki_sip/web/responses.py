@@ -73,6 +73,12 @@ class CallStatusSchema(Schema):
     duration = fields.String()
     updated_at = fields.String()
     claimed_by = fields.String(metadata={"description": "Owner of the latest claim."})
+    claim_waited_ms = fields.Integer(metadata={
+        "description": "How long the latest claim waited for the context to arrive (0: it was "
+                       "there)."})
+    handoff = fields.String(metadata={
+        "description": "How the latest claim met its context: `context arrived N ms after the "
+                       "stream asked`, or `ready N ms before the stream asked`."})
     ttl = fields.Integer(metadata={"description": "Seconds the status has left."})
     dial_status = fields.String(metadata={
         "description": "How the leg the call's latest `<Dial>` dialled ended (canonical status)."})

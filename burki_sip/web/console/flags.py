@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
+from ...calls.clock import epoch_ms
 from ...calls.lifecycle import RANKS, TERMINAL
 from .calls import CallSummary
 
@@ -19,14 +19,6 @@ FLAG_TEXT = {
 }
 # Filter words besides the statuses themselves.
 STATUS_GROUPS = ("live", "ended", "none", "gone")
-
-
-def epoch_ms(text: str | None) -> int | None:
-    """An ISO 8601 UTC time (as the store writes them) in ms since the epoch, or ``None``."""
-    try:
-        return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
 
 
 def started_ms(call: CallSummary) -> int | None:

@@ -8,6 +8,7 @@ import time
 from flask import request
 from marshmallow import ValidationError
 
+from ...calls.claims import handoff
 from ...calls.drivers import run
 from ...calls.keys import EVENT_KINDS
 from ...calls.lifecycle import RANKS
@@ -74,7 +75,7 @@ def call_page_data(call_sid: str) -> dict | None:
             "context": shown(call.context, secrets_of()) if call.context else None,
             "context_ttl": call.context_ttl, "context_until": until(now, call.context_ttl),
             "status_ttl": call.status_ttl, "status_until": until(now, call.status_ttl),
-            "claimed_at": call.claimed_at,
+            "claimed_at": call.claimed_at, "handoff": handoff(call.state),
             "trimmed": len(call.refs) - len(call.events),
             "unlinked": not call.refs and bool(call.state.get("status")),
             "after": version(call)}
