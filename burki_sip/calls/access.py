@@ -17,6 +17,7 @@ from .keys import Keys
 from .lifetimes import Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
+from .writes import Acks
 
 
 class CallAccess:
@@ -26,15 +27,19 @@ class CallAccess:
         client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
+        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
     """
 
-    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
+    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
+                 acks: Acks = Acks()) -> None:
         self.client = client
         self.keys = keys
         self.lifetimes = lifetimes
+        self.acks = acks
         self.scripts = Scripts(client)
 
     def _run(self, work: Work) -> Any:
+        """Run ``work`` on the client, its writes acknowledged as ``acks`` says."""
         raise NotImplementedError
 
     def load_context(self, call_sid: str) -> dict | None:

@@ -10,13 +10,14 @@ from ..jsontext import compact_json
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
-from .drivers import Work, run
+from .drivers import Work, run, single
 from .events import SCHEMA_VERSION
 from .keys import Keys
 from .lifecycle import NO_TRANSITION, Transition
 from .lifetimes import Lifetimes
 from .reading import StreamReading
 from .recording import Recorded, Request, record
+from .writes import Acks, written
 
 __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
            "utc_now"]
@@ -35,18 +36,19 @@ class CallStore(CallAccess, StreamReading):
             Cluster needs ``False``: the streams live in other slots than a call's keys.
         events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
             group has this many entries unacknowledged; ``None``: never refuse.
+        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
-                 events_max_backlog: int | None = 100_000) -> None:
-        super().__init__(client, keys, lifetimes)
+                 events_max_backlog: int | None = 100_000, acks: Acks = Acks()) -> None:
+        super().__init__(client, keys, lifetimes, acks)
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
         self.streams_in_script = streams_in_script
 
     def _run(self, work: Work) -> Any:
-        return run(work, self.client)
+        return run(work, self.client, self.acks)
 
     def save_context(self, context: dict, pipeline=None) -> None:
         """Store a call's context with its TTL in one ``SET ... EX``, replacing any earlier one.
@@ -54,13 +56,19 @@ class CallStore(CallAccess, StreamReading):
         Args:
             context: validated prewarm fields; must hold ``call_sid``. ``None`` values are dropped
                 and ``prewarmed_at`` is added.
-            pipeline: a pipeline to queue the command on instead of sending it now.
+            pipeline: a pipeline to queue the command on instead of sending it now (then the
+                caller sends it, without the ``WAIT`` of ``acks``).
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
-        (pipeline if pipeline is not None else self.client).set(
-            self.keys.context(context["call_sid"]), compact_json(stored),
-            ex=self.lifetimes.prewarm_ttl)
+        key, text = self.keys.context(context["call_sid"]), compact_json(stored)
+
+        def store(client):
+            return client.set(key, text, ex=self.lifetimes.prewarm_ttl)
+        if pipeline is not None:
+            store(pipeline)
+        else:
+            self._run(single(written(store)))
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
@@ -109,4 +117,5 @@ def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallSto
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),
-                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"])
+                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"],
+                     acks=Acks.from_config(config))
