@@ -142,9 +142,11 @@ def quick_retry(retry_class: type = Retry) -> Retry:
     """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
 
     Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL,
-    a Sentinel failover); redis-py's default backs off for seconds while the bridge waits.
+    a Sentinel failover); redis-py's default backs off for seconds while the bridge waits. A
+    READONLY answer (a demoted primary, which keeps its connections) is retried on a new
+    connection too, so a managed Redis whose DNS name moves to the promoted replica is followed.
     Timeouts are not retried: the command may have run. ``retry_class``: redis-py's ``Retry``, or
     ``redis.asyncio.retry.Retry`` for an asyncio client.
     """
     return retry_class(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
-                 supported_errors=(redis.ConnectionError,))
+                       supported_errors=(redis.ConnectionError, redis.ReadOnlyError))

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from burki_sip.calls import open_store
-from failover_support import (ClaimLoad, Load, Sent, answers_after, claims_missing,
+from burki_sip import create_app
+from failover_support import (ClaimLoad, Forwarder, Load, Sent, answers_after, claims_missing,
                               failing_window, lost, replicas_online, switch)
 from support import Gunicorn, RedisServer
 
@@ -121,3 +122,24 @@ def test_by_default_a_planned_failover_loses_only_writes_sent_before_the_service
     assert followed and {claim.outcome for claim in followed} == {"claimed"}
     assert claims_missing(followed, phase.new.client()) == []
     assert max(claim.seconds for claim in claimed) < 5
+
+
+def test_a_managed_endpoint_that_moves_to_the_promoted_replica_is_followed():
+    old, new = RedisServer().start(), RedisServer().start()
+    endpoint = Forwarder(old.port)
+    try:
+        client = create_app({"TESTING": True, "REDIS_URL": endpoint.url}).test_client()
+        assert client.post("/sip-prewarm", json={"call_sid": "before"}).status_code == 200
+        # The provider promotes the replica and points its DNS name there; the old primary
+        # stays up as a replica, answering READONLY on the connections pooled before.
+        old.client().replicaof("127.0.0.1", new.port)
+        endpoint.target = new.port
+
+        after = client.post("/sip-prewarm", json={"call_sid": "after"})
+
+        assert after.status_code == 200
+        assert new.client().exists("burki:sip:call:{after}:context") == 1
+    finally:
+        endpoint.close()
+        old.stop()
+        new.stop()
