@@ -46,12 +46,12 @@ def serve(topology, **env: str) -> Gunicorn:
 
 
 def under_load(topology, how: str, settle: float = 30, after: float = 0, **env: str) -> Phase:
-    """The service under load from 1 s before the switch until a whole second is answered 200,
-    and at least ``after`` seconds after the promotion."""
+    """The service under load from a second of 200s before the switch (its workers' first
+    connections made) until a second of 200s after it, at least ``after`` s after the promotion."""
     service = serve(topology, **env)
     try:
         load = Load(service.port, how)
-        time.sleep(1)
+        load.wait_all_ok(since=load.started, timeout=15)
         switched_at = time.monotonic()
         old, new, promoted_at = switch(topology, how)
         try:
