@@ -97,8 +97,10 @@ def test_every_replica_acknowledging_loses_nothing_in_a_planned_failover(redis_f
     assert replicas_online(phase.new) == 2
 
 
+# The follower is a greenlet under gevent (the default), a thread of its own under sync.
+@pytest.mark.parametrize("worker_class", ["gevent", "sync"])
 def test_by_default_a_planned_failover_loses_only_writes_sent_before_the_service_followed(
-        redis_failover, record_figure):
+        redis_failover, worker_class, record_figure):
     # A media-stream handler claims calls prewarmed before, on the asyncio store, meanwhile.
     calls = [f"media-{index}" for index in range(800)]
     writer = open_store(redis_failover.settings)
@@ -108,15 +110,16 @@ def test_by_default_a_planned_failover_loses_only_writes_sent_before_the_service
     claims = ClaimLoad(redis_failover.settings, calls)
     try:
         # Long enough that writes the old primary still takes would show (it does for ~10 s).
-        phase = under_load(redis_failover, "failover", after=2)
+        phase = under_load(redis_failover, "failover", after=2, WEB_WORKER_CLASS=worker_class)
     finally:
         claimed = claims.stop()
 
-    check_answers(phase, record_figure, "planned, REDIS_ACK_REPLICAS=0")
+    label = f"planned, REDIS_ACK_REPLICAS=0, {worker_class}"
+    check_answers(phase, record_figure, label)
     missing = lost(phase.answered, phase.new.client())
     late = [sent.sent_at - phase.promoted_at for sent in missing]
-    record_figure(f"failover planned, REDIS_ACK_REPLICAS=0: {len(missing)} answered 200 and lost, "
-                  f"the last sent {max(late, default=0):.2f} s after the promotion")
+    record_figure(f"failover {label}: {len(missing)} answered 200 and lost, the last sent "
+                  f"{max(late, default=0):.2f} s after the promotion")
     assert max(late, default=0) <= FOLLOWED_WITHIN
     followed = answers_after(claimed, phase.promoted_at + FOLLOWED_WITHIN)
     assert followed and {claim.outcome for claim in followed} == {"claimed"}
