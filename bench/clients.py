@@ -12,7 +12,7 @@ WALK = ("ringing", "in-progress", "completed")
 
 
 def seed_body(call_sid: str) -> dict:
-    """The seed's example prewarm body for ``call_sid``."""
+    """The contract's example prewarm body (docs/contract.md) for ``call_sid``."""
     return {**copy.deepcopy(SEED_PREWARM), "call_sid": call_sid}
 
 

@@ -38,6 +38,7 @@ from report import peer_comparison, peer_table, rounds_table, summarise, table  
 from support import Gunicorn, RedisServer, port_open  # noqa: E402
 
 API_KEY = "bench-key"
+BENCH_APP = "bench.app:bench_app()"
 SEED_CALL_SID = "sip-20260430-abc123"
 PACKAGES = ("flask", "werkzeug", "gunicorn", "marshmallow", "redis")
 PEER_PACKAGES = ("fastapi", "pydantic", "uvicorn", "uvloop", "httptools", "redis")
@@ -104,7 +105,7 @@ def count_commands(targets: dict, client, count: int) -> dict:
 
 
 def memory(url: str, client, calls: int) -> dict:
-    """Bytes per prewarmed call: ``MEMORY USAGE`` of the seed's key, and ``used_memory`` growth."""
+    """Bytes per prewarmed call: ``MEMORY USAGE`` of the example's key, and ``used_memory`` growth."""
     wait_idle(client)
     client.flushall()
     before = used_memory(client)
@@ -119,7 +120,7 @@ def memory(url: str, client, calls: int) -> dict:
 
 
 def same_context(client, service_url: str, peer_url: str) -> None:
-    """The service and the peer store the same value for the seed's prewarm (but its time)."""
+    """The service and the peer store the same value for the example prewarm (but its time)."""
     stored = {}
     for name, url in (("service", service_url), ("peer", peer_url)):
         call_sid = f"sip-same-{name}"
@@ -162,8 +163,8 @@ def main() -> None:
     """Start everything, measure, print the tables, save the raw figures in .bench/."""
     chosen = scenarios()
     server = RedisServer().start()
-    service = Gunicorn(server.url, workers=None, SIP_BENCH_NOOP="true",  # as the Procfile runs it
-                       SIP_BRIDGE_API_KEY=API_KEY)
+    # As the Procfile runs it (gunicorn.conf.py's settings), with the floors added (bench/app.py).
+    service = Gunicorn(server.url, workers=None, app=BENCH_APP, SIP_BRIDGE_API_KEY=API_KEY)
     peer = Peer(server.url, service_workers(), API_KEY) if PEER in chosen else None
     peer_log = ""
     try:

@@ -1,12 +1,13 @@
 """SIGTERM under load, as a deploy does it: what was on its way, and how long the master took.
 
-    .venv/bin/python bench/shutdown.py [WEB_WORKER_CLASS]
+    .venv/bin/python bench/shutdown.py
 
 Two cases, each on a fresh service (gunicorn.conf.py's settings, 2 workers): 32 keep-alive
 clients sending prewarms back to back, SIGTERM to the master after 1,000 answers; and 20
 prewarms held back by their last byte at the signal, sent after it. Printed: requests sent
 before the signal, how many were answered 200 and stored, how many failed, the failures after
-the signal (refused connections), and the seconds from the signal to the master's exit.
+the signal (refused connections), and the seconds from the signal to the master's exit. Another
+worker class is gunicorn's own setting: ``GUNICORN_CMD_ARGS="--worker-class sync"``.
 """
 
 from __future__ import annotations
@@ -30,16 +31,15 @@ def stored_count(client, call_sids) -> int:
         return sum(pipe.execute())
 
 
-def booted(redis_url: str, worker_class: str | None) -> Gunicorn:
-    env = {"WEB_WORKER_CLASS": worker_class} if worker_class else {}
-    service = Gunicorn(redis_url, workers=2, **env).start()
+def booted(redis_url: str) -> Gunicorn:
+    service = Gunicorn(redis_url, workers=2).start()
     wait_until(lambda: len(worker_pids(service.process.pid)) == 2, what="workers")
     time.sleep(1.0)
     return service
 
 
-def steady(redis: RedisServer, worker_class: str | None) -> dict:
-    service = booted(redis.url, worker_class)
+def steady(redis: RedisServer) -> dict:
+    service = booted(redis.url)
     try:
         load = SteadyLoad(service.port, clients=32)
         load.wait_for(1000)
@@ -59,8 +59,8 @@ def steady(redis: RedisServer, worker_class: str | None) -> dict:
             sum(sent.status is None for sent in before), "master_exit_s": round(exit_s, 2)}
 
 
-def held_back(redis: RedisServer, worker_class: str | None) -> dict:
-    service = booted(redis.url, worker_class)
+def held_back(redis: RedisServer) -> dict:
+    service = booted(redis.url)
     try:
         held = held_back_requests(service.port, 20)
         time.sleep(0.2)
@@ -76,15 +76,15 @@ def held_back(redis: RedisServer, worker_class: str | None) -> dict:
             "master_exit_s": round(exit_s, 2)}
 
 
-def main(worker_class: str | None) -> None:
+def main() -> None:
     redis = RedisServer().start()
     try:
-        print("steady load, 32 keep-alive clients:", steady(redis, worker_class))
+        print("steady load, 32 keep-alive clients:", steady(redis))
         redis.client().flushall()
-        print("20 requests held back by their last byte:", held_back(redis, worker_class))
+        print("20 requests held back by their last byte:", held_back(redis))
     finally:
         redis.stop()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    main()

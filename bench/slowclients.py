@@ -1,11 +1,12 @@
 """Slow clients against the service as the Procfile runs it: other prewarms' latency meanwhile.
 
-    .venv/bin/python bench/slowclients.py [SLOW_CONNECTIONS] [WEB_WORKER_CLASS]
+    .venv/bin/python bench/slowclients.py [SLOW_CONNECTIONS]
 
 SLOW_CONNECTIONS (1000) connections each send a prewarm one byte a second (a client that
 reconnects when the server drops it), while wrk sends prewarms on 8 keep-alive connections for
 BENCH_SECONDS (10); wrk's p50/p99 are printed, with the same run without slow clients first.
-Everything on loopback; the slow senders stop when wrk does.
+Everything on loopback; the slow senders stop when wrk does. Another worker class is gunicorn's
+own setting: ``GUNICORN_CMD_ARGS="--worker-class gthread --threads 4"``.
 """
 
 from __future__ import annotations
@@ -73,10 +74,9 @@ def measure(port_url: str, seconds: int) -> dict:
             "errors": run.status_errors + run.socket_errors}
 
 
-def main(count: int, worker_class: str | None) -> None:
+def main(count: int) -> None:
     server = RedisServer().start()
-    env = {"WEB_WORKER_CLASS": worker_class} if worker_class else {}
-    service = Gunicorn(server.url, workers=None, SIP_BRIDGE_API_KEY=API_KEY, **env)
+    service = Gunicorn(server.url, workers=None, SIP_BRIDGE_API_KEY=API_KEY)
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     try:
         service.start()
@@ -95,4 +95,4 @@ def main(count: int, worker_class: str | None) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, sys.argv[2] if len(sys.argv) > 2 else None)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

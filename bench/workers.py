@@ -1,9 +1,10 @@
-"""Compare serving settings in one interleaved run: each setting's prewarm against the peer's.
+"""Compare gunicorn settings in one interleaved run: each setting's prewarm against the peer's.
 
-    .venv/bin/python bench/workers.py "gevent:2" "gevent:3" "sync:3" "gthread:2"
+    .venv/bin/python bench/workers.py "" "--workers 3" "--worker-class sync --workers 3" \
+        "--worker-class gthread --threads 4"
 
-Each argument is ``WEB_WORKER_CLASS:WEB_CONCURRENCY`` (optionally ``:KEY=VALUE`` more environment).
-Every round runs wrk's prewarm once against each setting and once against the FastAPI peer
+Each argument is what gunicorn reads from ``GUNICORN_CMD_ARGS`` over gunicorn.conf.py ("" for
+gunicorn.conf.py alone). Every round runs wrk's prewarm once against each setting and once against the FastAPI peer
 (bench/peer/app.py, the service's default worker count), on one private redis-server; the table
 gives each setting's median req/s, p99, server CPU per prewarm and its per-round ratio to the
 peer. BENCH_SECONDS (4), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64) as for bench/run.py.
@@ -25,16 +26,13 @@ from support import Gunicorn, RedisServer  # noqa: E402
 
 
 def service_for(spec: str, redis_url: str) -> Gunicorn:
-    """gunicorn as the Procfile runs it, with the worker class, count and extra environment."""
-    worker_class, count, *extra = spec.split(":")
-    env = dict(item.split("=", 1) for item in extra)
-    return Gunicorn(redis_url, workers=int(count), WEB_WORKER_CLASS=worker_class,
-                    SIP_BRIDGE_API_KEY=API_KEY, **env)
+    """gunicorn as the Procfile runs it, with ``spec`` as its command-line arguments."""
+    return Gunicorn(redis_url, workers=None, SIP_BRIDGE_API_KEY=API_KEY, GUNICORN_CMD_ARGS=spec)
 
 
 def main(specs: list[str]) -> None:
     server = RedisServer().start()
-    services = {spec: service_for(spec, server.url) for spec in specs}
+    services = {spec or "gunicorn.conf.py": service_for(spec, server.url) for spec in specs}
     peer = Peer(server.url, service_workers(), API_KEY)
     try:
         targets = {spec: (service.start().url, service.process.pid)
@@ -65,4 +63,4 @@ def main(specs: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["gevent:2", "sync:3"])
+    main(sys.argv[1:] or ["", "--worker-class sync --workers 3"])

@@ -60,7 +60,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_BRIDGE_API_KEY", parsers.stripped, None, secret=True),
     Setting("LOG_LEVEL", parsers.log_level, "INFO"),
     Setting("SIP_CONSOLE_USERS", credentials.pairs, None, secret=True),
-    Setting("SIP_BENCH_NOOP", parsers.boolean, False),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -81,6 +80,8 @@ RETIRED = {
     "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
     "MAX_FORM_PARTS": "a constant (200)",
     "SIP_EVENTS_CLAIM_IDLE": "burki-sip events consume --claim-idle",
+    "SIP_BENCH_NOOP": "bench/app.py serves the floors of make bench",
+    "WEB_WORKER_CLASS": "gunicorn's own --worker-class (e.g. GUNICORN_CMD_ARGS=\"--worker-class sync\")",
 }
 
 

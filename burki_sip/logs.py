@@ -77,3 +77,4 @@ def configure(level: str, stream_name: str = "stdout",
         root.removeHandler(handler)
     root.addHandler(ConsoleHandler(stream_name, formatter))
     root.setLevel(level)
+

@@ -142,8 +142,11 @@ class RedisServer:
 class Gunicorn:
     """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
 
-    def __init__(self, redis_url: str, workers: int | None = 2, **env: str) -> None:
-        """``workers=None`` leaves the count to gunicorn.conf.py, as the Procfile does."""
+    def __init__(self, redis_url: str, workers: int | None = 2, app: str = "wsgi:app",
+                 **env: str) -> None:
+        """``workers=None`` leaves the count to gunicorn.conf.py, as the Procfile does; ``app`` is
+        what gunicorn serves (the Procfile's ``wsgi:app`` unless a benchmark adds its floors)."""
+        self.app = app
         self.port = free_port()
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
                     "REDIS_URL": redis_url, **env}
@@ -170,7 +173,7 @@ class Gunicorn:
         at once as a platform stops a container (``os.killpg(process.pid, ...)``).
         """
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=self.env,
+            [str(BIN / "gunicorn"), self.app], cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=own_process_group,
         )
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None,

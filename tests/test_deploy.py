@@ -10,7 +10,7 @@ from burki_sip.config import SETTINGS, check, defaults
 from support import ROOT, gunicorn_setting
 
 # Read by gunicorn.conf.py, not by the app's settings table.
-GUNICORN_VARIABLES = {"PORT", "WEB_CONCURRENCY", "WEB_WORKER_CLASS"}
+GUNICORN_VARIABLES = {"PORT", "WEB_CONCURRENCY"}
 HEROKU_STOP_SECONDS = 30  # Heroku sends SIGKILL this long after SIGTERM
 
 

@@ -1,5 +1,5 @@
-"""Input limits on form bodies (the whole-body limit is in test_sip.py and, under gunicorn, in
-integration/test_security_gunicorn.py)."""
+"""Input limits: form bodies, and bodies cut short, broken off or streamed past MAX_CONTENT_LENGTH
+(the whole-body limit is also in test_sip.py and, under gunicorn, in test_security_gunicorn.py)."""
 
 import io
 from urllib.parse import urlencode
@@ -110,3 +110,45 @@ def test_a_streamed_body_of_exactly_the_limit_is_read_whole(fake_redis):
     assert post_chunked(client, body, "application/x-www-form-urlencoded").status_code == 200
     entry = fake_redis.xrange("burki:sip:events:webhook")[0][1]
     assert entry["payload"] == '{"CallSid":"CA1","pad":"' + "x" * 84 + '"}'
+
+
+class BrokenOff(io.BytesIO):
+    """A server's body stream that raises its own error type part-way, as gunicorn does for a
+    chunked body cut inside a chunk."""
+
+    class ServerOwnError(Exception):
+        pass
+
+    def read(self, size=-1):
+        data = super().read(4 if size is None or size < 0 else min(size, 4))
+        if not data:
+            raise self.ServerOwnError("chunk missing its terminator")
+        return data
+
+
+@pytest.mark.parametrize("terminated", [True, False], ids=["server-terminated", "plain"])
+@pytest.mark.parametrize("kind", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_shorter_than_its_length_is_400_and_stores_nothing(fake_redis, kind, terminated):
+    client = create_app({"TESTING": True}, redis_client=fake_redis).test_client()
+    whole = b'{"call_sid": "CA1", "status": "ringing"}' if kind == "application/json" \
+        else b"CallSid=CA1&CallStatus=ringing"
+    # The environ's length, not a header: the test client would set it from the stream.
+    environ = {"CONTENT_LENGTH": str(len(whole))}
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    response = client.post("/sip-status", input_stream=io.BytesIO(whole[:-3]), content_type=kind,
+                           environ_overrides=environ)
+    assert response.status_code == 400
+    assert "incomplete" in response.get_json()["error"]
+    assert snapshot(fake_redis) == {}
+
+
+@pytest.mark.parametrize("kind", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_whose_read_fails_is_400_and_stores_nothing(fake_redis, kind):
+    client = create_app({"TESTING": True}, redis_client=fake_redis).test_client()
+    response = client.post("/sip-webhook", input_stream=BrokenOff(b'{"call_sid": "CA1"'),
+                           content_type=kind, headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 400
+    assert "incomplete" in response.get_json()["error"]
+    assert snapshot(fake_redis) == {}

@@ -1,15 +1,26 @@
-"""Stopping without dropping what already arrived: the listen backlog is served before exit.
+"""How a worker stops: SIGTERM serves what already arrived, and a quick stop runs once.
 
-gunicorn's workers stop accepting as soon as SIGTERM arrives and close the listening socket when
-they exit; the kernel then resets every connection still queued in its accept backlog, though
-the client sent its request before the signal. Here a stopping worker keeps accepting until the
-shared backlog is empty (or the graceful timeout is near), and only then stops as gunicorn does:
-in-flight requests finish, kept-alive connections are answered with ``Connection: close``.
+The SIGTERM drain is the one place that relies on gunicorn's internals.
 
-So that the backlog does empty under steady load, the master shrinks it to its minimum when it
-is told to stop (``cap_backlog_on_stop``): new connections after the signal are dropped and
-then refused, as a stopping service may. Not on SIGHUP or a replaced worker: the new workers
-keep the same socket and its full backlog.
+Why it exists: on SIGTERM gunicorn's workers stop accepting and close the listening socket as
+they exit; the kernel then resets every connection still waiting in the accept queue, though its
+client sent the request before the signal. Every deploy is a SIGTERM, so each one would drop
+requests the platform had already handed over (under gevent only what its once-a-second check
+happens to leave). A SIGTERM that reaches a worker still booting is lost, and the master then
+waits out the whole graceful timeout. No gunicorn setting or hook changes either:
+``graceful_timeout`` only lets accepted requests finish, and a drain is an open request upstream
+(https://github.com/benoitc/gunicorn/issues/3397). So two documented hooks put a SIGTERM handler
+of ours in front of gunicorn's in each worker: the worker goes on serving until its listening
+sockets' accept queue is empty (or half of ``graceful_timeout`` has gone), then gunicorn's own
+handler stops it as usual (in-flight requests finish, kept-alive connections get ``Connection:
+close``). Any stock worker class works.
+
+What it relies on beyond the hooks, checked by ``tests/test_drain.py`` so that a gunicorn upgrade
+that changes it fails there first: the worker's listening sockets are ``worker.sockets`` (objects
+with ``getsockopt``), its settings are ``worker.cfg``, nothing in its boot unblocks SIGTERM, and
+gunicorn has installed the worker's SIGTERM handler when it calls ``post_worker_init``.
+
+The quick stop (``quick_stop_once``) relies on nothing of gunicorn's but its documented signals.
 """
 
 from __future__ import annotations
@@ -23,76 +34,78 @@ import time
 # tcpi_unacked, is the number of connections waiting in the accept queue.
 _TCP_INFO = struct.Struct("8B24I")
 _QUEUED_FIELD = 8 + 4
-# Stop draining this long before graceful_timeout, so the worker still exits by itself.
-DRAIN_MARGIN_SECONDS = 2.0
+POLL_SECONDS = 0.02
+# The share of graceful_timeout spent draining at most; the rest is for what it accepted to
+# finish. A worker whose connections are not kept alive (sync) sees new ones arrive all along.
+DRAIN_SHARE = 0.5
 
 
 def queued_connections(listener) -> int:
-    """Connections in ``listener``'s accept queue (a gunicorn or plain socket); 0 if unknown."""
-    sock = getattr(listener, "sock", listener)
+    """Connections waiting in ``listener``'s accept queue; 0 if unknown (not TCP, not Linux)."""
     try:
-        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO.size)
-    except (AttributeError, OSError):  # not TCP (a Unix socket), or not Linux
+        info = listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO.size)
+    except (AttributeError, OSError):
         return 0
     return _TCP_INFO.unpack(info)[_QUEUED_FIELD]
 
 
-class DrainOnStop:
-    """Worker mixin: on SIGTERM, go on accepting until the accept queue is empty, then stop."""
+def hold_sigterm(server, worker) -> None:
+    """``post_fork``: keep a SIGTERM that arrives while the worker boots pending, not lost.
 
-    stopping_since: float | None = None
-    _term_while_booting = False
-
-    def init_process(self) -> None:
-        """Keep a SIGTERM that arrives while booting: gunicorn's handlers come only later, and
-        until then the master's, copied by the fork, would swallow it (the master then waits
-        out the whole graceful timeout)."""
-        signal.signal(signal.SIGTERM, self._note_term_while_booting)
-        super().init_process()
-
-    def _note_term_while_booting(self, sig, frame) -> None:
-        self._term_while_booting = True
-
-    def init_signals(self) -> None:
-        super().init_signals()
-        if self._term_while_booting:
-            self.handle_exit(signal.SIGTERM, None)
-
-    def handle_exit(self, sig, frame) -> None:
-        """SIGTERM: start draining; ``drained()`` turns ``alive`` off when the queue is empty."""
-        if self.stopping_since is None:
-            self.stopping_since = time.monotonic()
-
-    def drained(self) -> bool:
-        """While stopping: True (and ``alive`` off) once nothing waits in the accept queue."""
-        if self.stopping_since is None:
-            return False
-        late = time.monotonic() - self.stopping_since > max(
-            self.cfg.graceful_timeout - DRAIN_MARGIN_SECONDS, 0)
-        if late or not any(queued_connections(listener) for listener in self.sockets):
-            self.alive = False
-            return True
-        return False
-
-
-def cap_backlog_on_stop(arbiter) -> None:
-    """Make the master shrink the listen backlog when SIGTERM tells it to stop (``on_starting``).
-
-    ``listen(0)`` on a listening socket only lowers its limit: connections already queued stay
-    and are served by the draining workers; a new one is admitted only while the queue is empty.
-    Not when another process goes on with the same socket: a master started by USR2 (or the one
-    that started this one), or systemd's socket activation; gunicorn's own test for whether to
-    unlink the socket on stop.
+    Until gunicorn installs the worker's handlers, the master's (copied by the fork) would
+    swallow it, and the master would then wait out the whole graceful timeout.
     """
-    stop = arbiter.handle_term
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 
-    def handle_term() -> None:
-        if arbiter.reexec_pid == arbiter.master_pid == 0 and not arbiter.systemd:
-            for listener in arbiter.LISTENERS:
-                try:
-                    listener.sock.listen(0)
-                except (AttributeError, OSError):
-                    pass  # already closed: nothing to cap
-        stop()
 
-    arbiter.handle_term = handle_term
+def drain_on_sigterm(worker) -> None:
+    """``post_worker_init``: on SIGTERM, serve the accept queue first, then stop as gunicorn does."""
+    drain = Drain(worker.sockets, worker.cfg.graceful_timeout, signal.getsignal(signal.SIGTERM))
+    signal.signal(signal.SIGALRM, drain.check)
+    signal.signal(signal.SIGTERM, drain.start)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # one held while booting: now
+
+
+class Drain:
+    """Our SIGTERM handler; SIGALRM polls the queue and hands over to gunicorn's handler."""
+
+    def __init__(self, listeners, graceful_timeout: float, stop) -> None:
+        self.listeners, self.stop = listeners, stop
+        self.budget = graceful_timeout * DRAIN_SHARE
+        self.since: float | None = None
+        self.done = False
+
+    def start(self, sig, frame) -> None:
+        """SIGTERM: note the time and poll (the platform and the master may both send one)."""
+        if self.since is None:
+            self.since = time.monotonic()
+            signal.setitimer(signal.ITIMER_REAL, POLL_SECONDS, POLL_SECONDS)
+            self.check(sig, frame)
+
+    def check(self, sig, frame) -> None:
+        """Once nothing waits in the queue (or time is short), stop polling and stop as usual."""
+        if self.since is None or self.done:
+            return
+        late = time.monotonic() - self.since >= self.budget
+        if late or not any(queued_connections(listener) for listener in self.listeners):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.done = True
+            self.stop(signal.SIGTERM, frame)
+
+
+def quick_stop_once() -> None:
+    """A quick stop (SIGINT, SIGQUIT) runs gunicorn's handler once, not once per signal.
+
+    After Ctrl-C's SIGINT the master sends SIGQUIT as well; a gevent worker would begin stopping
+    a second time, mid-exit, and print that as a traceback. (Not ``SIG_IGN`` after the first:
+    Python reports a signal already on its way to an ignored handler as an error.)
+    """
+    quick_stop, stopping = signal.getsignal(signal.SIGQUIT), []
+
+    def stop_once(sig, frame) -> None:
+        if not stopping:
+            stopping.append(sig)
+            quick_stop(sig, frame)
+
+    signal.signal(signal.SIGINT, stop_once)
+    signal.signal(signal.SIGQUIT, stop_once)

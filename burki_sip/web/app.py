@@ -8,10 +8,9 @@ import redis
 from flask import Flask
 
 from ..config import check, defaults, from_env
-from . import (auth, bench, console, docs, errors, extension, health, metrics, openapi, redaction,
+from . import (auth, console, docs, errors, extension, health, limits, metrics, openapi, redaction,
                sip, telemetry)
 from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
-from .limits import BoundedRequest
 
 # Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
 MAX_FORM_PARTS = 200
@@ -39,7 +38,6 @@ def create_app(config: Mapping[str, Any] | None = None,
         ValueError: a setting is invalid; the message names it.
     """
     app = App("burki_sip")
-    app.request_class = BoundedRequest
     app.config.from_mapping(defaults())
     given = from_env() if config is None else config
     app.config.update(given)
@@ -52,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None,
     app.json.sort_keys = False
 
     telemetry.init_app(app)
+    limits.init_app(app)
     redaction.init_app(app)
     errors.init_app(app)
     extension.init_app(app, redis_client)
@@ -61,6 +60,5 @@ def create_app(config: Mapping[str, Any] | None = None,
         api.register_blueprint(blueprint)
     health.init_app(app, redis_client)
     docs.init_app(app)
-    bench.init_app(app)
     console.init_app(app)
     return app

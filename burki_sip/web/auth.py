@@ -26,8 +26,10 @@ EXTENSION = "burki_sip.auth"
 # The blueprints ``guarded`` put behind ``protect`` (the SIP routes, and the benchmark's floors,
 # which pay for the same guard); the OpenAPI document marks their routes as secured.
 GUARDED_BLUEPRINTS: set[str] = set()
-# Providers sign these two instead of sending a key; every other SIP route needs the key.
-SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status"})
+# Providers sign these two routes (POST, and GET for providers that send their fields in the
+# URL) instead of sending a key; every other SIP route needs the key.
+SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status", "sip.webhook_query",
+                              "sip.status_query"})
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -137,17 +139,17 @@ def guarded(bp: Blueprint) -> Blueprint:
 
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    req = request._get_current_object()  # one proxy lookup for the whole check
-    if req.url_rule is None:
+    if request.url_rule is None:
         return
     guard: Guard = current_app.extensions[EXTENSION]
-    if guard.networks and not address_allowed(req.remote_addr, guard.networks):
-        log.warning("refused %s %s from %s: address not allowed", req.method, req.path,
-                    req.remote_addr)
-        raise ApiError(f"client address {req.remote_addr} is not allowed", 403)
-    reason = refusal(guard, req)
+    if guard.networks and not address_allowed(request.remote_addr, guard.networks):
+        log.warning("refused %s %s from %s: address not allowed", request.method, request.path,
+                    request.remote_addr)
+        raise ApiError(f"client address {request.remote_addr} is not allowed", 403)
+    reason = refusal(guard, request)
     if reason is not None:
-        log.warning("refused %s %s from %s: %s", req.method, req.path, req.remote_addr, reason)
+        log.warning("refused %s %s from %s: %s", request.method, request.path,
+                    request.remote_addr, reason)
         raise ApiError(reason, 401, headers=CHALLENGE)
 
 
@@ -157,7 +159,7 @@ def warn_if_open(guard: Guard) -> None:
         return
     if guard.secrets or guard.providers:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): "
-                    "/sip-prewarm, the claim and the GET routes refuse every request; /sip-webhook "
+                    "/sip-prewarm, the claim and a call's reads refuse every request; /sip-webhook "
                     "and /sip-status need a webhook or provider signature")
     else:
         log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): every "

@@ -74,7 +74,7 @@ def handle_bridge_error(exc: BridgeError):
 def handle_validation_error(exc: ValidationError):
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
     if CALL_SID_REQUIRED in messages.get("call_sid", ()):
-        # The seed page fixes this body exactly, without "fields".
+        # docs/contract.md gives this answer exactly, for callers that compare it whole.
         return error_response(CALL_SID_REQUIRED, 400)
     return error_response(validation_message(messages), 400, messages)
 

@@ -1,86 +1,91 @@
-"""Request bodies whole and within their limits, however they are sent: the app's ``request_class``.
+"""Request bodies whole and within ``MAX_CONTENT_LENGTH``, however they are sent (``init_app``).
 
-Three gaps in werkzeug 3.1 are closed here:
-
-- A body that ends before its ``Content-Length`` (the client closed the connection early) is
-  handed over as if complete: gunicorn sets ``wsgi.input_terminated``, and werkzeug then reads
-  its stream as it is, without counting. ``WholeBodyStream`` counts and answers 400 instead, and
-  so does a chunked body cut before its last chunk (gunicorn raises its own errors for that), so
-  a cut body is never parsed or stored, and the sender's retry is not taken for a duplicate.
-
-- A streamed body (``Transfer-Encoding: chunked``, no ``Content-Length``) longer than
-  ``MAX_CONTENT_LENGTH`` is cut at the limit and handed over as if complete; nothing is raised
-  unless something reads again. ``EndCheckedStream`` looks one byte past the limit and answers
-  413 when there is more, so a long body is refused, never stored truncated.
-- When a form is refused half-way (too many parts), the temporary files werkzeug opened for its
-  file parts stay open. No route reads files and ``MAX_CONTENT_LENGTH`` bounds them, so they are
-  kept in memory instead.
+When the WSGI server ends the body itself (gunicorn sets ``wsgi.input_terminated``), werkzeug
+reads what the server hands over: a body that stops before its ``Content-Length`` (the client
+closed the connection early) reads as if complete, and a streamed body (``Transfer-Encoding:
+chunked``) is read up to ``MAX_CONTENT_LENGTH`` and no further, without saying whether more
+followed. So the app reads ``wsgi.input`` through ``WholeBody``, which counts: 400 when the body
+stops short or its read fails, 413 when a streamed body goes on past the limit. A cut body is
+never parsed or stored, so the sender's retry is not taken for a duplicate, and a long one is
+never stored truncated.
 """
 
 from __future__ import annotations
 
 import io
-import typing as t
 
-from flask import Request
-from gunicorn.http.errors import ParseException
+import flask
+from flask import Flask
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.utils import cached_property
-from werkzeug.wsgi import LimitedStream, get_input_stream
+from werkzeug.formparser import FormDataParser
+from werkzeug.wsgi import get_content_length
 
 from .errors import ApiError
 
 INCOMPLETE_BODY = "request body incomplete: the connection ended before the whole body arrived"
 
 
-class WholeBodyStream(LimitedStream):
-    """Exactly ``Content-Length`` bytes, or a 400 when the body stops short or breaks off."""
+class WholeBody(io.RawIOBase):
+    """The server's body stream, counted against its ``Content-Length`` or the limit."""
 
-    def on_disconnect(self, error: Exception | None = None) -> None:
-        if not self._limit_is_max or error is not None:
-            raise ApiError(INCOMPLETE_BODY) from error
+    def __init__(self, stream, length: int | None, limit: int | None) -> None:
+        super().__init__()
+        self.stream, self.length, self.limit, self.count = stream, length, limit, 0
 
-    def readinto(self, buffer) -> int | None:
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
         try:
-            return super().readinto(buffer)
-        except ParseException as exc:  # gunicorn's: a chunk cut short or never terminated
+            data = self.stream.read(len(buffer))
+            self.count += len(data)
+            goes_on = self.length is None and self.at_limit() and self.stream.read(1)
+        except Exception as exc:  # a body that broke off: each server raises its own type for it
             raise ApiError(INCOMPLETE_BODY) from exc
-
-
-class EndCheckedStream(WholeBodyStream):
-    """A stream limited to ``MAX_CONTENT_LENGTH`` that tells "ends at the limit" from "goes on"."""
-
-    def on_exhausted(self) -> None:
-        """At the limit: 413 if the client sent more, else the body simply ends here."""
-        if self._stream.read(1):
+        if goes_on:
             raise RequestEntityTooLarge()
+        if not data and self.length is not None and self.count < self.length:
+            raise ApiError(INCOMPLETE_BODY)
+        buffer[:len(data)] = data
+        return len(data)
 
-    def readall(self) -> bytes:
-        """Everything up to the limit, then the check that nothing follows."""
-        data = super().readall()
-        if self.is_exhausted:
-            self.on_exhausted()
-        return data
+    def at_limit(self) -> bool:
+        """True once the limit is read: werkzeug asks no further, so one byte more tells."""
+        return self.limit is not None and self.count >= self.limit
 
 
-class BoundedRequest(Request):
-    """Flask's request with the fixes above."""
+class WholeBodies:
+    """WSGI middleware: the app reads every request's body through ``WholeBody``."""
 
-    @cached_property
-    def stream(self) -> t.IO[bytes]:
-        """The body stream: whole, limited as werkzeug limits it, and end-checked when streamed."""
-        limit, length = self.max_content_length, self.content_length
-        if "wsgi.input_terminated" not in self.environ:
-            return get_input_stream(self.environ, max_content_length=limit)
-        body = self.environ["wsgi.input"]
-        if length is not None:
-            if limit is not None and length > limit:
-                raise RequestEntityTooLarge()
-            return t.cast(t.IO[bytes], WholeBodyStream(body, length))
-        if limit is not None:
-            return t.cast(t.IO[bytes], EndCheckedStream(body, limit, is_max=True))
-        return t.cast(t.IO[bytes], WholeBodyStream(body, 2**63, is_max=True))
+    def __init__(self, wsgi_app, config) -> None:
+        self.wsgi_app, self.config = wsgi_app, config
 
-    def _get_file_stream(self, total_content_length, content_type, filename=None,
-                         content_length=None) -> t.IO[bytes]:
-        return io.BytesIO()
+    def __call__(self, environ, start_response):
+        environ["wsgi.input"] = WholeBody(environ["wsgi.input"], get_content_length(environ),
+                                          self.config.get("MAX_CONTENT_LENGTH"))
+        return self.wsgi_app(environ, start_response)
+
+
+def in_memory(*args, **kwargs) -> io.BytesIO:
+    """A form's file part in memory (``stream_factory``): the body is bounded by the limit."""
+    return io.BytesIO()
+
+
+class Request(flask.Request):
+    """Flask's request, keeping a form's file parts in memory instead of temporary files.
+
+    No route reads files; werkzeug's temporary files would stay open when a form is refused
+    half-way (too many parts), and ``MAX_CONTENT_LENGTH`` bounds the memory.
+    """
+
+    def make_form_data_parser(self) -> FormDataParser:
+        return self.form_data_parser_class(
+            stream_factory=in_memory, max_form_memory_size=self.max_form_memory_size,
+            max_content_length=self.max_content_length, max_form_parts=self.max_form_parts,
+            cls=self.parameter_storage_class)
+
+
+def init_app(app: Flask) -> None:
+    """Make the app read bodies whole and within the limit."""
+    app.request_class = Request
+    app.wsgi_app = WholeBodies(app.wsgi_app, app.config)

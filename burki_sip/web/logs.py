@@ -1,4 +1,4 @@
-"""The service's log lines: the per-request access line, request fields, gunicorn's own lines.
+"""The service's log lines: the per-request access line and the current request's fields.
 
 Nothing here logs request bodies or headers: bodies carry phone numbers and headers carry keys.
 """
@@ -11,22 +11,12 @@ import time
 
 import click
 from flask import g, has_request_context
-from gunicorn import glogging
 
 from .. import logs
 from ..logs import json_line
 
 ACCESS_LOGGER = "burki_sip.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
-# Where access lines go instead of a write to stdout: a worker that must not block on stdout
-# sets one (burki_sip/serving/lines.py under gevent) and flushes it as it exits.
-_line_sink = None
-
-
-def set_line_sink(sink) -> None:
-    """Send access lines to ``sink(line)`` (a callable taking a str), or to stdout again (None)."""
-    global _line_sink
-    _line_sink = sink
 
 
 def write_access_line(fields: dict) -> None:
@@ -36,9 +26,6 @@ def write_access_line(fields: dict) -> None:
     rest of the per-request bookkeeping; callers check ``access_enabled()`` first.
     """
     line = json_line(time.time(), "info", ACCESS_LOGGER, "request", fields) + "\n"
-    if _line_sink is not None:
-        _line_sink(line)
-        return
     stream = sys.stdout
     stream.write(line)
     stream.flush()  # one write per line, so lines of concurrent workers never interleave
@@ -71,13 +58,3 @@ def configure(level: str) -> None:
     """
     in_command_line = click.get_current_context(silent=True) is not None
     logs.configure(level, "stderr" if in_command_line else "stdout", JsonFormatter())
-
-
-class GunicornLogger(glogging.Logger):
-    """gunicorn's own lines (boot, worker exits) in the same JSON format (``logger_class``)."""
-
-    def setup(self, cfg) -> None:
-        """Let gunicorn set up its handlers, then give them the JSON formatter."""
-        super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.setFormatter(JsonFormatter())

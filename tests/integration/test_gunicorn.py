@@ -37,7 +37,7 @@ def test_events_over_http(service, redis_for_service):
 
 
 @EVERY_WORKER_CLASS
-def test_errors_from_gunicorn_are_json(service):
+def test_errors_are_json_under_gunicorn(service):
     not_found = requests.get(f"{service.url}/nope", timeout=5)
     too_large = requests.post(f"{service.url}/sip-webhook", json={"pad": "x" * 70_000}, timeout=5)
 

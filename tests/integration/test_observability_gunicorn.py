@@ -113,8 +113,8 @@ def test_temporary_metrics_dir_is_made_and_removed(redis_server, tmp_path):
 
 
 def test_every_access_line_is_out_when_the_service_stops(redis_server, metrics_dir):
-    # gevent workers write access lines from a greenlet of their own (burki_sip/serving/lines.py):
-    # SIGTERM right after the answers must still leave one line per request, in order per worker.
+    # SIGTERM right after the answers must still leave one line per request: none is lost in a
+    # buffer as the workers exit.
     service = Gunicorn(redis_server.url, workers=2,
                        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)).start()
     try:

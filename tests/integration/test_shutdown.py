@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import EVERY_WORKER_CLASS, WORKER_CLASSES
+from conftest import WORKER_CLASSES, worker_class_env
 from drain_support import SteadyLoad, finish_held_back, held_back_requests, stop_workers
 from rawhttp import Connection, prewarm_bytes
 from support import Gunicorn, RedisServer, gunicorn_setting, wait_until, worker_pids
@@ -37,8 +37,8 @@ def redis_to_pause():
 def stoppable(request, redis_to_pause):
     """gunicorn in a process group of its own (to be signalled as a platform does), booted."""
     # Redis may be held up longer than its default timeout here; the point is the shutdown.
-    service = Gunicorn(redis_to_pause.url, workers=WORKERS, WEB_WORKER_CLASS=request.param,
-                       REDIS_SOCKET_TIMEOUT="10")
+    service = Gunicorn(redis_to_pause.url, workers=WORKERS, REDIS_SOCKET_TIMEOUT="10",
+                       **worker_class_env(request.param))
     service.start(own_process_group=True)
     wait_until(lambda: len(worker_pids(service.process.pid)) == WORKERS, what="workers")
     for number in range(20):  # both workers have booted the app and answer
@@ -156,3 +156,15 @@ def test_ctrl_c_stops_quietly(redis_to_pause):
     service.process.wait(timeout=HEROKU_STOP_SECONDS)
     output = service.stop()
     assert "Traceback" not in output and "Shutting down: Master" in output
+
+
+def test_sigterm_while_the_workers_boot_stops_without_waiting_out_the_grace(redis_to_pause):
+    # A deploy right after a restart: the platform signals every process while the workers are
+    # still importing the app, before gunicorn has put its own handlers in.
+    service = Gunicorn(redis_to_pause.url, workers=WORKERS).start(own_process_group=True)
+    signalled = time.monotonic()
+    os.killpg(service.process.pid, signal.SIGTERM)
+    stopped_after = wait_stopped(service, signalled)
+    output = service.stop()
+    assert "Booting worker" in output and "Shutting down: Master" in output
+    assert stopped_after < gunicorn_setting("graceful_timeout") / 2, output
