@@ -15,6 +15,7 @@ import pytest
 
 from burki_sip.calls import open_store
 from burki_sip import create_app
+from conftest import worker_class_env
 from failover_support import (ClaimLoad, Forwarder, Load, Sent, answers_after, claims_missing,
                               failing_window, lost, replicas_online, switch)
 from support import Gunicorn, RedisServer
@@ -110,7 +111,7 @@ def test_by_default_a_planned_failover_loses_only_writes_sent_before_the_service
     claims = ClaimLoad(redis_failover.settings, calls)
     try:
         # Long enough that writes the old primary still takes would show (it does for ~10 s).
-        phase = under_load(redis_failover, "failover", after=2, WEB_WORKER_CLASS=worker_class)
+        phase = under_load(redis_failover, "failover", after=2, **worker_class_env(worker_class))
     finally:
         claimed = claims.stop()
 
