@@ -5,7 +5,8 @@ Every store write is driver work whose writing operation is marked ``written(...
 ``REDIS_ACK_REPLICAS`` = N > 0 the drivers send such an operation as one pipeline, its commands
 then ``WAIT N timeout``: one round trip, and an answer only once N replicas have the write (or
 the timeout passed). Fewer is ``NotAcknowledgedError``, a Redis error: the web answers 503 with
-``Retry-After``, and the sender retries. Writes not marked are sent without ``WAIT``.
+``Retry-After``, and the sender retries. Writes not marked are sent without ``WAIT``: a consumer's
+acknowledgements (one lost in a failover delivers its entry again) and ``/readyz``'s health key.
 """
 
 from __future__ import annotations
