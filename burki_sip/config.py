@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_SENTINELS", parsers.addresses, None),
     Setting("REDIS_SENTINEL_MASTER", parsers.stripped, None),
     Setting("REDIS_SENTINEL_PASSWORD", parsers.stripped, None, secret=True),
+    Setting("REDIS_ACK_REPLICAS", parsers.non_negative_int, 0),
     Setting("SIP_PREWARM_TTL", parsers.positive_int, 300),
     Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000),
     Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000),
@@ -167,6 +168,11 @@ def _check_topology(config: dict[str, Any]) -> None:
     if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):
         raise SettingError("REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS: the name "
                            "the Sentinels monitor the primary under")
+    # WAIT counts the replicas of the connection's own server; the cluster client sends it to
+    # every primary on other connections, where it would count nothing of the write.
+    if config.get("REDIS_ACK_REPLICAS") and config.get("REDIS_CLUSTER"):
+        raise SettingError("REDIS_ACK_REPLICAS applies to one primary (REDIS_URL or "
+                           "REDIS_SENTINELS), not to REDIS_CLUSTER=true: set it to 0")
 
 
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.

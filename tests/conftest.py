@@ -106,6 +106,17 @@ def redis_replicated(tmp_path):
 
 
 @pytest.fixture
+def redis_failover(tmp_path):
+    """One primary, two replicas and three Sentinels of this test's own (it fails them over).
+
+    A failover-timeout of 2.5 s: Sentinel starts no automatic failover of the same primary
+    within twice that of the last one, and a test may fail it over more than once.
+    """
+    yield from _running(SentinelPrimary(tmp_path, replicas=2, sentinels=3,
+                                        failover_timeout_ms=2500))
+
+
+@pytest.fixture
 def cluster_redis(redis_cluster):
     """A cluster client of the session's Redis Cluster, flushed before and after the test."""
     yield from _flushed(redis_cluster.client())

@@ -130,7 +130,7 @@ def test_erase_refuses_what_it_cannot_erase(runner, args, message):
 def test_an_erasure_that_did_not_finish_says_so_and_fails(recorded, runner, monkeypatch):
     def fail(*args, **kwargs):
         raise redis.ConnectionError("connection lost")
-    monkeypatch.setattr(recorded.scripts, "sweep", fail)
+    monkeypatch.setattr(recorded.client, "evalsha", fail)  # the first script run, a sweep
     result = runner.invoke(args=["erase", "call", "mine"])
     assert result.exit_code == 1
     assert "did not finish (ConnectionError: connection lost); run the same command again" \

@@ -79,36 +79,44 @@ class ClusterServers:
 
 
 class SentinelPrimary:
-    """A password-protected primary (and optional replicas) watched by one Sentinel."""
+    """A password-protected primary (and optional replicas) watched by one Sentinel or more.
+
+    Each Sentinel knows the others from the start (``known-sentinel``), so a majority can fail
+    the primary over at once, without waiting for their hello messages.
+    """
 
     MASTER = "burki-primary"
     PASSWORD = "primary-secret"
     SENTINEL_PASSWORD = "sentinel-secret"
 
-    def __init__(self, directory: Path, replicas: int = 0) -> None:
+    def __init__(self, directory: Path, replicas: int = 0, sentinels: int = 1,
+                 failover_timeout_ms: int = 10000) -> None:
         self.directory = directory
         # No 5 s wait before a replica's first sync, no wait for replicas when stopping, and the
         # RDB a replica receives is written in the test's directory.
-        quick = ("--repl-diskless-sync-delay", "0", "--shutdown-timeout", "0",
-                 "--dir", str(directory))
-        self.primary = RedisServer(None, *quick, password=self.PASSWORD)
-        self.replicas = [RedisServer(None, *quick, "--replicaof", "127.0.0.1",
+        self.quick = ("--repl-diskless-sync-delay", "0", "--shutdown-timeout", "0",
+                      "--dir", str(directory))
+        self.primary = RedisServer(None, *self.quick, password=self.PASSWORD)
+        self.replicas = [RedisServer(None, *self.quick, "--replicaof", "127.0.0.1",
                                      str(self.primary.port), password=self.PASSWORD)
                          for _ in range(replicas)]
-        self.sentinel_port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.sentinel_ports = [free_port() for _ in range(sentinels)]
+        self.sentinel_port = self.sentinel_ports[0]
+        self.failover_timeout_ms = failover_timeout_ms
+        self.processes: list[subprocess.Popen] = []
 
     @property
     def settings(self) -> dict[str, str]:
         """The environment a service uses to reach the primary through the Sentinel."""
         return {"REDIS_URL": f"redis://:{self.PASSWORD}@{self.MASTER}/0",
-                "REDIS_SENTINELS": f"127.0.0.1:{self.sentinel_port}",
+                "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports),
                 "REDIS_SENTINEL_MASTER": self.MASTER,
                 "REDIS_SENTINEL_PASSWORD": self.SENTINEL_PASSWORD}
 
     def sentinel(self) -> Sentinel:
         """A redis-py ``Sentinel`` of this setup."""
-        return Sentinel([("127.0.0.1", self.sentinel_port)], password=self.PASSWORD,
+        return Sentinel([("127.0.0.1", port) for port in self.sentinel_ports],
+                        password=self.PASSWORD,
                         decode_responses=True,
                         sentinel_kwargs={"password": self.SENTINEL_PASSWORD, "socket_timeout": 1})
 
@@ -135,33 +143,43 @@ class SentinelPrimary:
         return int(port)
 
     def start(self) -> "SentinelPrimary":
-        """Start the servers and the Sentinel; wait until it knows the primary and each replica."""
+        """Start the servers and the Sentinels; wait until each knows the primary, every replica
+        and the other Sentinels."""
         for server in (self.primary, *self.replicas):
             server.start()
-        config = self.directory / f"sentinel-{self.sentinel_port}.conf"
-        config.write_text(self._config())
-        self.process = subprocess.Popen([redis_server_binary(), str(config), "--sentinel"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._ready, timeout=30, what=f"sentinel on port {self.sentinel_port}")
+        ids = [f"{index + 1:040x}" for index in range(len(self.sentinel_ports))]
+        for port, own_id in zip(self.sentinel_ports, ids):
+            config = self.directory / f"sentinel-{port}.conf"
+            config.write_text(self._config(port, own_id, ids))
+            self.processes.append(subprocess.Popen(
+                [redis_server_binary(), str(config), "--sentinel"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in self.sentinel_ports:
+            wait_until(lambda: self._ready(port), timeout=30, what=f"sentinel on port {port}")
         return self
 
-    def _config(self) -> str:
+    def _config(self, port: int, own_id: str, ids: list[str]) -> str:
         name = self.MASTER
+        others = [f"sentinel known-sentinel {name} 127.0.0.1 {other_port} {other_id}"
+                  for other_port, other_id in zip(self.sentinel_ports, ids) if other_id != own_id]
         return "\n".join([
-            f"port {self.sentinel_port}", "bind 127.0.0.1", f"dir {self.directory}",
+            f"port {port}", "bind 127.0.0.1", f"dir {self.directory}", f"sentinel myid {own_id}",
             f"requirepass {self.SENTINEL_PASSWORD}",
-            f"sentinel monitor {name} 127.0.0.1 {self.primary.port} 1",
+            f"sentinel monitor {name} 127.0.0.1 {self.primary.port} "
+            f"{len(self.sentinel_ports) // 2 + 1}",
             f"sentinel auth-pass {name} {self.PASSWORD}",
             f"sentinel down-after-milliseconds {name} 1000",
-            f"sentinel failover-timeout {name} 10000", ""])
+            f"sentinel failover-timeout {name} {self.failover_timeout_ms}", *others, ""])
 
-    def _ready(self) -> bool:
-        probe = redis.Redis("127.0.0.1", self.sentinel_port, password=self.SENTINEL_PASSWORD,
+    def _ready(self, port: int) -> bool:
+        probe = redis.Redis("127.0.0.1", port, password=self.SENTINEL_PASSWORD,
                             socket_timeout=0.5, decode_responses=True)
         try:
             known = probe.sentinel_slaves(self.MASTER)
             usable = [replica for replica in known if replica["flags"] == "slave"]
-            return len(usable) >= len(self.replicas) and all(map(self._replicating, self.replicas))
+            others = probe.sentinel_master(self.MASTER)["num-other-sentinels"]
+            return (len(usable) >= len(self.replicas) and others == len(self.sentinel_ports) - 1
+                    and all(map(self._replicating, self.replicas)))
         except redis.RedisError:
             return False
         finally:
@@ -190,10 +208,11 @@ class SentinelPrimary:
         return port if port != old else None
 
     def stop(self) -> None:
-        """Stop the Sentinel and every server."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
+        """Stop the Sentinels and every server."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+        self.processes = []
         for server in (*self.replicas, self.primary):
             server.stop()

@@ -19,6 +19,7 @@ from .lifetimes import Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
 from .waiting import waiting_claim
+from .writes import Acks
 
 
 class CallAccess:
@@ -28,6 +29,7 @@ class CallAccess:
         client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
+        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
 
     ``on_claim``: a function given every ``Claim`` that ``claim`` returns (its ``outcome`` and
     ``waited``), for a handler to export as a metric; ``None``: none.
@@ -35,14 +37,17 @@ class CallAccess:
 
     on_claim: Callable[[Claim], Any] | None = None
 
-    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
+    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
+                 acks: Acks = Acks()) -> None:
         self.client = client
         self.keys = keys
         self.lifetimes = lifetimes
+        self.acks = acks
         self.scripts = Scripts(client)
         self._listener = None
 
     def _run(self, work: Work) -> Any:
+        """Run ``work`` on the client, its writes acknowledged as ``acks`` says."""
         raise NotImplementedError
 
     def _new_listener(self) -> Any:

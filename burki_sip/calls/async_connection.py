@@ -6,17 +6,20 @@ this module only picks redis.asyncio's classes and sizes the pool for many concu
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from typing import Any, Mapping
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel, SentinelConnectionPool
 from redis.driver_info import DriverInfo
 
 from .connection import (CLUSTER, MAX_CONNECTIONS, SENTINEL, quick_retry, redis_target,
                          sentinel_parts)
+from .drivers import run_async
+from .following import NamesThePromoted, following
 
 # MAX_CONNECTIONS, as for the sync client: commands beyond it wait for a free connection (up to
 # REDIS_SOCKET_TIMEOUT) instead of failing, so a burst of 200 stream starts queues for a few
@@ -38,18 +41,47 @@ def driver_info() -> DriverInfo:
     return DriverInfo()
 
 
+class Sentinel(NamesThePromoted, AsyncSentinel):
+    """redis.asyncio's ``Sentinel``, naming the primary as ``following.NamesThePromoted`` says."""
+
+
 class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """The Sentinel's pool (it asks for the primary, follows a failover) that waits when full."""
 
+    async def release(self, connection: Any) -> None:
+        """Return ``connection``, closed first if it is to a former primary.
+
+        redis-py's sync pool does so (``owns_connection``); its asyncio pool keeps the connection,
+        and the next command would go to the former primary, which takes writes after a planned
+        failover until Sentinel demotes it.
+        """
+        if self.master_address not in (None, (connection.host, connection.port)):
+            await connection.disconnect()
+        await super().release(connection)
+
 
 class SentinelPrimary(Redis):
-    """A client of the primary whose ``aclose`` also closes its Sentinels' connections.
+    """A client of the primary that follows it (``following``) once initialized, and whose
+    ``aclose`` also closes its Sentinels' connections.
 
     Each new connection asks a Sentinel for the primary, so a burst opens connections to the
     Sentinels too; the client built from the settings owns them.
     """
 
+    follower: asyncio.Task | None = None
+
+    async def initialize(self) -> "SentinelPrimary":
+        """Start asking the Sentinels for the primary every ``following.FOLLOW_INTERVAL``."""
+        if self.follower is None:
+            self.follower = asyncio.create_task(
+                run_async(following(self.connection_pool), asyncio))
+        return await super().initialize()
+
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        follower, self.follower = self.follower, None
+        if follower is not None:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
         await super().aclose(close_connection_pool)
         for sentinel in self.connection_pool.sentinel_manager.sentinels:
             await sentinel.aclose()

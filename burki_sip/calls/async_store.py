@@ -14,6 +14,7 @@ from .drivers import Work, run_async
 from .keys import Keys
 from .lifetimes import Lifetimes
 from .async_listener import AsyncListener
+from .writes import Acks
 
 
 class AsyncCallStore(CallAccess):
@@ -24,12 +25,14 @@ class AsyncCallStore(CallAccess):
             created with ``decode_responses=True``; ``async_connection`` builds one.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs; a claim gives a status hash it creates ``idle_ttl``.
+        acks: how many replicas acknowledge each claim and release (``writes.Acks``).
 
     ``async with`` closes the client at the end, as ``aclose`` does.
     """
 
-    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes()) -> None:
-        super().__init__(client, keys, lifetimes)
+    def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
+                 acks: Acks = Acks()) -> None:
+        super().__init__(client, keys, lifetimes, acks)
         self._ready, self._initializing = False, asyncio.Lock()
 
     def _run(self, work: Work) -> Awaitable[Any]:
@@ -47,7 +50,7 @@ class AsyncCallStore(CallAccess):
                 if not self._ready:
                     await self.client.initialize()
                     self._ready = True
-        return await run_async(work, self.client)
+        return await run_async(work, self.client, self.acks)
 
     def _new_listener(self) -> AsyncListener:
         return AsyncListener(self.client)
@@ -66,5 +69,6 @@ class AsyncCallStore(CallAccess):
 
 
 def async_store_from_config(client: Any, config: Mapping[str, Any]) -> AsyncCallStore:
-    """An ``AsyncCallStore`` on ``client`` with the prefix and lifetimes the settings give."""
-    return AsyncCallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config))
+    """An ``AsyncCallStore`` on ``client`` with the prefix, lifetimes and acks the settings give."""
+    return AsyncCallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
+                          Acks.from_config(config))

@@ -10,7 +10,8 @@ from redis.backoff import ExponentialBackoff
 from redis.cluster import RedisCluster
 from redis.connection import parse_url
 from redis.retry import Retry
-from redis.sentinel import Sentinel
+
+from .following import Sentinel, follow
 
 # What a Sentinel setup takes from REDIS_URL: the primary's address comes from the Sentinels.
 SENTINEL_URL_PARTS = ("username", "password", "db")
@@ -131,19 +132,21 @@ def sentinel_parts(config: Mapping[str, Any], url: str, options: dict[str, Any],
 
 def sentinel_primary(config: Mapping[str, Any], url: str,
                      options: dict[str, Any]) -> redis.Redis:
-    """A client of the primary the Sentinels name; it follows a failover by asking them again."""
+    """A client of the primary the Sentinels name; it follows a failover (``following``)."""
     addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options, quick_retry())
     sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
-    return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry())
+    return follow(sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry()))
 
 
 def quick_retry(retry_class: type = Retry) -> Retry:
     """Retry a broken connection twice within ~30 ms, then fail (so the answer is a prompt 503).
 
     Enough to replace pooled connections the server closed (restarts, idle timeouts, CLIENT KILL,
-    a Sentinel failover); redis-py's default backs off for seconds while the bridge waits.
+    a Sentinel failover); redis-py's default backs off for seconds while the bridge waits. A
+    READONLY answer (a demoted primary, which keeps its connections) is retried on a new
+    connection too, so a managed Redis whose DNS name moves to the promoted replica is followed.
     Timeouts are not retried: the command may have run. ``retry_class``: redis-py's ``Retry``, or
     ``redis.asyncio.retry.Retry`` for an asyncio client.
     """
     return retry_class(ExponentialBackoff(cap=0.02, base=0.005), retries=2,
-                 supported_errors=(redis.ConnectionError,))
+                       supported_errors=(redis.ConnectionError, redis.ReadOnlyError))

@@ -13,6 +13,9 @@ back each operation's reply (or, raised at the ``yield``, its exception)::
 The logic (what to send, how to read the replies) is then the same code for both clients; only
 these two loops differ, by one ``await``. An operation may also call something that is not Redis
 (a consumer's handler): the sync driver calls it, the asyncio one awaits what it returns.
+
+Both drivers take the store's ``acks`` (``writes.Acks``): it turns each operation marked as a
+write (``writes.written``) into the same commands followed by ``WAIT``, in the same round trip.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ Operation = Callable[[Any], Any]
 Work = Generator[Operation, Any, T]
 
 
-def run(work: Work[T], client: Any) -> T:
+def run(work: Work[T], client: Any, acks: Any = None) -> T:
     """Run ``work`` on a sync client: each operation's reply is sent back into it."""
     send, value = work.send, None
     while True:
@@ -32,8 +35,9 @@ def run(work: Work[T], client: Any) -> T:
             operation = send(value)
         except StopIteration as done:
             return done.value
+        operation, read = _as_sent(operation, acks)
         try:
-            value, send = operation(client), work.send
+            value, send = read(operation(client)), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
         except BaseException:  # a gevent Timeout, a KeyboardInterrupt: its ``finally`` runs now
@@ -41,7 +45,7 @@ def run(work: Work[T], client: Any) -> T:
             raise
 
 
-async def run_async(work: Work[T], client: Any) -> T:
+async def run_async(work: Work[T], client: Any, acks: Any = None) -> T:
     """Run ``work`` on an asyncio client: each operation's awaited reply is sent back into it."""
     send, value = work.send, None
     while True:
@@ -49,13 +53,29 @@ async def run_async(work: Work[T], client: Any) -> T:
             operation = send(value)
         except StopIteration as done:
             return done.value
+        operation, read = _as_sent(operation, acks)
         try:
-            value, send = await operation(client), work.send
+            value, send = read(await operation(client)), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
         except BaseException:  # cancelled (its WebSocket closed): its ``finally`` runs now
             work.close()
             raise
+
+
+def _as_sent(operation: Operation, acks: Any) -> tuple[Operation, Callable[[Any], Any]]:
+    """The operation to send and how to read its reply: ``acks.applied`` decides for writes."""
+    sent, read = (operation, None) if acks is None else acks.applied(operation)
+    return sent, read or _reply
+
+
+def _reply(reply: Any) -> Any:
+    return reply
+
+
+def single(operation: Operation) -> Work[Any]:
+    """Work of one operation: its reply."""
+    return (yield operation)
 
 
 def pipelined(*commands: Callable[[Any], Any], transaction: bool = False) -> Operation:

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Iterator
 from ..jsontext import compact_json
 from .clock import utc_now
 from .drivers import Work, pipelined
+from .writes import written
 from .erasure import Erased, Erasure
 from .events import ERASURE, SCHEMA_VERSION
 from .key_sweep import keys_holding, primaries, sweep_keys
@@ -17,7 +18,7 @@ from .record_script import RecordScript
 from .stream_sweep import Progress, sweep_stream
 
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands. Every
-# write is a script's run or a ``pipelined`` operation, as the store's other writes are.
+# write is a script's run or a ``written`` operation, as the store's other writes are.
 BATCH = 500
 
 
@@ -108,7 +109,7 @@ class Run:
         for done, batch in enumerate(_batches(ids), 1):
             removed = len(batch)
             if not self.dry_run:
-                [removed] = yield pipelined(lambda pipe, batch=batch: pipe.xdel(stream, *batch))
+                removed = yield written(lambda client, batch=batch: client.xdel(stream, *batch))
             self.erased.count(stream, removed)
             self.progress(f"erase {stream}", min(done * BATCH, len(ids)), len(ids))
 
@@ -117,8 +118,9 @@ class Run:
             return len(doomed)
         removed = 0
         for done, batch in enumerate(_batches(doomed), 1):
-            removed += sum((yield pipelined(*(lambda pipe, key=key: pipe.unlink(key)
-                                              for key in batch))))
+            # One UNLINK per key: on a Cluster the keys of a batch live in different slots.
+            replies = yield written(*(lambda pipe, key=key: pipe.unlink(key) for key in batch))
+            removed += replies if len(batch) == 1 else sum(replies)
             self.progress("delete keys", min(done * BATCH, len(doomed)), len(doomed))
         return removed
 

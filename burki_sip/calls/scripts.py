@@ -11,7 +11,10 @@ from importlib.resources import files
 from operator import attrgetter
 from typing import Any, ClassVar
 
+from redis.exceptions import NoScriptError
+
 from .drivers import Work
+from .writes import written
 
 
 def lua(name: str) -> str:
@@ -40,10 +43,20 @@ class ScriptCall:
         return ["" if value is None else value for value in (read(self) for read in self._readers)]
 
     def work(self, scripts: "Scripts") -> Work[Any]:
-        """The script's run as driver work (``drivers.run``/``run_async``): its reply, read. The
-        operation may be given a pipeline too."""
+        """The script's run as driver work (``drivers.run``/``run_async``): its reply, read.
+
+        A write (``writes.written``): ``EVALSHA`` alone, or followed by ``WAIT`` in the same
+        pipeline when replicas must acknowledge it. redis-py's own ``Script`` in a pipeline would
+        first send ``SCRIPT EXISTS``, a round trip more; a server that lacks the script (restarted,
+        just promoted) answers NOSCRIPT instead, and the script is loaded and run again.
+        """
         script, keys, args = getattr(scripts, self.SCRIPT), self.keys(), self.args()
-        reply = yield lambda client: script(keys=keys, args=args, client=client)
+        evalsha = written(lambda client: client.evalsha(script.sha, len(keys), *keys, *args))
+        try:
+            reply = yield evalsha
+        except NoScriptError:
+            yield lambda client: client.script_load(script.script)
+            reply = yield evalsha
         return self.result(reply)
 
     def result(self, reply: Any) -> Any:
@@ -52,7 +65,7 @@ class ScriptCall:
 
 
 class Scripts:
-    """The scripts registered on one client (redis-py loads each once, then runs it by SHA)."""
+    """The scripts of one client (redis-py's ``Script``: its text and SHA; run by ``work``)."""
 
     def __init__(self, client: Any, names: tuple[str, ...] = ("record", "claim", "release", "sweep")):
         for name in names:

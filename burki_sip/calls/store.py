@@ -11,7 +11,7 @@ from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
-from .drivers import Work, run
+from .drivers import Work, run, single
 from .erasure import Erased, Erasure, ignore
 from .erasure_run import Run
 from .events import SCHEMA_VERSION
@@ -21,6 +21,7 @@ from .lifetimes import Lifetimes
 from .listener import Listener
 from .reading import StreamReading
 from .recording import Recorded, Request, record
+from .writes import Acks, written
 
 __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
            "utc_now"]
@@ -41,20 +42,21 @@ class CallStore(CallAccess, StreamReading):
             group has this many entries unacknowledged; ``None``: never refuse.
         events_retention: seconds entries are kept: each append also trims older ones (but none a
             group has not acknowledged); ``None``: trimmed by length only.
+        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
                  events_max_backlog: int | None = 100_000,
-                 events_retention: int | None = None) -> None:
-        super().__init__(client, keys, lifetimes)
+                 events_retention: int | None = None, acks: Acks = Acks()) -> None:
+        super().__init__(client, keys, lifetimes, acks)
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
         self.events_retention = events_retention
         self.streams_in_script = streams_in_script
 
     def _run(self, work: Work) -> Any:
-        return run(work, self.client)
+        return run(work, self.client, self.acks)
 
     def _new_listener(self) -> Listener:
         return Listener(self.client)
@@ -74,16 +76,24 @@ class CallStore(CallAccess, StreamReading):
         Args:
             context: validated prewarm fields; must hold ``call_sid``. ``None`` values are dropped
                 and ``prewarmed_at`` is added.
-            pipeline: a pipeline to queue the commands on instead of sending them now.
+            pipeline: a pipeline to queue the commands on instead of sending them now (then the
+                caller sends them, without the ``WAIT`` of ``acks``).
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         call_sid = context["call_sid"]
-        pipe = pipeline if pipeline is not None else self.client.pipeline(transaction=False)
-        pipe.set(self.keys.context(call_sid), compact_json(stored), ex=self.lifetimes.prewarm_ttl)
-        pipe.spublish(self.keys.prewarmed(call_sid), stored["prewarmed_at"])
-        if pipeline is None:
-            pipe.execute()
+        key, text = self.keys.context(call_sid), compact_json(stored)
+
+        def store(client):
+            return client.set(key, text, ex=self.lifetimes.prewarm_ttl)
+
+        def announce(client):
+            return client.spublish(self.keys.prewarmed(call_sid), stored["prewarmed_at"])
+        if pipeline is not None:
+            store(pipeline)
+            announce(pipeline)
+        else:
+            self._run(single(written(store, announce)))
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
@@ -155,4 +165,5 @@ def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallSto
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),
                      events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"],
-                     events_retention=config["SIP_EVENTS_RETENTION"])
+                     events_retention=config["SIP_EVENTS_RETENTION"],
+                     acks=Acks.from_config(config))

@@ -1,0 +1,75 @@
+"""Following the primary the Sentinels name: every client of a Sentinel setup re-asks it often.
+
+redis-py's Sentinel pool asks the Sentinels for the primary only when it opens a connection. After
+a planned failover (``SENTINEL FAILOVER``, what maintenance does) the old primary stays up and
+takes writes until Sentinel demotes it, about ten seconds later, and then drops them in its
+resync: pooled connections kept writing there, answered 200, and lost. So each client asks again
+every ``FOLLOW_INTERVAL`` (``following``: a thread, a greenlet under gevent, or an asyncio task)
+through the pool's own ``get_master_address()``: when the address changed, it closes the idle
+connections, and the pool closes each busy one as it comes back (``owns_connection``; the
+asyncio pool through ``async_connection.BlockingSentinelPool``). So within about
+``FOLLOW_INTERVAL`` of the Sentinels naming the new primary, no write goes to the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from typing import Any
+
+import redis
+from redis.sentinel import Sentinel as SyncSentinel
+
+from .drivers import Work, run
+
+# Seconds between two questions to the Sentinels (SENTINEL MASTERS, a few hundred bytes): a
+# process asks 4 times a second per client, and stops writing to a former primary within that.
+FOLLOW_INTERVAL = 0.25
+
+
+class NamesThePromoted:
+    """A redis-py ``Sentinel`` (sync or asyncio) that skips a Sentinel leading a failover.
+
+    The leader names the old primary in ``SENTINEL MASTERS`` until every replica follows the new
+    one, a second or more after the promotion; the other Sentinels name the new one as soon as
+    it is promoted. With a single Sentinel, no primary is named during its failover: a 503.
+    """
+
+    def check_master_state(self, state: dict, service_name: str) -> bool:
+        """redis-py's check (a primary that is up), and no failover in progress."""
+        # ``flags`` is the flags' text (RESP2) or their set (RESP3): ``in`` reads both.
+        return (super().check_master_state(state, service_name)
+                and "failover_in_progress" not in state["flags"])
+
+
+class Sentinel(NamesThePromoted, SyncSentinel):
+    """redis-py's ``Sentinel``, naming the primary as ``NamesThePromoted`` says."""
+
+
+def following(pool: Any) -> Work[None]:
+    """Ask for ``pool``'s primary every ``FOLLOW_INTERVAL`` for as long as the pool exists.
+
+    Driver work on a clock: ``drivers.run(following(pool), time)`` in a thread, or
+    ``drivers.run_async(following(pool), asyncio)`` in a task: the clock's ``sleep`` waits.
+    """
+    pool_ref = weakref.ref(pool)
+    del pool  # held only while asking, so a client nobody uses can be collected
+    while (current := pool_ref()) is not None:
+        try:
+            yield lambda clock: current.get_master_address()
+        except redis.RedisError:
+            pass  # no Sentinel answers: requests meet the same error; ask again later
+        del current
+        yield lambda clock: clock.sleep(FOLLOW_INTERVAL)
+
+
+def follow(client: redis.Redis) -> redis.Redis:
+    """Start following the primary of a sync Sentinel ``client`` in a daemon thread; ``client``.
+
+    The thread belongs to the process that built the client (gunicorn builds the app in each
+    worker); it ends once the client is collected.
+    """
+    threading.Thread(target=run, args=(following(client.connection_pool), time),
+                     name="burki-sip-follow-primary", daemon=True).start()
+    return client
