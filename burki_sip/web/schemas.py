@@ -9,7 +9,7 @@ import re
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from .errors import CALL_SID_REQUIRED
-from .payload import strict_loads
+from ..jsontext import strict_loads
 
 CALL_SID_MAX = 128
 # Printable ASCII without space and without braces: the call_sid becomes part of a key and the
