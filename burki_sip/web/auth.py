@@ -143,14 +143,11 @@ def protect() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's guard (read by ``protect``), trust its proxies and warn if it is open.
-
-    ``X-Forwarded-*`` are read only as deep as ``TRUSTED_PROXY_COUNT``: with 0 (the default) they
-    are ignored, so a caller cannot choose its own address; with N, werkzeug's ``ProxyFix`` takes
-    the N-th value from the right, the one the outermost trusted proxy saw (Heroku's router: 1).
-    Scheme and host make the URL providers signed when ``SIP_PUBLIC_URL`` is unset.
-    """
+    """Build the app's guard (read by ``protect``), trust its proxies and warn if it is open."""
     guard = app.extensions[EXTENSION] = Guard.from_config(app.config)
+    # X-Forwarded-* count only as deep as TRUSTED_PROXY_COUNT: with 0 a caller cannot choose its
+    # own address; with N, the N-th value from the right (Heroku's router is one proxy). Scheme
+    # and host make the URL providers signed when SIP_PUBLIC_URL is unset.
     count = app.config.get("TRUSTED_PROXY_COUNT") or 0
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -1,14 +1,9 @@
 """The OpenAPI 3.1 document at ``/openapi.json``, written by flask-smorest from the routes.
 
-Why flask-smorest rather than apispec's FlaskPlugin: with the plugin each view carries its whole
-operation as YAML in its docstring (body, answers, errors, security, parameters), a second
-description written by hand beside the code. flask-smorest builds the operation from what the view
-already declares: the schema ``@bp.arguments`` loads the body with, the schema ``@bp.response``
-serialises the answer through, the URL rule, the docstring's summary. So the document cannot
-describe a body the route does not validate. What every route shares is added once, by the plugin
-below: the request id, and each guarded blueprint's security and 401/403 answers, read from
-``auth``'s own tables so that the document shows what is enforced (the shared components are in
-``openapi_components``).
+flask-smorest, not apispec's FlaskPlugin (an operation as YAML in each docstring): it documents
+the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises through, so the document cannot
+describe a body the route does not check. ``SharedParts`` adds what every route shares, reading
+``auth``'s tables, so the security shown is the one enforced.
 """
 
 from __future__ import annotations

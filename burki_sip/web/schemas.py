@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
-from .errors import CALL_SID_REQUIRED
 from ..jsontext import strict_loads
+from .errors import CALL_SID_REQUIRED
 
 CALL_SID_MAX = 128
 # Printable ASCII without space and without braces: the call_sid becomes part of a key and the
@@ -39,22 +38,6 @@ def json_depth(value, limit: int) -> int:
     return 1 + max((json_depth(child, limit - 1) for child in children), default=0)
 
 
-def load_variables(value) -> tuple[dict | None, str | None]:
-    """``variables`` as a dict and ``None``, or ``None`` and the name of the rule it breaks."""
-    if isinstance(value, str):
-        try:
-            value = strict_loads(value)
-        except (ValueError, RecursionError):
-            return None, "invalid"
-    if not isinstance(value, dict):
-        return None, "invalid"
-    if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
-        return None, "too_large"
-    if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
-        return None, "too_deep"
-    return value, None
-
-
 class Variables(fields.Field):
     """A JSON object, given as an object or as a string holding one; always loaded as a dict."""
 
@@ -65,10 +48,18 @@ class Variables(fields.Field):
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
-        loaded, problem = load_variables(value)
-        if problem:
-            raise self.make_error(problem)
-        return loaded
+        if isinstance(value, str):
+            try:
+                value = strict_loads(value)
+            except (ValueError, RecursionError):
+                raise self.make_error("invalid") from None
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
+            raise self.make_error("too_large")
+        if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
+            raise self.make_error("too_deep")
+        return value
 
 
 def _bounded_string(maximum: int) -> fields.String:
@@ -80,7 +71,7 @@ class PrewarmSchema(Schema):
     """``POST /sip-prewarm``: what the bridge knows about a call before media starts.
 
     Unknown fields are dropped (``EXCLUDE``): a bridge may add fields without being refused, and
-    the stored context stays the documented contract with the media-stream handler.
+    the stored context stays the contract with the media-stream handler.
     """
 
     class Meta:
@@ -134,7 +125,7 @@ class StatusSchema(Schema):
     status = _bounded_string(64)
     sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
     reason = _bounded_string(256)
-    timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
+    timestamp = fields.Raw(allow_none=True, validate=check_timestamp)
     sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
     duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))
 
@@ -145,12 +136,9 @@ TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipRespo
                         "CallDuration": "duration"}
 
 # The same callback under Twilio's names, for the OpenAPI document: StatusSchema's own fields.
-TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
-    "__doc__": "``POST /sip-status`` as a Twilio-style form: ``StatusSchema`` under those names.",
-    "Meta": type("Meta", (), {"unknown": EXCLUDE}),
-    **{twilio: copy.deepcopy(StatusSchema._declared_fields[ours])
-       for twilio, ours in TWILIO_STATUS_FIELDS.items()},
-})
+_STATUS_FIELDS = StatusSchema().declared_fields  # unbound copies
+TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {"Meta": StatusSchema.Meta, **{
+    twilio: _STATUS_FIELDS[ours] for twilio, ours in TWILIO_STATUS_FIELDS.items()}})
 
 
 class CallPathSchema(Schema):
