@@ -1,6 +1,5 @@
-"""Parsers of the credential settings, for ``config.py``: keys, ``name:secret`` pairs, public keys.
+"""Parsers of the credential settings: keys, ``name:secret`` pairs, public keys, the public URL.
 
-Every parser accepts what it returns too, so checking an already checked config changes nothing.
 Messages never repeat the value: these settings are secrets.
 """
 
@@ -10,7 +9,7 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
-from .parsers import accepts, comma_list
+from .parsers import accepts, listed
 
 ED25519_KEY_BYTES = 32
 
@@ -41,10 +40,10 @@ def ed25519_key(item: str | bytes) -> bytes:
     return key
 
 
-tokens = comma_list(token, "values separated by commas, without spaces in a value")
-pairs = comma_list(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
+tokens = listed(token, "values separated by commas, without spaces in a value")
+pairs = listed(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
                          "commas, neither part empty")
-public_keys = comma_list(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
+public_keys = listed(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
 
 
 @accepts("an http(s)://host[:port][/prefix] URL (e.g. https://api.burki.dev)")

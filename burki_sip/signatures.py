@@ -1,9 +1,7 @@
 """Standard Webhooks signatures: HMAC-SHA256 over ``id.timestamp.body``, standard library only.
 
-The scheme (https://www.standardwebhooks.com): a secret is ``whsec_`` plus base64; the sender puts
-``webhook-id``, ``webhook-timestamp`` (integer Unix seconds) and ``webhook-signature`` (a
-space-separated list of ``v1,<base64 HMAC>``) on the request. No URL is signed, so a proxy in
-front of the service cannot make a valid signature fail.
+The scheme is https://www.standardwebhooks.com; a secret is ``whsec_`` plus base64. No URL is
+signed, so a proxy in front of the service cannot make a valid signature fail.
 """
 
 from __future__ import annotations
@@ -31,12 +29,11 @@ class SignatureError(Exception):
     """A request's webhook signature headers do not verify; the message says why."""
 
 
-def decode_secret(text: str) -> bytes:
-    """The key bytes of one ``whsec_...`` secret (the prefix is optional, as in the reference code).
-
-    Raises:
-        ValueError: the secret is not base64 or is shorter than the specification's 24 bytes.
-    """
+def decode_secret(text: str | bytes) -> bytes:
+    """The key bytes of one ``whsec_...`` secret (the prefix is optional, as in the reference
+    code), or key bytes as given; ``ValueError`` unless it is base64 of 24 bytes or more."""
+    if isinstance(text, bytes):
+        return text
     encoded = text.removeprefix(SECRET_PREFIX)
     try:
         key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
@@ -45,12 +42,6 @@ def decode_secret(text: str) -> bytes:
     if len(key) < SECRET_MIN_BYTES:
         raise ValueError(f"each secret must decode to at least {SECRET_MIN_BYTES} bytes")
     return key
-
-
-def parse_secrets(value: str | Iterable[str | bytes]) -> tuple[bytes, ...]:
-    """Secrets separated by commas or spaces (several during a rotation), as key bytes."""
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return tuple(item if isinstance(item, bytes) else decode_secret(item) for item in items)
 
 
 def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -66,11 +57,8 @@ def _digest(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
 
 def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_SECONDS,
                       name: str = "webhook-timestamp") -> int:
-    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``.
-
-    Raises:
-        SignatureError: it is missing, not an integer, or too old or too far ahead; says which.
-    """
+    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``, or
+    ``SignatureError`` saying why not."""
     if not TIMESTAMP_PATTERN.fullmatch((text or "").strip()):
         raise SignatureError(f"{name} must be an integer Unix time in seconds")
     timestamp = int(text)
@@ -98,17 +86,14 @@ def presented(header: str) -> list[bytes]:
 
 def verify(secrets: Iterable[bytes], headers: Mapping[str, str], body: bytes,
            now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> None:
-    """Return when one signature matches one secret; raise ``SignatureError`` saying why not.
-
-    Every secret is compared with every signature in constant time, with no early exit.
-    """
+    """Return when one signature matches one secret; raise ``SignatureError`` saying why not."""
     msg_id, stamp, header = (headers.get(name) for name in HEADERS)
     missing = [name for name, value in zip(HEADERS, (msg_id, stamp, header)) if not value]
     if missing:
         raise SignatureError(f"webhook signature headers missing: {', '.join(missing)}")
     timestamp = checked_timestamp(stamp, time.time() if now is None else now, tolerance)
     signatures = presented(header)
-    matched = False
+    matched = False  # every secret against every signature, in constant time, no early exit
     for secret in secrets:
         expected = _digest(secret, msg_id, timestamp, body)
         for signature in signatures:
