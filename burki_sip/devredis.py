@@ -50,17 +50,14 @@ def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
 
 def _answers(url: str, process: subprocess.Popen) -> bool:
     """Wait until the server at ``url`` answers PING (True) or its process has exited (False)."""
-    client = redis.Redis.from_url(url, socket_timeout=PING_TIMEOUT)
     deadline = time.monotonic() + START_TIMEOUT
-    try:
+    with redis.Redis.from_url(url, socket_timeout=PING_TIMEOUT) as client:
         while process.poll() is None and time.monotonic() < deadline:
             try:
                 return client.ping()
             except redis.ConnectionError:
                 time.sleep(0.05)
-        return False
-    finally:
-        client.close()
+    return False
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -143,11 +140,8 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
     where = settings.without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
     try:
-        client = client_from_config(config)
-        try:
+        with client_from_config(config) as client:
             client.ping()
-        finally:
-            client.close()
     except (redis.RedisError, RedisClusterException, OSError) as exc:
         logger.warning("Redis at %s does not answer (%s: %s): requests are answered 503 until "
                        "it does", where, type(exc).__name__, (str(exc).splitlines() or [""])[0])
