@@ -30,6 +30,12 @@ def check_call_sid(value: str) -> None:
         raise ValidationError("call_sid must be printable ASCII without spaces or braces")
 
 
+def call_sid_field(**kwargs) -> fields.String:
+    """A body's ``call_sid``: required, and safe to use inside a Redis key."""
+    return fields.String(required=True, validate=check_call_sid, error_messages={
+        "required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED}, **kwargs)
+
+
 def json_depth(value, limit: int) -> int:
     """Nesting depth of a decoded JSON value, counting stops once ``limit`` is passed."""
     if limit < 0 or not isinstance(value, (dict, list)):
@@ -77,10 +83,7 @@ class PrewarmSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    call_sid = fields.String(
-        required=True, validate=check_call_sid,
-        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
-    )
+    call_sid = call_sid_field()
     from_number = _bounded_string(NUMBER_MAX)
     to_number = _bounded_string(NUMBER_MAX)
     outbound = fields.Boolean(allow_none=True)
@@ -110,18 +113,13 @@ class WholeNumber(fields.Integer):
 
 
 class StatusSchema(Schema):
-    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form.
-
-    Unknown fields are dropped here (``EXCLUDE``); the whole body is still kept in the stream entry.
-    """
+    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form;
+    unknown fields are dropped here (``EXCLUDE``), but the stream entry keeps the whole body."""
 
     class Meta:
         unknown = EXCLUDE
 
-    call_sid = fields.String(
-        required=True, validate=check_call_sid,
-        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
-    )
+    call_sid = call_sid_field()
     status = _bounded_string(64)
     sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
     reason = _bounded_string(256)
@@ -144,17 +142,12 @@ TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {"Meta": StatusSchema
 class CallPathSchema(Schema):
     """A ``call_sid`` in the URL (``/sip-status/{call_sid}``): the same rule as in a body."""
 
-    call_sid = fields.String(required=True, validate=check_call_sid,
-                             metadata={"description": "The call's identifier, as in the prewarm."})
+    call_sid = call_sid_field(metadata={"description": "The call's identifier, as in the prewarm."})
 
 
 class WebhookSchema(Schema):
-    """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
-
-    The view keeps the whole body and checks only the call identifier (``sip.call_sid_of``),
-    which may come as ``call_sid`` or as Twilio's ``CallSid``. Every other field is kept as sent
-    (``INCLUDE``).
-    """
+    """``POST /sip-webhook``, for the OpenAPI document: any object, kept whole (``INCLUDE``); the
+    view checks only the call identifier, ``call_sid`` or Twilio's ``CallSid``."""
 
     class Meta:
         unknown = INCLUDE
