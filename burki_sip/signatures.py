@@ -70,20 +70,6 @@ def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_S
     return timestamp
 
 
-def presented(header: str) -> list[bytes]:
-    """The decoded ``v1`` signatures of a ``webhook-signature`` header; other versions skipped."""
-    found = []
-    for entry in header.split(" ")[:MAX_SIGNATURES]:
-        version, _, encoded = entry.partition(",")
-        if version != "v1":
-            continue
-        try:
-            found.append(base64.b64decode(encoded, validate=True))
-        except (binascii.Error, ValueError):
-            continue  # one malformed entry must not hide a valid one next to it
-    return found
-
-
 def verify(secrets: Iterable[bytes], headers: Mapping[str, str], body: bytes,
            now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> None:
     """Return when one signature matches one secret; raise ``SignatureError`` saying why not."""
@@ -92,7 +78,14 @@ def verify(secrets: Iterable[bytes], headers: Mapping[str, str], body: bytes,
     if missing:
         raise SignatureError(f"webhook signature headers missing: {', '.join(missing)}")
     timestamp = checked_timestamp(stamp, time.time() if now is None else now, tolerance)
-    signatures = presented(header)
+    signatures = []  # the v1 entries, decoded; other versions are skipped
+    for entry in header.split(" ")[:MAX_SIGNATURES]:
+        version, _, encoded = entry.partition(",")
+        try:
+            if version == "v1":
+                signatures.append(base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError):
+            pass  # one malformed entry must not hide a valid one next to it
     matched = False  # every secret against every signature, in constant time, no early exit
     for secret in secrets:
         expected = _digest(secret, msg_id, timestamp, body)

@@ -59,13 +59,10 @@ class Guard:
 
 def offered_keys(headers: Mapping[str, str]) -> list[str]:
     """The keys a request carries: ``Authorization: Bearer <key>`` and ``X-API-Key: <key>``."""
-    offered = []
     scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        offered.append(token.strip())
-    if (headers.get("X-API-Key") or "").strip():
-        offered.append(headers["X-API-Key"].strip())
-    return offered
+    offered = [token.strip() if scheme.lower() == "bearer" else "",
+               (headers.get("X-API-Key") or "").strip()]
+    return [key for key in offered if key]
 
 
 def _bytes_sent(header: str) -> bytes:
@@ -128,8 +125,6 @@ def guarded(bp: Blueprint) -> Blueprint:
 
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    if request.url_rule is None:
-        return
     guard: Guard = current_app.extensions[EXTENSION]
     if guard.networks and not address_allowed(request.remote_addr, guard.networks):
         log.warning("refused %s %s from %s: address not allowed", request.method, request.path,

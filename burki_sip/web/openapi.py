@@ -29,8 +29,6 @@ DESCRIPTION = (
     "and `fields` (messages per field) when a body failed validation. Any other path answers 404 "
     "and any other method 405 (with `Allow`), in the same shape. Every answer carries "
     "`X-Request-ID`: the caller's when it sent a sane one, else a new one.")
-CALL_SID_SCHEMA = {"minLength": 1, "maxLength": CALL_SID_MAX,
-                   "pattern": f"^{CALL_SID_PATTERN.pattern}$"}
 
 bp = Blueprint("meta", __name__)
 
@@ -67,7 +65,8 @@ class SharedParts(BasePlugin):
 def json_schema_of_field(self, field, **kwargs) -> dict:
     """apispec attribute function: the rules our custom fields and validators enforce."""
     if check_call_sid in field.validators:
-        return dict(CALL_SID_SCHEMA)
+        return {"minLength": 1, "maxLength": CALL_SID_MAX,
+                "pattern": f"^{CALL_SID_PATTERN.pattern}$"}
     if isinstance(field, Variables):
         types = ["object", "string"] + (["null"] if field.allow_none else [])
         return {"type": types, "description": "An object, or a string holding a JSON object."}

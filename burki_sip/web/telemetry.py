@@ -38,11 +38,8 @@ def note_outcome(**fields) -> None:
 
 
 def request_id_of(header: str | None) -> str:
-    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one.
-
-    The id is logged, stored with events and sent back, so a configured key or a phone number
-    in it is redacted as in any other field.
-    """
+    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one; logged,
+    stored with events and sent back, it is redacted as any other field."""
     if header and REQUEST_ID_PATTERN.fullmatch(header):
         return redact.redact_text(header, redaction.secrets())
     return str(uuid.uuid4())
