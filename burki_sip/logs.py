@@ -43,17 +43,13 @@ class ConsoleHandler(logging.StreamHandler):
 
     def __init__(self, stream_name: str = "stdout",
                  formatter: logging.Formatter | None = None) -> None:
+        super().__init__(getattr(sys, stream_name))
         self.stream_name = stream_name
-        super().__init__()
         self.setFormatter(formatter or JsonFormatter())
 
-    @property
-    def stream(self):
-        return getattr(sys, self.stream_name)
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass  # StreamHandler.__init__ assigns one; the property always looks it up
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = getattr(sys, self.stream_name)  # under the handler's lock, as emit runs
+        super().emit(record)
 
 
 def configure(level: str, stream_name: str = "stdout",
