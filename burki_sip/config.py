@@ -85,11 +85,6 @@ RETIRED = {
 }
 
 
-def retired(environ: Mapping[str, str]) -> list[str]:
-    """One line for each former setting ``environ`` still sets, saying what replaced it."""
-    return [f"{name} is no longer read: {RETIRED[name]}" for name in RETIRED if name in environ]
-
-
 def defaults() -> dict[str, Any]:
     """Return every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}

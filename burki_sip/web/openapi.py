@@ -81,19 +81,15 @@ def openapi_json():
     return jsonify(current_app.extensions[EXTENSION].spec.to_dict())
 
 
-def package_version() -> str:
-    """The installed version of burki-sip."""
-    try:
-        return version("burki-sip")
-    except PackageNotFoundError:  # running from a checkout that was never installed
-        return "0.0.0"
-
-
 def init_app(app: Flask) -> Api:
     """The app's ``Api`` (register documented blueprints with it), serving ``/openapi.json``."""
+    try:
+        release = version("burki-sip")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        release = "0.0.0"
     marshmallow = MarshmallowPlugin()
     api = Api(app, spec_kwargs={
-        "title": "burki-sip", "version": package_version(), "openapi_version": "3.1.0",
+        "title": "burki-sip", "version": release, "openapi_version": "3.1.0",
         "info": {"description": DESCRIPTION}, "marshmallow_plugin": marshmallow,
         "extra_plugins": [SharedParts()]})
     marshmallow.converter.add_attribute_function(json_schema_of_field)
