@@ -14,7 +14,7 @@ from . import config as settings, devredis, logs
 from .bridge.sync import sync_organization_command
 from .calls import CallStore, open_store
 from .calls.keys import EVENT_KINDS
-from .calls.lifecycle import status_view
+from .calls.lifecycle import DIAL_FACTS, status_view
 from .events_cli import events_group
 
 # -h as well as --help, and summaries as long as a wide terminal allows.
@@ -113,8 +113,8 @@ def render_call(call: dict) -> str:
         lines.append("  status: none (no callback yet)")
         return "\n".join(lines)
     lines.append(f"  status: {status['status'] or 'none yet'} (kept {status['ttl']} s more)")
-    lines += [f"    {name}: {status[name]}" for name in ("sip_code", "reason", "sequence", "duration")
-              if name in status]
+    shown = ("sip_code", "reason", "sequence", "duration", *DIAL_FACTS)
+    lines += [f"    {name}: {status[name]}" for name in shown if name in status]
     lines.append("  timeline:")
     lines += [f"    {at}  {name}" for name, at in status["timeline"].items()]
     return "\n".join(lines)

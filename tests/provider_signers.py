@@ -11,7 +11,7 @@
   (hex HMAC-SHA256 of ``{t}.{body}``), written out here.
 - Vonage: its SDK only verifies (vonage-jwt ``verify_signature``); Vonage signs with HS256, so the
   token is made with PyJWT and the SDK must accept it.
-- Plivo: ``plivo`` construct_post_url + get_signature_v3.
+- Plivo: ``plivo`` construct_post_url (construct_get_url for a GET) + get_signature_v3.
 - LiveKit: ``livekit-api`` AccessToken.with_sha256().to_jwt() (and WebhookReceiver accepts it).
 """
 
@@ -20,19 +20,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
+from urllib.parse import parse_qsl
 
 import jwt
 from livekit import api as livekit_api
 from nacl.signing import SigningKey
-from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
+from plivo.utils.signature_v3 import construct_get_url, construct_post_url, get_signature_v3
 from twilio.request_validator import RequestValidator
 
-from providers_support import FORM, fields
+from providers_support import FORM, QUERY, fields
 
 TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"
 SIGNALWIRE_KEY = "PSK_7TruNcSNTxp4zNrykMj4EPzF"
@@ -45,9 +47,21 @@ LIVEKIT_KEY, LIVEKIT_SECRET = "APIburkiTest", "livekit-api-secret-0123456789abcd
 WRONG = "a-wrong-secret-that-is-long-enough-0123456789"
 
 
+def query_payload(query: str) -> bytes:
+    """What a GET's body-signing schemes cover, as Vonage documents it for ``payload_hash``: "an
+    object of the search/query parameters ... in the order of the parameters ... converted to a
+    JSON string" without whitespace: JavaScript's
+    ``JSON.stringify(Object.fromEntries(new URLSearchParams(query)))`` (test_providers_get.py
+    checks one vector made with Node)."""
+    pairs = dict(parse_qsl(query, keep_blank_values=True))
+    return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def twilio(url: str, body: bytes, content_type: str, secret: str = TWILIO_TOKEN,
            at: float | None = None, header: str = "X-Twilio-Signature") -> dict:
     validator = RequestValidator(secret)
+    if content_type == QUERY:  # a GET: the URL with its query, no fields after it
+        return {header: validator.compute_signature(url, {})}
     if content_type != FORM:  # JSON: Twilio puts the body's hash in the URL and signs the URL
         raise ValueError("sign JSON with twilio_json, whose URL carries bodySHA256")
     return {header: validator.compute_signature(url, fields(body))}
@@ -96,7 +110,8 @@ def vonage(url: str, body: bytes, content_type: str, secret: str = VONAGE_SECRET
 
 def plivo(url: str, body: bytes, content_type: str, secret: str = PLIVO_TOKEN,
           at: float | None = None, nonce: str = "05429567804466091622") -> dict:
-    base = construct_post_url(url, fields(body)).decode()
+    base = (construct_get_url(url, {}) if content_type == QUERY
+            else construct_post_url(url, fields(body))).decode()
     signature = get_signature_v3(secret.encode(), base, nonce.encode()).decode()
     return {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": nonce}
 

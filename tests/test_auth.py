@@ -202,7 +202,7 @@ def test_with_secrets_only_providers_must_sign_and_the_other_routes_close(fake_r
     assert refused.status_code == 401
     assert "no API key configured" in refused.get_json()["error"]
     assert fake_redis.keys("*") == []
-    assert "/sip-prewarm, the claim and the GET routes refuse every request" in caplog.text
+    assert "/sip-prewarm, the claim and a call's reads refuse every request" in caplog.text
 
 
 def test_with_nothing_configured_the_routes_are_open_and_every_start_warns(fake_redis, caplog):
@@ -242,7 +242,7 @@ def test_the_api_document_shows_what_the_guard_enforces(fake_redis):
             assert ({"401", "403"} <= set(operation["responses"])) is guarded, (method, path)
             expected = None
             if guarded:
-                signed = method == "post" and path in ("/sip-webhook", "/sip-status")
+                signed = method in ("post", "get") and path in ("/sip-webhook", "/sip-status")
                 providers = [{name: []} for name in PROVIDER_SCHEMES]
                 expected = key + [{"webhookSignature": []}, *providers] if signed else key
             assert operation.get("security") == expected, (method, path)

@@ -133,6 +133,20 @@ def test_arbitrary_bytes(target, path, data, kind, sent):
 
 
 @FUZZ
+@given(path=st.sampled_from(POSTS[1:]), fields=forms | extras, raw=st.text(max_size=80),
+       sent=headers)
+def test_arbitrary_queries_of_get_callbacks(target, path, fields, raw, sent):
+    def send(client):
+        pairs = [(name, value) for name, values in fields.items()
+                 for value in (values if isinstance(values, list) else [values])]
+        query = "&".join(f"{quote(str(name), safe='')}={quote(str(value), safe='')}"
+                         for name, value in pairs)
+        return client.get(f"{path}?{query}&{quote(raw, safe='=&')}", headers=sent)
+
+    target.check(send)
+
+
+@FUZZ
 @given(path=st.sampled_from(GETS), call_sid=st.text(min_size=1, max_size=200) | st.just("CA1"),
        sent=headers)
 def test_arbitrary_reads(target, path, call_sid, sent):

@@ -1,7 +1,7 @@
 import pytest
 
-from burki_sip.calls.lifecycle import (HANGUP, RANKS, TERMINAL, rank_of, status_from_sip_code,
-                                 status_from_word, status_view)
+from burki_sip.calls.lifecycle import (HANGUP, RANKS, TERMINAL, hangup_after, rank_of,
+                                       status_from_sip_code, status_from_word, status_view)
 
 
 @pytest.mark.parametrize(("code", "status"), [
@@ -36,6 +36,14 @@ def test_sip_codes_map_onto_the_vocabulary(code, status):
 ])
 def test_provider_words_map_onto_the_vocabulary(word, status):
     assert status_from_word(word) == status
+
+
+@pytest.mark.parametrize(("code", "status"), [
+    (200, "completed"), (202, "completed"),  # a 2xx: the hangup itself says it was answered
+    (None, HANGUP), (180, HANGUP), (486, HANGUP), (487, HANGUP), (603, HANGUP),
+])
+def test_a_hangup_with_a_2xx_of_its_own_was_answered(code, status):
+    assert hangup_after(code) == status
 
 
 def test_ranks_order_the_vocabulary():

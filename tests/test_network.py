@@ -8,7 +8,7 @@ from burki_sip.network import address_allowed
 from burki_sip.parsers import allowed_ips
 from security_support import KEY, snapshot
 
-BRIDGE = "52.21.157.171"  # the SIP bridge's address on the seed page
+BRIDGE = "52.21.157.171"  # the address the SIP bridge publishes for its signalling
 
 
 @pytest.mark.parametrize(("address", "allowed"), [

@@ -8,6 +8,7 @@ from providers_support import last_entry, post
 
 TWILIO = "CAf0e1d2c3b4a5968778695a4b3c2d1e0f"
 TWILIO_DIALLED = "CA" + "1" * 32
+TWILIO_DIALLED_NEXT = "CA" + "2" * 32
 LAML = "b3877c40-da60-4998-90ad-b792e984720a"
 RELAY = "b5d63b2e-f75b-4dc8-b6d4-269b635f96c0"
 TEXML = "v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ"
@@ -18,16 +19,19 @@ PLIVO = "85ccd4c1-9a2b-4f24-8a77-4d3d2c0c8b1a"
 LIVEKIT = "SCL_wkhT4Sx4yyHu"
 
 # (provider, fixtures posted in order, the provider's call id, the call's status after them).
-# A "hangup"-like ending (Telnyx normal_clearing, Relay hangup, LiveKit participant_left) is
-# completed only after an answer, so those steps are posted after the answered one.
+# A "hangup"-like ending that does not say itself whether the call was answered (a Telnyx
+# normal_clearing without a 2xx sip_hangup_cause, Relay hangup, LiveKit participant_left) is
+# completed only after an answer, so those steps are posted after the answered one too.
 STEPS = [
     *[("twilio", [f"status-{step}"], TWILIO, status) for step, status in (
         ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
         ("completed", "completed"), ("busy", "busy"), ("no-answer", "no-answer"),
         ("failed", "failed"), ("canceled", "canceled"))],
     ("twilio", ["webhook-ringing"], TWILIO, "ringing"),
-    *[("twilio", [f"webhook-dial-{step}"], TWILIO_DIALLED, step)
+    # A <Dial> action callback is about the call that dialled: its own CallStatus moves it.
+    *[("twilio", [f"webhook-dial-{step}"], TWILIO, "in-progress")
       for step in ("completed", "busy", "no-answer", "failed", "canceled")],
+    ("twilio", ["webhook-dial-completed-hangup"], TWILIO, "completed"),
     *[("signalwire", [f"status-{step}"], LAML, status) for step, status in (
         ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
         ("completed", "completed"), ("busy", "busy"), ("no-answer", "no-answer"),
@@ -41,12 +45,14 @@ STEPS = [
     *[("telnyx", [f"status-{step}"], TEXML, status) for step, status in (
         ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
         ("completed", "completed"), ("busy", "busy"), ("no-answer", "no-answer"),
-        ("failed", "failed"), ("canceled", "canceled"))],
+        ("failed", "failed"), ("canceled", "canceled"), ("completed-dial", "completed"))],
     *[("telnyx", [f"webhook-{step}"], CALL_CONTROL, status) for step, status in (
-        ("initiated", "initiated"), ("ringing", "ringing"), ("answered", "in-progress"),
-        ("busy", "busy"), ("no-answer", "no-answer"), ("failed", "failed"),
-        ("canceled", "canceled"))],
+        ("initiated", "initiated"), ("initiated-incoming", "initiated"),
+        ("answered", "in-progress"), ("completed", "completed"), ("busy", "busy"),
+        ("no-answer", "no-answer"), ("failed", "failed"), ("canceled", "canceled"),
+        ("hangup-unspecified", "canceled"))],
     ("telnyx", ["webhook-answered", "webhook-completed"], CALL_CONTROL, "completed"),
+    ("telnyx", ["webhook-answered", "webhook-hangup-unspecified"], CALL_CONTROL, "completed"),
     *[("jambonz", [f"status-{step}"], JAMBONZ, status) for step, status in (
         ("trying", "initiated"), ("ringing", "ringing"), ("early-media", "early-media"),
         ("answered", "in-progress"), ("completed", "completed"), ("busy", "busy"),

@@ -108,17 +108,17 @@ def test_attributed_webhooks_are_not_counted_as_unattributed(client):
 
 @pytest.mark.parametrize(("provider", "name", "change", "error", "field"), [
     ("telnyx", "webhook-answered", lambda b: b["data"]["payload"].pop("call_control_id"),
-     "telnyx callback names no call: data.payload.call_control_id missing",
+     "telnyx callback without data.payload.call_control_id: it names no call",
      "data.payload.call_control_id"),
     ("vonage", "status-answered", lambda b: b.pop("uuid"),
-     "vonage callback names no call: uuid missing", "uuid"),
+     "vonage callback without uuid: it names no call", "uuid"),
     ("vonage", "status-answered", lambda b: b.pop("status"),
      "vonage callback has no call status: status missing", "status"),
     ("jambonz", "status-answered", lambda b: b.update(call_status="exploded"),
      "jambonz callback has no call status: call_status 'exploded' is not a status",
      "call_status"),
     ("livekit", "webhook-room_started", lambda b: None,
-     "livekit callback names no call: participant.attributes.sip.callID missing",
+     "livekit callback without participant.attributes.sip.callID: it names no call",
      "participant.attributes.sip.callID"),
 ])
 def test_a_status_callback_without_its_call_or_status_names_provider_and_field(
@@ -131,6 +131,35 @@ def test_a_status_callback_without_its_call_or_status_names_provider_and_field(
     assert answer.get_json()["error"].startswith(error)
     assert field in answer.get_json()["fields"]
     assert fake_redis.keys("*") == []  # nothing recorded
+
+
+@pytest.mark.parametrize(("name", "keep", "headers"), [
+    ("status-refused-no-calluuid", None, {}),  # a hangup: ALegUUID, HangupCause, BillDuration...
+    ("status-ringing", ("CallStatus", "Event", "RequestUUID"), {}),
+    ("status-ringing", ("CallStatus", "Event", "From", "To"),
+     {"X-Plivo-Signature-V3-Nonce": "05429567804466091622"}),
+])
+def test_a_plivo_callback_without_calluuid_is_refused_as_plivos(client, fake_redis, name, keep,
+                                                                  headers):
+    _, raw, _ = fixture("plivo", name)
+    body = {k: v for k, v in fields(raw).items() if k != "CallUUID" and (not keep or k in keep)}
+    answer = client.post("/sip-status", data=body, headers=headers)
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "plivo callback without CallUUID: it names no call",
+                                 "fields": {"CallUUID": ["Missing data for required field."]}}
+    assert fake_redis.keys("*") == []
+
+
+def test_a_plivo_webhook_without_calluuid_is_recorded_as_plivos_unattributed(client, app):
+    _, raw, _ = fixture("plivo", "status-refused-no-calluuid")
+    assert client.post("/sip-webhook", data=fields(raw)).status_code == 200
+    entry = last_entry(app, "webhook")
+    assert (entry["provider"], entry["unattributed"]) == ("plivo", "true")
+
+
+def test_a_twilio_style_form_with_a_hangup_cause_is_not_taken_for_plivo():
+    body = {"CallSid": "CA1", "CallStatus": "completed", "HangupCause": "NORMAL_CLEARING"}
+    assert registry.detect(body, {}, True).name == "form"
 
 
 def test_form_providers_name_their_missing_fields_too(client):

@@ -14,6 +14,9 @@ CALLS = [
      ["ringing", "in-progress", "completed"]),
     ("twilio", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      TWILIO, ["initiated", "ringing", "in-progress", "completed"]),
+    # An inbound call that <Dial>s a busy agent, then a second one who answers.
+    ("twilio", ["webhook-ringing", "webhook-dial-busy", "webhook-dial-completed",
+                "status-completed"], TWILIO, ["ringing", "in-progress", "completed"]),
     ("signalwire", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      LAML, ["initiated", "ringing", "in-progress", "completed"]),
     ("signalwire", ["status-relay-initiated", "status-relay-ringing", "status-relay-answered",
@@ -23,11 +26,21 @@ CALLS = [
      ["initiated", "in-progress", "completed"]),
     ("telnyx", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      TEXML, ["initiated", "ringing", "in-progress", "completed"]),
+    # An incoming call whose call.answered never arrived: its hangup's 200 says it was answered.
+    ("telnyx", ["webhook-initiated-incoming", "webhook-completed"], CALL_CONTROL,
+     ["initiated", "completed"]),
     ("jambonz", ["webhook-ringing", "status-ringing", "status-early-media", "status-answered",
                  "status-completed"], JAMBONZ,
      ["initiated", "ringing", "early-media", "in-progress", "completed"]),
     ("vonage", ["status-initiated", "status-ringing", "status-answered", "status-completed"],
      VONAGE, ["initiated", "ringing", "in-progress", "completed"]),
+    # The same calls with every hook sent as GET, its fields in the URL's query.
+    ("jambonz", ["webhook-initiated.query", "status-ringing.query", "status-answered.query",
+                 "status-completed.query"], JAMBONZ,
+     ["initiated", "ringing", "in-progress", "completed"]),
+    ("vonage", ["webhook-answer.query", "status-ringing.query", "status-answered.query",
+                "status-completed.query"], VONAGE,
+     ["initiated", "ringing", "in-progress", "completed"]),
     ("plivo", ["webhook-ringing", "status-answered", "status-completed"], PLIVO,
      ["ringing", "in-progress", "completed"]),
     ("livekit", ["webhook-dialing", "webhook-ringing", "webhook-answered", "webhook-completed"],
@@ -51,9 +64,13 @@ def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_
 
 
 @pytest.mark.parametrize(("provider", "steps", "call_id", "final"), [
-    (*CALLS[0][:3], "completed"),  # Twilio says "completed" itself
-    (*CALLS[4][:3], "canceled"),   # Telnyx says "hangup": before any answer that is canceled
-], ids=["twilio", "telnyx"])
+    ("twilio", ["webhook-ringing", "status-answered", "status-completed"], TWILIO,
+     "completed"),  # Twilio says "completed" itself
+    ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-completed"], CALL_CONTROL,
+     "completed"),  # Telnyx's normal_clearing after a 200 says it was answered
+    ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-hangup-unspecified"],
+     CALL_CONTROL, "canceled"),    # a hangup that does not say, seen before any answer
+], ids=["twilio", "telnyx", "telnyx-unspecified"])
 def test_a_call_reported_backwards_ends_once(client, provider, steps, call_id, final):
     for step in reversed(steps):
         post(client, provider, step)

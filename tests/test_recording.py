@@ -19,9 +19,17 @@ def test_the_arguments_are_laid_out_by_name():
                           maxlen=100, entry={"payload": "{}"})
     assert script.keys() == ["s", "r", "x"]
     args = script.args()
-    assert args[:15] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
-                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 1]
-    assert args[15:] == ["sip_code", "180", "payload", "{}"]
+    assert args[:16] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
+                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 1, 0]
+    assert args[16:] == ["sip_code", "180", "payload", "{}"]
+
+
+def test_event_facts_follow_the_facts():
+    transition = Transition("in-progress", sip_code=200).with_facts({"dial_status": "busy"})
+    script = RecordScript("status", "t", LIFETIMES, status_key="s", transition=transition,
+                          entry={"payload": "{}"})
+    assert script.args()[14:] == [1, 1, "sip_code", "200", "dial_status", "busy", "payload", "{}"]
+    assert transition.with_facts(reason="x").event_facts == {"dial_status": "busy"}
 
 
 def test_a_fact_may_not_take_a_lifecycle_field():
@@ -29,3 +37,5 @@ def test_a_fact_may_not_take_a_lifecycle_field():
         with pytest.raises(ValueError, match="not a fact"):
             Transition("ringing", **{name: "x"})
     assert Transition("ringing", reason=None, sip_code="").facts == {}
+    with pytest.raises(ValueError, match="not a fact"):
+        Transition("ringing", event_facts={"status": "x"})

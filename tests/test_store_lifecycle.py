@@ -217,6 +217,21 @@ def test_any_new_fact_is_applied_by_name_without_changing_the_script(store, any_
     assert state["dial_sip_code"] == "180"
 
 
+def test_event_facts_are_the_latest_events_whatever_the_status_does(store, any_redis):
+    def dialled(status: str, outcome: str, leg: str):
+        transition = Transition(status, event_facts={"dial_status": outcome,
+                                                     "dial_call_sid": leg})
+        return store.record_event("status", {}, "application/json", "c1", None, transition)
+
+    assert dialled("in-progress", "busy", "leg-1").applied
+    assert not dialled("in-progress", "completed", "leg-2").applied  # same rank: not applied
+    state = any_redis.hgetall(STATUS_KEY)
+    assert (state["status"], state["dial_status"], state["dial_call_sid"]) == (
+        "in-progress", "completed", "leg-2")
+    callback(store, "completed")
+    assert any_redis.hget(STATUS_KEY, "dial_status") == "completed"
+
+
 def test_every_entry_of_a_call_is_referenced_in_order_with_the_status_ttl(store, any_redis):
     webhook = store.record_event("webhook", {"event": "recording.ready"}, "application/json", "c1")
     ids = [callback(store, word).event_id for word in ("ringing", "ringing", "completed")]

@@ -24,7 +24,7 @@ TERMINAL_RANK = 5
 TERMINAL = frozenset(status for status, rank in RANKS.items() if rank == TERMINAL_RANK)
 
 # "hangup" is completed after in-progress and canceled before it: only Redis knows which, so the
-# update script resolves it (see record.lua).
+# update script resolves it (see record.lua), unless the callback itself says (``hangup_after``).
 HANGUP = "hangup"
 
 ALIASES = {
@@ -41,6 +41,9 @@ ALIASES = {
 }
 
 ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
+
+# How the call's latest <Dial> ended: event facts of the call that dialled, shown with the call.
+DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
 
 # Status hash fields the lifecycle and the claim own: no transition's fact may take their names.
 OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD})
@@ -79,6 +82,12 @@ def status_from_sip_code(code: int) -> str | None:
     return None
 
 
+def hangup_after(code: int | None) -> str:
+    """A hangup by its own SIP code: ``completed`` after a 2xx (it says itself the call was
+    answered, whatever events went missing), else ``HANGUP``, left to the call's history."""
+    return "completed" if code is not None and 200 <= code < 300 else HANGUP
+
+
 def rank_of(status: str) -> int:
     """The rank of a canonical status or of ``HANGUP`` (which always ends the call)."""
     return TERMINAL_RANK if status == HANGUP else RANKS[status]
@@ -88,7 +97,8 @@ def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
     """A call's status hash as the JSON the API and the CLI show (never the claim's token)."""
     view = {"call_sid": call_sid, "status": state.get("status"),
             "terminal": state.get("status") in TERMINAL, "timeline": timeline(state)}
-    for name in ("sip_code", "reason", "sequence", "duration", "updated_at", OWNER_FIELD):
+    for name in ("sip_code", "reason", "sequence", "duration", "updated_at", OWNER_FIELD,
+                 *DIAL_FACTS):
         if name in state:
             view[name] = state[name]
     if ttl is not None:
@@ -115,25 +125,36 @@ class Transition:
 
     ``Transition("completed", sip_code=200, reason="bye")``. record.lua applies facts without
     knowing their names: written when the transition applies, else added only where the hash lacks
-    them. ``None`` and empty values are left out.
+    them. ``event_facts`` describe an event the callback reports rather than the call's state (a
+    ``<Dial>``'s dialled leg): written whether or not the status moves, so the latest event's
+    stand. ``None`` and empty values are left out.
     """
 
     status: str
     sequence: int | None
     facts: Mapping[str, str]
+    event_facts: Mapping[str, str]
 
-    def __init__(self, status: str, sequence: int | None = None, **facts: Any) -> None:
-        kept = {name: str(value) for name, value in facts.items() if value not in (None, "")}
-        for name in kept:
-            if name in OWN_FIELDS or name.endswith("_at"):
-                raise ValueError(f"{name!r} is a field of the lifecycle, not a fact")
+    def __init__(self, status: str, sequence: int | None = None, *,
+                 event_facts: Mapping[str, Any] | None = None, **facts: Any) -> None:
         object.__setattr__(self, "status", status)
         object.__setattr__(self, "sequence", sequence)
-        object.__setattr__(self, "facts", kept)
+        object.__setattr__(self, "facts", _checked(facts))
+        object.__setattr__(self, "event_facts", _checked(event_facts or {}))
 
-    def with_facts(self, **facts: Any) -> "Transition":
-        """The same transition with more facts (a later one of the same name wins)."""
-        return Transition(self.status, self.sequence, **{**self.facts, **facts})
+    def with_facts(self, event_facts: Mapping[str, Any] | None = None,
+                   **facts: Any) -> "Transition":
+        """The same transition with more facts and event facts (a later one of a name wins)."""
+        return Transition(self.status, self.sequence, **{**self.facts, **facts},
+                          event_facts={**self.event_facts, **(event_facts or {})})
+
+
+def _checked(facts: Mapping[str, Any]) -> dict[str, str]:
+    kept = {name: str(value) for name, value in facts.items() if value not in (None, "")}
+    for name in kept:
+        if name in OWN_FIELDS or name.endswith("_at"):
+            raise ValueError(f"{name!r} is a field of the lifecycle, not a fact")
+    return kept
 
 
 NO_TRANSITION = Transition("")

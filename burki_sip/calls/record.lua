@@ -30,8 +30,11 @@ local maxlen = ARGV[11]                      -- the stream's cap ('' = append no
 local backlog_limit = tonumber(ARGV[12])     -- refuse past this backlog (nil: no check)
 local appended = ARGV[13]                    -- an entry appended outside, to refer to ('' none)
 local refs_kept = tonumber(ARGV[14])         -- how many references a call keeps at most
-local fact_count = tonumber(ARGV[15])        -- the transition's facts: name/value pairs from 16,
-local FACTS, ENTRY = 16, 16 + 2 * fact_count -- then the entry's field/value pairs
+local fact_count = tonumber(ARGV[15])        -- the transition's facts (name/value pairs from 17),
+local event_fact_count = tonumber(ARGV[16])  -- then its event facts' pairs,
+local FACTS = 17                             -- then the entry's field/value pairs
+local EVENT_FACTS = FACTS + 2 * fact_count
+local ENTRY = EVENT_FACTS + 2 * event_fact_count
 
 -- === the stream: backlog admission and retention (docs/events.md) ===========================
 -- While a stream has consumer groups, no entry is trimmed before every group acknowledged it, and
@@ -94,11 +97,14 @@ end
 -- === the call's lifecycle (docs/lifecycle.md) =================================================
 -- Facts are applied by name, whatever they are: written when the transition applies, else only
 -- added where the hash lacks them, so a late or repeated callback never overwrites a newer fact.
+-- Event facts describe an event the callback reports (a dialled leg), not the call's state: the
+-- latest event's are written whatever the status does.
 local function apply_facts(applied)
-  for i = FACTS, ENTRY - 1, 2 do
+  for i = FACTS, EVENT_FACTS - 1, 2 do
     if applied then redis.call('HSET', status_key, ARGV[i], ARGV[i + 1])
     else redis.call('HSETNX', status_key, ARGV[i], ARGV[i + 1]) end
   end
+  for i = EVENT_FACTS, ENTRY - 1, 2 do redis.call('HSET', status_key, ARGV[i], ARGV[i + 1]) end
 end
 
 local function moves_forward(stored_rank, stored_sequence)

@@ -31,7 +31,7 @@ class RecordScript(ScriptCall):
     ARGS: ClassVar[tuple[str, ...]] = (
         "roles", "kind", "now", "lifetimes.dedupe_ttl", "transition.status", "rank",
         "transition.sequence", "terminal_rank", "lifetimes.idle_ttl", "lifetimes.retention",
-        "maxlen", "backlog_limit", "appended", "refs_kept", "fact_count")
+        "maxlen", "backlog_limit", "appended", "refs_kept", "fact_count", "event_fact_count")
     terminal_rank: ClassVar[int] = TERMINAL_RANK
     refs_kept: ClassVar[int] = EVENT_REFS_KEPT
 
@@ -64,10 +64,17 @@ class RecordScript(ScriptCall):
         """How many fact name/value pairs follow the named arguments."""
         return len(self.transition.facts)
 
+    @property
+    def event_fact_count(self) -> int:
+        """How many event fact name/value pairs follow the facts."""
+        return len(self.transition.event_facts)
+
     def keys(self) -> list[str]:
         """The keys given, in ``ROLES`` order."""
         return [key for key in (getattr(self, f"{role}_key") for role in self.ROLES) if key]
 
     def args(self) -> list[Any]:
-        """The named arguments, then the transition's facts, then the entry's fields."""
-        return super().args() + _pairs(self.transition.facts) + _pairs(self.entry)
+        """The named arguments, then the transition's facts and event facts, then the entry's
+        fields."""
+        return (super().args() + _pairs(self.transition.facts)
+                + _pairs(self.transition.event_facts) + _pairs(self.entry))

@@ -26,8 +26,10 @@ EXTENSION = "burki_sip.auth"
 # The blueprints ``guarded`` put behind ``protect`` (the SIP routes, and the benchmark's floors,
 # which pay for the same guard); the OpenAPI document marks their routes as secured.
 GUARDED_BLUEPRINTS: set[str] = set()
-# Providers sign these two instead of sending a key; every other SIP route needs the key.
-SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status"})
+# Providers sign these two routes (POST, and GET for providers that send their fields in the
+# URL) instead of sending a key; every other SIP route needs the key.
+SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status", "sip.webhook_query",
+                              "sip.status_query"})
 NO_KEY = "no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY)"
 
 
@@ -149,7 +151,7 @@ def init_app(app: Flask) -> None:
     if guard.key_digests:
         return
     if guard.secrets or guard.providers:
-        log.warning("%s: /sip-prewarm, the claim and the GET routes refuse every request; "
+        log.warning("%s: /sip-prewarm, the claim and a call's reads refuse every request; "
                     "/sip-webhook and /sip-status need a webhook or provider signature", NO_KEY)
     else:
         log.warning("%s: every SIP route accepts any request; set one before exposing the "

@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Request, g
 from marshmallow import ValidationError
 
-from ..calls.lifecycle import ACCEPTED_WORDS, status_from_sip_code, status_from_word
+from ..calls.lifecycle import (ACCEPTED_WORDS, HANGUP, hangup_after, status_from_sip_code,
+                               status_from_word)
 from ..calls.store import Transition
 from .errors import ApiError
 from .payload import FORM_TYPES
@@ -30,9 +31,10 @@ MISSING = "Missing data for required field."
 
 
 def read(request: Request, body: dict) -> tuple[registry.Adapter, Reading]:
-    """The adapter of the request's payload (``?provider=`` forces one) and what it reads."""
-    return registry.read(body, request.headers, request.mimetype in FORM_TYPES,
-                         request.args.get(QUERY_PROVIDER))
+    """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
+    GET's fields are URL-encoded, as a form's."""
+    form = request.method == "GET" or request.mimetype in FORM_TYPES
+    return registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
 
 
 def lifecycle_source(request: Request, adapter: registry.Adapter, reading: Reading,
@@ -84,7 +86,7 @@ def status_callback(adapter: registry.Adapter, reading: Reading, value, field: s
     """The validated callback of ``/sip-status``; a 400 names the provider and what is missing."""
     if adapter.native:
         if value is None:
-            raise ApiError(f"{reading.provider} callback names no call: {field} missing",
+            raise ApiError(f"{reading.provider} callback without {field}: it names no call",
                            fields={field: [MISSING]})
         if reading.status is None and not reading.stateless:
             found = "missing" if reading.word is None else f"{reading.word!r} is not a status " \
@@ -106,6 +108,8 @@ def transition_of(callback: dict) -> Transition:
             accepted = ", ".join(ACCEPTED_WORDS)
             raise ApiError(f"unknown status {word!r}; accepted: {accepted}",
                            fields={"status": [f"accepted: {accepted}"]})
+        if status == HANGUP:
+            status = hangup_after(code)
     elif code is not None:
         status = status_from_sip_code(code)
         if status is None:
@@ -118,9 +122,10 @@ def transition_of(callback: dict) -> Transition:
                       reason=callback.get("reason"), duration=callback.get("duration"))
 
 
-def with_provider(transition: Transition | None, reading: Reading) -> Transition | None:
-    """The transition with the provider that sent it as a fact of the call (``provider``)."""
-    return transition and transition.with_facts(provider=reading.provider)
+def with_reading(transition: Transition | None, reading: Reading) -> Transition | None:
+    """The transition with the provider that sent it as a fact of the call (``provider``), and
+    the event facts the payload carries (a ``<Dial>``'s dialled leg)."""
+    return transition and transition.with_facts(reading.event_facts, provider=reading.provider)
 
 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:

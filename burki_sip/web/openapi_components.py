@@ -20,8 +20,8 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's address is not in `SIP_ALLOWED_IPS`.",
     404: "No such path, or no such call.",
     405: "The path exists but not with this method; see `Allow`.",
-    413: "The body is larger than `MAX_CONTENT_LENGTH`, or a form has more than `MAX_FORM_PARTS` "
-         "fields or a field larger than `MAX_FORM_MEMORY_SIZE`.",
+    413: "The body is larger than `MAX_CONTENT_LENGTH`, or a form (or a GET callback's query) "
+         "has more than `MAX_FORM_PARTS` fields, or a field larger than `MAX_FORM_MEMORY_SIZE`.",
     415: "The body's Content-Type is not one this operation accepts.",
     500: "A bug; the body still has an `error` string.",
     503: "Redis did not answer in time, or (webhook, status) a consumer group's backlog reached "

@@ -74,3 +74,8 @@ class CallStatusSchema(Schema):
     updated_at = fields.String()
     claimed_by = fields.String(metadata={"description": "Owner of the latest claim."})
     ttl = fields.Integer(metadata={"description": "Seconds the status has left."})
+    dial_status = fields.String(metadata={
+        "description": "How the leg the call's latest `<Dial>` dialled ended (canonical status)."})
+    dial_sip_code = fields.String(metadata={"description": "That leg's SIP response code."})
+    dial_duration = fields.String(metadata={"description": "That leg's duration (seconds)."})
+    dial_call_sid = fields.String(metadata={"description": "That leg's own call id."})

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from ..calls.lifecycle import status_view
 from ..calls.store import Recorded
-from . import auth, callbacks, metrics, payload
+from . import auth, callbacks, metrics, payload, query
 from .blueprint import Blueprint, errors, posted
 from .errors import ApiError
 from .extension import get_store
@@ -56,6 +56,13 @@ class CallbackQuerySchema(Schema):
 
 CALLBACK_PARAMETERS = [{"in": "header", "schema": DeliverySchema},
                        {"in": "query", "schema": CallbackQuerySchema}]
+# A GET callback's own fields, which the provider puts in the URL.
+QUERY_CALLBACK_PARAMETERS = [*CALLBACK_PARAMETERS, {
+    "in": "query", "name": "fields", "style": "form", "explode": True,
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+    "description": "The callback's fields as the provider sends them with GET (jambonz's hooks, "
+                   "Vonage's answer and event webhooks, ...): read, authenticated and recorded "
+                   "as the same fields posted as a form (docs/providers.md)."}]
 
 
 @bp.post("/sip-prewarm")
@@ -100,16 +107,31 @@ def webhook():
     Any provider's payload is accepted as it sends it (docs/providers.md). An event whose call
     cannot be identified is still recorded, marked ``unattributed``.
     """
-    body = payload.json_or_form(request)
+    return record_webhook(payload.json_or_form(request), request.mimetype)
+
+
+@bp.get("/sip-webhook")
+@Blueprint.doc(parameters=QUERY_CALLBACK_PARAMETERS)
+@bp.response(200, ReceivedSchema)
+@errors(400, 413, 503)
+def webhook_query():
+    """Record a provider event sent with GET: its fields are the query string.
+
+    Detected, authenticated and recorded as the same fields posted as a form.
+    """
+    return record_webhook(query.callback_fields(request), query.CONTENT_TYPE)
+
+
+def record_webhook(body: dict, content_type: str) -> dict:
+    """Record a webhook's payload; a provider event's state moves its call."""
     adapter, reading = callbacks.read(request, body)
     call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(request, adapter, reading, body))
     note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
-    transition = callbacks.with_provider(
+    transition = callbacks.with_reading(
         callbacks.webhook_transition(adapter, reading, call_sid, body), reading)
-    recorded = get_store().record_event("webhook", body, request.mimetype, call_sid,
-                                        delivery_id(), transition,
-                                        callbacks.entry_fields(reading, call_sid))
+    recorded = get_store().record_event("webhook", body, content_type, call_sid, delivery_id(),
+                                        transition, callbacks.entry_fields(reading, call_sid))
     if call_sid is None and not recorded.duplicate:  # counted once it is in the stream
         metrics.event_unattributed(reading.provider)
     return received("webhook", recorded)
@@ -127,15 +149,32 @@ def status():
     them (docs/providers.md); a payload whose call or status is not found is a 400 naming the
     provider and the field.
     """
-    body = payload.json_or_form(request)
+    return record_status(payload.json_or_form(request), request.mimetype)
+
+
+@bp.get("/sip-status")
+@Blueprint.doc(parameters=QUERY_CALLBACK_PARAMETERS)
+@bp.response(200, StatusReceivedSchema)
+@errors(400, 413, 503)
+def status_query():
+    """Record a status callback sent with GET: its fields are the query string.
+
+    jambonz's call status hook and Vonage's event webhook can be sent so; read, authenticated
+    and folded into the call's lifecycle as the same fields posted as a form.
+    """
+    return record_status(query.callback_fields(request), query.CONTENT_TYPE)
+
+
+def record_status(body: dict, content_type: str) -> dict:
+    """Record a status callback's payload and fold it into its call's lifecycle."""
     adapter, reading = callbacks.read(request, body)
     value, field = callbacks.lifecycle_source(request, adapter, reading, body)
     callback = callbacks.status_callback(adapter, reading, value, field)
     note_call_sid(callback["call_sid"])
     note_outcome(provider=reading.provider)
-    transition = None if reading.stateless else callbacks.with_provider(
+    transition = None if reading.stateless else callbacks.with_reading(
         callbacks.transition_of(callback), reading)
-    recorded = get_store().record_event("status", body, request.mimetype, callback["call_sid"],
+    recorded = get_store().record_event("status", body, content_type, callback["call_sid"],
                                         delivery_id(), transition,
                                         callbacks.entry_fields(reading, callback["call_sid"]))
     return {**received("status", recorded), "call_sid": callback["call_sid"],

@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from provider_signers import PLIVO_TOKEN, TWILIO_TOKEN, plivo, twilio
-from providers_support import FORM, fixture
+from provider_signers import (JAMBONZ_SECRET, PLIVO_TOKEN, TWILIO_TOKEN, VONAGE_SECRET, jambonz,
+                              plivo, query_payload, twilio, vonage)
+from providers_support import FORM, QUERY, fixture
 from support import Gunicorn, RedisServer
 
 pytestmark = pytest.mark.integration
@@ -38,13 +39,18 @@ class RewritingProxy(ThreadingHTTPServer):
 
 class ProxyHandler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.forward(self.rfile.read(int(self.headers["Content-Length"])))
+
+    def do_GET(self):  # noqa: N802
+        self.forward(None)
+
+    def forward(self, body: bytes | None):
         headers = {name: value for name, value in self.headers.items()
                    if name.lower() not in ("host", "content-length", "connection")}
         headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST,
                         "X-Forwarded-For": self.client_address[0]})
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=10)
-        upstream.request("POST", self.path, body=body, headers=headers)
+        upstream.request(self.command, self.path, body=body, headers=headers)
         answer = upstream.getresponse()
         data = answer.read()
         self.send_response(answer.status)
@@ -74,9 +80,12 @@ def behind_proxy(redis_url: str, **env: str):
 
 @pytest.fixture(scope="module")
 def with_public_url(redis_for_proxy):
-    """Twilio and Plivo signatures checked against SIP_PUBLIC_URL; the proxy is not trusted."""
+    """Twilio and Plivo signatures checked against SIP_PUBLIC_URL; the proxy is not trusted.
+    Vonage's and jambonz's sign no URL, only what a GET carries in it."""
     service, proxy = behind_proxy(redis_for_proxy.url, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
                                   PLIVO_AUTH_TOKEN=PLIVO_TOKEN,
+                                  VONAGE_SIGNATURE_SECRET=VONAGE_SECRET,
+                                  JAMBONZ_WEBHOOK_SECRET=JAMBONZ_SECRET,
                                   SIP_PUBLIC_URL=f"https://{PUBLIC_HOST}")
     yield service, proxy
     proxy.shutdown()
@@ -124,3 +133,19 @@ def test_a_trusted_proxy_forwards_the_scheme_and_host_that_were_signed(with_trus
     assert signed_post(proxy.url, "twilio", twilio).status_code == 200
     # Straight to gunicorn nobody rewrote anything: the URL it sees is not the signed one.
     assert signed_post(service.url, "twilio", twilio).status_code == 401
+
+
+@pytest.mark.parametrize(("provider", "signer"), [("twilio", twilio), ("plivo", plivo),
+                                                  ("vonage", vonage), ("jambonz", jambonz)])
+def test_a_signed_get_goes_through_the_proxy_and_gunicorn(with_public_url, provider, signer):
+    _, proxy = with_public_url
+    route, raw, _ = fixture(provider, "status-completed.query")
+    target = f"{route}?tenant=acme&{raw.decode()}"  # the callback URL's own query, then the fields
+    headers = signer(f"https://{PUBLIC_HOST}{target}", query_payload(target.partition("?")[2]),
+                     QUERY)
+    answer = requests.get(proxy.url + target, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "completed"
+    tampered = requests.get(proxy.url + target.replace("completed", "busy"), headers=headers,
+                            timeout=10)
+    assert tampered.status_code == 401, tampered.text

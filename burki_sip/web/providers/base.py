@@ -27,6 +27,8 @@ class Reading:
     ``hangup``, ``sip_code``, ``reason``, ``sequence``, ``duration``, ``timestamp``), absent
     ones left out. ``word`` is the provider's own status word, read at ``status_field``;
     ``stateless`` means the event is known but says nothing about the call's state.
+    ``event_facts`` describe another event the payload reports (a ``<Dial>``'s dialled leg), as
+    the call's ``Transition`` event facts.
     """
 
     provider: str
@@ -36,6 +38,7 @@ class Reading:
     status_field: str = "status"
     word: str | None = None
     stateless: bool = False
+    event_facts: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str | None:

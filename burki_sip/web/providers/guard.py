@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from flask import Request
 
+from .. import query
 from .registry import SCHEMES
 from .signing import Scheme, Signed, SignatureError, any_equal
 
@@ -65,7 +66,15 @@ def public_url(request: Request, base: str | None) -> str:
 
 
 def signed_request(request: Request, base: str | None) -> Signed:
-    """The current request as the signature schemes see it (the raw body, read once)."""
+    """The current request as the signature schemes see it (the raw body, read once).
+
+    A GET has its fields in the URL: the schemes that sign the URL (Twilio, SignalWire, Plivo)
+    sign it with no form fields after it, as their SDKs do for a GET, and those that sign the
+    body (Vonage, jambonz) the fields' JSON text (``query.signed_text``).
+    """
+    if request.method == "GET":
+        return Signed(public_url(request, base), request.headers, query.signed_text(request), {},
+                      time.time())
     body = request.get_data(cache=True)
     form = None
     if request.mimetype == FORM:

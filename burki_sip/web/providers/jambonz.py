@@ -1,4 +1,4 @@
-"""jambonz: the application's call hook and call status hook (JSON).
+"""jambonz: the application's call hook and call status hook (JSON, or a GET's query).
 
 Both carry ``call_sid`` (jambonz's id of the leg), ``account_sid``, ``application_sid``,
 ``call_status`` and ``sip_status``/``sip_reason``. Sources: docs.jambonz.org/reference/webhooks/
@@ -36,9 +36,10 @@ STATUSES = {
 
 
 def detect(body: dict, headers, form: bool) -> bool:
-    """JSON with ``call_sid`` and jambonz's ``account_sid``/``application_sid`` or its header."""
+    """``call_sid`` with jambonz's ``account_sid``/``application_sid``/``call_status`` or its
+    header: in JSON, or in the query of a hook jambonz sends with GET."""
     ours = "account_sid" in body or "application_sid" in body or "call_status" in body
-    return not form and "call_sid" in body and bool(ours or header(headers, SIGNATURE_HEADER))
+    return "call_sid" in body and bool(ours or header(headers, SIGNATURE_HEADER))
 
 
 def read(body: dict) -> Reading:

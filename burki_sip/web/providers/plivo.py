@@ -20,6 +20,10 @@ from .signing import Scheme, Signed, SignatureError, any_equal, shown_url
 NAME = "plivo"
 SIGNATURE_HEADERS = ("X-Plivo-Signature-V3", "X-Plivo-Signature-Ma-V3")
 NONCE_HEADER = "X-Plivo-Signature-V3-Nonce"
+# Fields only Plivo sends (Twilio-style forms name their call CallSid instead): a payload that
+# lost its CallUUID is still Plivo's, and its 400 says so.
+FIELDS = ("CallUUID", "ALegUUID", "ALegRequestUUID", "RequestUUID", "BillDuration", "BillRate",
+          "TotalCost", "HangupCause", "HangupCauseCode", "HangupCauseName", "ParentAuthID")
 
 # CallStatus -> canonical.
 STATUSES = {
@@ -35,8 +39,11 @@ STATUSES = {
 
 
 def detect(body: dict, headers, form: bool) -> bool:
-    """A form with ``CallUUID``, or Plivo's signature header."""
-    return form and ("CallUUID" in body or bool(header(headers, SIGNATURE_HEADERS[0])))
+    """A form with a field only Plivo sends (``CallUUID``, ``ALegUUID``, ``BillDuration``, ...)
+    and no ``CallSid``, or one of Plivo's signature headers."""
+    ours = "CallSid" not in body and any(name in body for name in FIELDS)
+    signed = any(header(headers, name) for name in (*SIGNATURE_HEADERS, NONCE_HEADER))
+    return form and (ours or signed)
 
 
 def read(body: dict) -> Reading:

@@ -27,15 +27,16 @@ SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
 
 # event_type -> canonical; events not listed (dtmf, playback, ...) say nothing about the state.
+# call.initiated comes when the call is created, either way round: a later event moves it on.
 EVENTS = {
-    "call.initiated": "initiated",  # "ringing" when the call is incoming (see read)
+    "call.initiated": "initiated",
     "call.answered": "in-progress",
     "call.bridged": "in-progress",
     "call.hangup": "hangup",
 }
 # call.hangup's hangup_cause -> canonical; unknown causes fall back to the SIP code, then hangup.
 HANGUP_CAUSES = {
-    "normal_clearing": "hangup",  # completed after an answer, canceled before it
+    "normal_clearing": "hangup",  # completed after an answer or a 2xx sip_hangup_cause
     "time_limit": "hangup",
     "user_busy": "busy",
     "timeout": "no-answer",
@@ -61,8 +62,6 @@ def read(body: dict) -> Reading:
         return twilio.read_form(NAME, body)
     event, call = lowered(dig(body, "data", "event_type")), mapping(dig(body, "data", "payload"))
     status, code = EVENTS.get(event), sip_code_of(call.get("sip_hangup_cause"))
-    if event == "call.initiated" and lowered(call.get("direction")) == "incoming":
-        status = "ringing"
     word = event
     if event == "call.hangup":
         cause = lowered(call.get("hangup_cause"))

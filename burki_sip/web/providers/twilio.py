@@ -1,11 +1,13 @@
 """Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks.
 
 Forms (``application/x-www-form-urlencoded``) with ``CallSid`` (``CA`` + 32 hex), ``CallStatus``,
-``SipResponseCode``, ``SequenceNumber``, ``Timestamp``, ``CallDuration``; a ``<Dial action>``
-callback describes the dialled leg in ``DialCallSid``/``DialCallStatus``/``DialSipResponseCode``/
-``DialCallDuration``. Sources: twilio.com/docs/voice/api/call-resource#statuscallback,
-twilio.com/docs/voice/twiml/dial#action, twilio-python ``request_validator.py`` (the signature).
-SignalWire's LaML and Telnyx's TeXML send the same names (see their modules).
+``SipResponseCode``, ``SequenceNumber``, ``Timestamp``, ``CallDuration``. A ``<Dial action>``
+callback is a request about the call that dialled (its ``CallSid`` and ``CallStatus``) and
+describes the dialled leg in ``DialCallSid``/``DialCallStatus``/``DialSipResponseCode``/
+``DialCallDuration``: the leg's outcome becomes facts of the parent call (``dial_*``). Sources:
+twilio.com/docs/voice/api/call-resource#statuscallback, twilio.com/docs/voice/twiml/dial#action,
+twilio-python ``request_validator.py`` (the signature). SignalWire's LaML and Telnyx's TeXML send
+the same names (see their modules).
 """
 
 from __future__ import annotations
@@ -49,16 +51,29 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 
 def read_form(name: str, body: dict, table: dict = STATUSES) -> Reading:
-    """A Twilio-style form: a ``<Dial>`` action's dialled leg, else the call itself."""
-    prefix = "Dial" if scalar_text(body.get("DialCallSid")) and body.get("DialCallStatus") else ""
-    word = lowered(body.get(f"{prefix}CallStatus"))
+    """A Twilio-style form: the call itself, with a ``<Dial>`` action's dialled leg as event
+    facts (``dial_leg``)."""
+    word = lowered(body.get("CallStatus"))
     status, known = mapped(table, word)
-    found = facts(status, sip_code=sip_code_of(body.get(f"{prefix}SipResponseCode")),
-                  duration=whole(body.get(f"{prefix}CallDuration")),
-                  sequence=None if prefix else whole(body.get("SequenceNumber")),
-                  timestamp=None if prefix else scalar_text(body.get("Timestamp")))
-    return Reading(name, scalar_text(body.get(f"{prefix}CallSid")), f"{prefix}CallSid", found,
-                   f"{prefix}CallStatus", word, stateless=known and status is None)
+    found = facts(status, sip_code=sip_code_of(body.get("SipResponseCode")),
+                  duration=whole(body.get("CallDuration")),
+                  sequence=whole(body.get("SequenceNumber")),
+                  timestamp=scalar_text(body.get("Timestamp")))
+    return Reading(name, scalar_text(body.get("CallSid")), "CallSid", found, "CallStatus", word,
+                   stateless=known and status is None, event_facts=dial_leg(body, table))
+
+
+def dial_leg(body: dict, table: dict = STATUSES) -> dict:
+    """How a ``<Dial>``'s dialled leg ended, as facts of the call that dialled: ``dial_status``
+    (canonical), ``dial_sip_code``, ``dial_duration``, ``dial_call_sid``; none without a
+    ``DialCallStatus`` (not a Dial action)."""
+    word = lowered(body.get("DialCallStatus"))
+    if word is None:
+        return {}
+    leg = facts(mapped(table, word)[0], sip_code=sip_code_of(body.get("DialSipResponseCode")),
+                duration=whole(body.get("DialCallDuration")),
+                call_sid=scalar_text(body.get("DialCallSid")))
+    return {f"dial_{name}": value for name, value in leg.items()}
 
 
 def read(body: dict) -> Reading:

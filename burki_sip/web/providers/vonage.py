@@ -1,4 +1,4 @@
-"""Vonage Voice API: the answer and event webhooks (JSON) and their signed-webhook JWT.
+"""Vonage Voice API: the answer and event webhooks (JSON, or a GET's query) and their signed JWT.
 
 Events carry the leg in ``uuid`` (and ``conversation_uuid``, ``CON-...``) and the state in
 ``status``. Sources: developer.vonage.com/voice/voice-api/webhook-reference,
@@ -42,8 +42,9 @@ STATUSES = {
 
 
 def detect(body: dict, headers, form: bool) -> bool:
-    """JSON with a ``CON-`` ``conversation_uuid`` (every Vonage voice webhook has one)."""
-    return not form and str(body.get("conversation_uuid", "")).upper().startswith("CON-")
+    """A ``CON-`` ``conversation_uuid`` (every Vonage voice webhook has one): in JSON, or in the
+    query of a GET (the answer webhook's default method, the event webhook's when so set)."""
+    return str(body.get("conversation_uuid", "")).upper().startswith("CON-")
 
 
 def read(body: dict) -> Reading:
