@@ -44,17 +44,6 @@ def decode_secret(text: str | bytes) -> bytes:
     return key
 
 
-def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The ``v1,<base64>`` signature of one message, as a sender computes it."""
-    return "v1," + base64.b64encode(_digest(secret, msg_id, timestamp, body)).decode("ascii")
-
-
-def _digest(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
-    # Header values arrive as latin-1 decoded text (PEP 3333): encode back to the sent bytes.
-    content = msg_id.encode("latin-1", "replace") + b"." + str(timestamp).encode() + b"." + body
-    return hmac.new(secret, content, hashlib.sha256).digest()
-
-
 def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_SECONDS,
                       name: str = "webhook-timestamp") -> int:
     """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``, or
@@ -86,9 +75,11 @@ def verify(secrets: Iterable[bytes], headers: Mapping[str, str], body: bytes,
                 signatures.append(base64.b64decode(encoded, validate=True))
         except (binascii.Error, ValueError):
             pass  # one malformed entry must not hide a valid one next to it
+    # Header values arrive as latin-1 decoded text (PEP 3333): encode back to the sent bytes.
+    signed = msg_id.encode("latin-1", "replace") + b"." + str(timestamp).encode() + b"." + body
     matched = False  # every secret against every signature, in constant time, no early exit
     for secret in secrets:
-        expected = _digest(secret, msg_id, timestamp, body)
+        expected = hmac.new(secret, signed, hashlib.sha256).digest()
         for signature in signatures:
             matched |= hmac.compare_digest(expected, signature)
     if not matched:

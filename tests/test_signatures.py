@@ -1,9 +1,9 @@
 import pytest
 
 from burki_sip.parsers import webhook_secrets
-from burki_sip.signatures import SignatureError, decode_secret, sign, verify
+from burki_sip.signatures import SignatureError, decode_secret, verify
 from security_support import (OTHER_SECRET, VECTOR_BODY, VECTOR_ID, VECTOR_SECRET,
-                              VECTOR_SIGNATURE, VECTOR_TIMESTAMP, signed_headers)
+                              VECTOR_SIGNATURE, VECTOR_TIMESTAMP, sign, signed_headers)
 
 VECTOR_HEADERS = {"webhook-id": VECTOR_ID, "webhook-timestamp": str(VECTOR_TIMESTAMP),
                   "webhook-signature": VECTOR_SIGNATURE}
