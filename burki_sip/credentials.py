@@ -42,7 +42,7 @@ def ed25519_key(item: str | bytes) -> bytes:
 
 tokens = listed(token, "values separated by commas, without spaces in a value")
 pairs = listed(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
-                         "commas, neither part empty")
+                     "commas, neither part empty")
 public_keys = listed(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
 
 

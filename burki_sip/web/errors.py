@@ -88,11 +88,11 @@ def handle_http_exception(exc: HTTPException):
 
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers on the app, so routing 404/405s are covered too."""
-    for error, handler in ((ApiError, handle_api_error), (BridgeError, handle_api_error),
-                           (ValidationError, handle_validation_error),
-                           (redis.RedisError, handle_redis_error),
-                           # The cluster client's "no node reachable" is not a RedisError.
-                           (RedisClusterException, handle_redis_error),
-                           (BacklogFullError, handle_backlog_full),
-                           (HTTPException, handle_http_exception)):
-        app.register_error_handler(error, handler)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(BridgeError, handle_api_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(redis.RedisError, handle_redis_error)
+    app.register_error_handler(BacklogFullError, handle_backlog_full)
+    # The cluster client's "no node reachable" is not a RedisError, but means the same.
+    app.register_error_handler(RedisClusterException, handle_redis_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
