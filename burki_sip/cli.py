@@ -15,6 +15,7 @@ from .bridge.sync import sync_organization_command
 from .calls import CallStore, open_store
 from .calls.keys import EVENT_KINDS
 from .calls.lifecycle import DIAL_FACTS, status_view
+from .erase_cli import erase_group
 from .events_cli import events_group
 
 # -h as well as --help, and summaries as long as a wide terminal allows.
@@ -72,8 +73,8 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Inspect burki-sip's Redis data and sync organizations to the SIP bridge (reads the
-    service's settings: REDIS_*, SIP_BRIDGE_*)."""
+    """Inspect and erase burki-sip's Redis data and sync organizations to the SIP bridge (reads
+    the service's settings: REDIS_*, SIP_*, SIP_BRIDGE_*)."""
     if not isinstance(ctx.obj, Session):
         ctx.obj = Session()
     # stdout is the commands' own output: log lines go to stderr.
@@ -164,7 +165,7 @@ def events_command(session: Session, kind: str, count: int, call_sid: str | None
             click.echo(render_event(entry_id, fields))
 
 
-COMMANDS = (call_command, events_group(events_command), sync_organization_command)
+COMMANDS = (call_command, events_group(events_command), erase_group, sync_organization_command)
 
 for _command in COMMANDS:
     main.add_command(_command)

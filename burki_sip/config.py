@@ -39,6 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_PREWARM_TTL", parsers.positive_int, 300),
     Setting("SIP_EVENTS_MAXLEN", parsers.positive_int, 100_000),
     Setting("SIP_EVENTS_MAX_BACKLOG", parsers.positive_int, 200_000),
+    Setting("SIP_EVENTS_RETENTION", parsers.positive_int, None),
     Setting("SIP_CALL_IDLE_TTL", parsers.positive_int, 6 * 3600),
     Setting("SIP_CALL_RETENTION", parsers.positive_int, 86400),
     Setting("SIP_DEDUPE_TTL", parsers.positive_int, 72 * 3600),

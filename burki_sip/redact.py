@@ -40,13 +40,17 @@ SECRETS_IN_TEXT = (
 )
 
 
+def country_code(digits: str) -> str:
+    """The E.164 country code that ``digits`` (an international number) starts with."""
+    if digits[:1] in ("1", "7"):
+        return digits[:1]
+    return digits[:2] if digits[:2] in TWO_DIGIT_CODES else digits[:3]
+
+
 def _mask_number(number: str) -> str:
     digits = re.sub(r"\D", "", number)
     international = number.lstrip().startswith("+")
-    code = ""
-    if international:  # the E.164 country code the number starts with
-        code = digits[:1] if digits[:1] in ("1", "7") else \
-            digits[:2] if digits[:2] in TWO_DIGIT_CODES else digits[:3]
+    code = country_code(digits) if international else ""
     national = digits[len(code):]
     keep = 4 if len(national) >= 8 else 3 if len(national) >= 6 else 2 if len(national) > 2 else 0
     return ("+" + code if international else "") + "*" * (len(national) - keep) + \

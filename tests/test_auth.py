@@ -18,6 +18,8 @@ ROUTES = [
     ("post", "/sip-status", STATUS),
     ("get", "/sip-prewarm/CA1", None),
     ("get", "/sip-status/CA1", None),
+    ("post", "/sip-erasures", {"call_sids": ["CA1"]}),
+    ("get", "/sip-erasures/" + "0" * 32, None),
 ]
 
 

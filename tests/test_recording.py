@@ -16,19 +16,19 @@ def test_the_arguments_are_laid_out_by_name():
     script = RecordScript("status", "2026-04-30T12:00:00.000Z", LIFETIMES,
                           status_key="s", refs_key="r", stream_key="x",
                           transition=Transition("ringing", 3, sip_code=180),
-                          maxlen=100, entry={"payload": "{}"})
+                          maxlen=100, max_age=600, entry={"payload": "{}"})
     assert script.keys() == ["s", "r", "x"]
     args = script.args()
-    assert args[:16] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
-                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 1, 0]
-    assert args[16:] == ["sip_code", "180", "payload", "{}"]
+    assert args[:17] == ["status refs stream", "status", "2026-04-30T12:00:00.000Z", 1000,
+                         "ringing", 2, 3, 5, 2000, 5000, 100, "", "", 1000, 600, 1, 0]
+    assert args[17:] == ["sip_code", "180", "payload", "{}"]
 
 
 def test_event_facts_follow_the_facts():
     transition = Transition("in-progress", sip_code=200).with_facts({"dial_status": "busy"})
     script = RecordScript("status", "t", LIFETIMES, status_key="s", transition=transition,
                           entry={"payload": "{}"})
-    assert script.args()[14:] == [1, 1, "sip_code", "200", "dial_status", "busy", "payload", "{}"]
+    assert script.args()[15:] == [1, 1, "sip_code", "200", "dial_status", "busy", "payload", "{}"]
     assert transition.with_facts(reason="x").event_facts == {"dial_status": "busy"}
 
 

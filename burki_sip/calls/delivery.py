@@ -29,6 +29,8 @@ class ConsumerSettings:
         batch: entries read at once.
         block_ms: how long a read waits for new entries (below the socket timeout).
         dead_maxlen: approximate cap on the dead-letter stream.
+        dead_retention: seconds dead-lettered entries are kept (``None``: by length only);
+            trimmed every ``claim_idle / 2`` with the takeover round.
     """
 
     kind: str
@@ -41,14 +43,16 @@ class ConsumerSettings:
     batch: int = 10
     block_ms: int = MAX_BLOCK_MS
     dead_maxlen: int = 100_000
+    dead_retention: int | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], kind: str, group: str, consumer: str,
                     **options: Any) -> "ConsumerSettings":
         """The settings the service's configuration implies (``config.load()``): reads shorter
-        than the socket timeout, the dead-letter cap; then ``options``."""
+        than the socket timeout, the dead-letter cap and retention; then ``options``."""
         timeout_ms = config["REDIS_SOCKET_TIMEOUT"] * 1000
         implied = {"dead_maxlen": config["SIP_EVENTS_MAXLEN"],
+                   "dead_retention": config["SIP_EVENTS_RETENTION"],
                    "block_ms": max(1, min(MAX_BLOCK_MS, int(timeout_ms * BLOCK_SHARE_OF_TIMEOUT)))}
         return cls(kind, group, consumer, **{**implied, **options})
 

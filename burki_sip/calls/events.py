@@ -12,7 +12,11 @@ SCHEMA_VERSION = "1"
 
 # Entry fields the schema names; any other field is kept in ``Event.extra``.
 KNOWN_FIELDS = ("schema", "received_at", "call_sid", "provider", "provider_call_id",
-                "content_type", "payload", "request_id", "delivery_id", "status", "applied")
+                "content_type", "payload", "request_id", "delivery_id", "status", "applied",
+                "type")
+
+# The ``type`` of an entry that tells of an erasure; a received request's entry has no ``type``.
+ERASURE = "erasure"
 
 # Longest blocking read, in ms, and its share of the socket timeout: a read must return (empty)
 # before the client gives up waiting for the socket.
@@ -50,6 +54,7 @@ class Event:
     delivery_id: str | None = None
     status: str | None = None
     applied: bool | None = None
+    type: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -72,8 +77,15 @@ class Event:
                    received_at=fields["received_at"], content_type=fields["content_type"],
                    payload=payload, applied=_applied(entry_id, fields.get("applied")),
                    **{name: fields.get(name) for name in ("call_sid", "provider",
-                      "provider_call_id", "request_id", "delivery_id", "status")},
+                      "provider_call_id", "request_id", "delivery_id", "status", "type")},
                    extra={k: v for k, v in fields.items() if k not in KNOWN_FIELDS})
+
+    @property
+    def erased_call_sids(self) -> tuple[str, ...]:
+        """The calls an ``erasure`` entry says were erased (erase your copies); else ``()``."""
+        if self.type != ERASURE:
+            return ()
+        return tuple(str(sid) for sid in self.payload.get("call_sids") or ())
 
     def as_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data: what ``burki-sip events consume`` writes to a handler."""

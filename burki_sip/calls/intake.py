@@ -43,6 +43,9 @@ def take_over(state: ConsumerState) -> Work[list[Delivery]]:
     settings = state.settings
     if not state.takeover_due():
         return []
+    if settings.dead_retention:  # dead letters outlive their stream's entries only so long
+        yield lambda client: client.xtrim(state.dead_stream, minid=state.dead_floor(),
+                                          approximate=False)
     cursor, claimed, deleted = (yield lambda client: client.xautoclaim(
         state.stream, settings.group, settings.consumer, int(settings.claim_idle * 1000),
         state.cursor, count=settings.batch))[:3]

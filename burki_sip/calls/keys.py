@@ -6,6 +6,8 @@ See the README ("Inspecting with redis-cli") for the same names as operators typ
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_PREFIX = "burki:sip"
 
 EVENT_KINDS = ("webhook", "status")
@@ -16,6 +18,18 @@ class Keys:
 
     def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix
+
+    def every(self) -> str:
+        """A ``SCAN MATCH`` pattern of every key under the prefix (its glob characters escaped)."""
+        return re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + ":*"
+
+    def call_sid_of(self, key: str) -> str | None:
+        """The call ``key`` belongs to (it starts with ``call``'s stem), else ``None``."""
+        stem = f"{self.prefix}:call:{{"
+        if not key.startswith(stem):
+            return None
+        call_sid, brace, _ = key[len(stem):].partition("}")
+        return call_sid if brace else None
 
     def call(self, call_sid: str) -> str:
         """``<prefix>:call:{CALL_SID}``: the common stem of one call's keys."""
@@ -52,6 +66,11 @@ class Keys:
         """``<prefix>:health:readyz``: written (with a TTL of seconds) by ``/readyz`` to prove
         that Redis accepts writes, not only PING."""
         return f"{self.prefix}:health:readyz"
+
+    def erasure(self, erasure_id: str) -> str:
+        """``<prefix>:erasure:{ID}``: hash of one erasure's progress, for ``GET /sip-erasures/ID``
+        (counts only: never a number)."""
+        return f"{self.prefix}:erasure:{{{erasure_id}}}"
 
     def events(self, kind: str) -> str:
         """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""

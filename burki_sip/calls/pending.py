@@ -92,6 +92,11 @@ class ConsumerState:
         if cursor == "0-0":
             self.claim_at = time.monotonic() + self.settings.claim_idle / 2
 
+    def dead_floor(self) -> str:
+        """The id below which dead letters are older than ``dead_retention`` (this host's clock:
+        Redis's, which made the ids, differs by the clocks' skew)."""
+        return f"{int((time.time() - self.settings.dead_retention) * 1000)}-0"
+
     def read_block_ms(self) -> int:
         """Block no longer than until own failures are due again."""
         if not self.errors:

@@ -30,9 +30,10 @@ local maxlen = ARGV[11]                      -- the stream's cap ('' = append no
 local backlog_limit = tonumber(ARGV[12])     -- refuse past this backlog (nil: no check)
 local appended = ARGV[13]                    -- an entry appended outside, to refer to ('' none)
 local refs_kept = tonumber(ARGV[14])         -- how many references a call keeps at most
-local fact_count = tonumber(ARGV[15])        -- the transition's facts (name/value pairs from 17),
-local event_fact_count = tonumber(ARGV[16])  -- then its event facts' pairs,
-local FACTS = 17                             -- then the entry's field/value pairs
+local max_age = tonumber(ARGV[15])           -- seconds entries are kept (nil: by length only)
+local fact_count = tonumber(ARGV[16])        -- the transition's facts (name/value pairs from 18),
+local event_fact_count = tonumber(ARGV[17])  -- then its event facts' pairs,
+local FACTS = 18                             -- then the entry's field/value pairs
 local EVENT_FACTS = FACTS + 2 * fact_count
 local ENTRY = EVENT_FACTS + 2 * event_fact_count
 
@@ -62,7 +63,9 @@ local function stream_backlog(stream)
       unacked = length
     end
     if unacked > backlog then backlog = unacked end
-    local oldest = info['last-delivered-id']
+    -- The oldest entry it still needs: its oldest pending one, else the one after its position.
+    local ms, seq = string.match(info['last-delivered-id'], '^(%d+)-(%d+)$')
+    local oldest = ms .. '-' .. string.format('%d', tonumber(seq) + 1)
     if info['pending'] > 0 then oldest = redis.call('XPENDING', stream, info['name'])[2] end
     if not floor or id_below(oldest, floor) then floor = oldest end
   end
@@ -76,6 +79,18 @@ local function trim_args(stream, floor)
   local excess = redis.call('XLEN', stream) + 1 - tonumber(maxlen)
   if excess <= 0 then return {} end
   return {'MINID', '~', floor, 'LIMIT', excess}
+end
+
+-- The trim by age (max_age): the id below which entries are older than it, by Redis's clock
+-- (which made the ids), but no higher than the floor: entries a group still needs stay. XTRIM
+-- MINID removes them exactly, freeing whole nodes at once. nil without max_age.
+local function age_cutoff(floor)
+  if not max_age then return nil end
+  local time = redis.call('TIME')
+  local oldest = string.format('%d-0', (tonumber(time[1]) - max_age) * 1000
+                                       + math.floor(tonumber(time[2]) / 1000))
+  if floor and id_below(floor, oldest) then return floor end
+  return oldest
 end
 
 local backlog, floor = 0, false
@@ -146,6 +161,8 @@ if stream_key and maxlen ~= '' then
     entry[#entry + 1] = 'applied'; entry[#entry + 1] = applied and 'true' or 'false'
   end
   event_id = redis.call('XADD', stream_key, unpack(entry))
+  local aged = age_cutoff(floor)
+  if aged then redis.call('XTRIM', stream_key, 'MINID', aged) end
 end
 
 -- The references live as long as the call's status (idle while it has none).

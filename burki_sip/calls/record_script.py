@@ -31,7 +31,8 @@ class RecordScript(ScriptCall):
     ARGS: ClassVar[tuple[str, ...]] = (
         "roles", "kind", "now", "lifetimes.dedupe_ttl", "transition.status", "rank",
         "transition.sequence", "terminal_rank", "lifetimes.idle_ttl", "lifetimes.retention",
-        "maxlen", "backlog_limit", "appended", "refs_kept", "fact_count", "event_fact_count")
+        "maxlen", "backlog_limit", "appended", "refs_kept", "max_age", "fact_count",
+        "event_fact_count")
     terminal_rank: ClassVar[int] = TERMINAL_RANK
     refs_kept: ClassVar[int] = EVENT_REFS_KEPT
 
@@ -45,6 +46,7 @@ class RecordScript(ScriptCall):
     stream_key: str | None = None
     transition: Transition = NO_TRANSITION
     maxlen: int | None = None
+    max_age: int | None = None
     backlog_limit: int | None = None
     appended: str | None = None
     entry: Mapping[str, str] = field(default_factory=dict)

@@ -53,7 +53,8 @@ class Request:
 
 def record(store: Any, request: Request) -> Work[Recorded]:
     """Record ``request`` with ``store``'s scripts, keys, lifetimes and stream limits."""
-    step = partial(RecordScript, request.kind, request.entry["received_at"], store.lifetimes)
+    step = partial(RecordScript, request.kind, request.entry["received_at"], store.lifetimes,
+                   max_age=store.events_retention)
     call, stream = request.call_keys(store.keys), store.keys.events(request.kind)
     if not store.streams_in_script and call:
         return (yield from _by_slot(store, request, step, call, stream))

@@ -54,6 +54,6 @@ class ScriptCall:
 class Scripts:
     """The scripts registered on one client (redis-py loads each once, then runs it by SHA)."""
 
-    def __init__(self, client: Any, names: tuple[str, ...] = ("record", "claim", "release")):
+    def __init__(self, client: Any, names: tuple[str, ...] = ("record", "claim", "release", "sweep")):
         for name in names:
             setattr(self, name, client.register_script(lua(f"{name}.lua")))

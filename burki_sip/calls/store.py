@@ -7,10 +7,13 @@ from typing import Any, Mapping
 import redis
 
 from ..jsontext import compact_json
+from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
 from .drivers import Work, run
+from .erasure import Erased, Erasure, ignore
+from .erasure_run import Run
 from .events import SCHEMA_VERSION
 from .keys import Keys
 from .lifecycle import NO_TRANSITION, Transition
@@ -35,14 +38,18 @@ class CallStore(CallAccess, StreamReading):
             Cluster needs ``False``: the streams live in other slots than a call's keys.
         events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
             group has this many entries unacknowledged; ``None``: never refuse.
+        events_retention: seconds entries are kept: each append also trims older ones (but none a
+            group has not acknowledged); ``None``: trimmed by length only.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
-                 events_max_backlog: int | None = 100_000) -> None:
+                 events_max_backlog: int | None = 100_000,
+                 events_retention: int | None = None) -> None:
         super().__init__(client, keys, lifetimes)
         self.events_maxlen = events_maxlen
         self.events_max_backlog = events_max_backlog
+        self.events_retention = events_retention
         self.streams_in_script = streams_in_script
 
     def _run(self, work: Work) -> Any:
@@ -91,6 +98,28 @@ class CallStore(CallAccess, StreamReading):
         return self._run(record(self, request))
 
 
+    def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
+        """Erase calls, or numbers and their calls, from keys and streams (``erasure.py``).
+
+        Args:
+            erasure: what to erase, and whether only to count (``dry_run``).
+            erased: the tally to keep, so that a caller still has it when this raises.
+            progress: called as ``progress(stage, done, total or None)`` after each page.
+
+        Raises:
+            redis.RedisError: the erasure did not finish; running it again finishes it.
+        """
+        return self._run(Run(self, erasure, erased or Erased(), progress).work())
+
+    def save_erasure_record(self, erasure_id: str, fields: dict, created: bool = False) -> None:
+        """Write an erasure's progress (``erasure_records.record_fields``) for the API to read."""
+        self._run(erasure_records.save(self.keys, erasure_id, fields, created))
+
+    def erasure_record(self, erasure_id: str) -> dict | None:
+        """An erasure's progress as the API answers it; ``None`` when unknown or expired."""
+        return self._run(erasure_records.load(self.keys, erasure_id))
+
+
 def entry_fields(payload: dict, content_type: str, call_sid: str | None,
                  delivery_id: str | None, extra: Mapping[str, str]) -> dict[str, str]:
     """A request's stream entry (docs/events.md, ``SCHEMA_VERSION``); empty extras left out."""
@@ -109,4 +138,5 @@ def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallSto
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),
-                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"])
+                     events_max_backlog=config["SIP_EVENTS_MAX_BACKLOG"],
+                     events_retention=config["SIP_EVENTS_RETENTION"])

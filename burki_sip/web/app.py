@@ -10,7 +10,8 @@ from flask import Flask
 from ..config import check, defaults, from_env
 from . import (auth, console, docs, errors, extension, health, limits, metrics, openapi, redaction,
                sip, telemetry)
-from . import claims  # noqa: F401  (its routes join sip.bp on import, before it is registered)
+from . import claims, erasures  # noqa: F401  (their routes join sip.bp on import, before it is
+#                                    registered)
 
 # Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
 MAX_FORM_PARTS = 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Callable
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
@@ -34,6 +35,16 @@ def call_sid_field(**kwargs) -> fields.String:
     """A body's ``call_sid``: required, and safe to use inside a Redis key."""
     return fields.String(required=True, validate=check_call_sid, error_messages={
         "required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED}, **kwargs)
+
+
+def core_rule(check: Callable[[str], object]) -> Callable[[str], None]:
+    """A marshmallow validator from a rule of the core, which raises ``ValueError``."""
+    def validator(value: str) -> None:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+    return validator
 
 
 def json_depth(value, limit: int) -> int:

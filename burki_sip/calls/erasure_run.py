@@ -1,0 +1,139 @@
+"""One erasure's run as driver work: ``Run`` (the steps are in erasure.py's docstring)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from ..jsontext import compact_json
+from .clock import utc_now
+from .drivers import Work, pipelined
+from .erasure import Erased, Erasure
+from .events import ERASURE, SCHEMA_VERSION
+from .key_sweep import keys_holding, primaries, sweep_keys
+from .keys import EVENT_KINDS
+from .numbers import NumberMatch
+from .reads import EventRef
+from .record_script import RecordScript
+from .stream_sweep import Progress, sweep_stream
+
+# Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands. Every
+# write is a script's run or a ``pipelined`` operation, as the store's other writes are.
+BATCH = 500
+
+
+def _batches(items: Iterable[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), BATCH):
+        yield items[start:start + BATCH]
+
+
+class Run:
+    """One erasure's run on ``store``; ``work()`` is the driver work, tallied in ``erased``."""
+
+    def __init__(self, store: Any, erasure: Erasure, erased: Erased, progress: Progress) -> None:
+        self.store, self.keys, self.erasure = store, store.keys, erasure
+        self.erased, self.progress, self.dry_run = erased, progress, erasure.dry_run
+        self.match = NumberMatch.of(erasure.numbers)
+        self.nodes = primaries(store.client)
+        self.streams = [key for kind in EVENT_KINDS
+                        for key in (store.keys.events(kind), store.keys.dead_letters(kind))]
+        self.held_keys: set[str] = set()
+        self.held_entries: dict[str, list[str]] = {}
+        erased.calls.update(erasure.call_sids)
+
+    def work(self) -> Work[Erased]:
+        """The erasure, step by step (the module's docstring)."""
+        if self.match:
+            yield from self.find()
+        yield from self.erase_unheld()
+        if not self.dry_run:
+            yield from self.tell()
+        yield from self.erase_held()
+        self.erased.finished = True
+        return self.erased
+
+    def find(self) -> Work[None]:
+        """Which calls the numbers took part in; nothing is changed."""
+        yield from sweep_keys(self.nodes, self.keys, self._find_keys, self.progress, "find keys")
+        for stream in self.streams:
+            yield from sweep_stream(self.store.scripts, stream, self.match, self.erased.calls,
+                                    False, self.progress, f"find {stream}")
+
+    def _find_keys(self, page: list[str]) -> Work[None]:
+        held = yield from keys_holding(page, self.match)
+        self.held_keys.update(held)
+        self.erased.calls.update(filter(None, map(self.keys.call_sid_of, held)))
+
+    def erase_unheld(self) -> Work[None]:
+        """The calls' entries and keys that hold no number."""
+        for stream in self.streams:
+            swept = yield from sweep_stream(self.store.scripts, stream, self.match,
+                                            self.erased.calls, not self.dry_run, self.progress,
+                                            f"erase {stream}")
+            self.erased.count(stream, swept.members)
+            self.held_entries[stream] = [found.entry_id for found in swept.found]
+        yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
+                              "erase keys")
+
+    def _erase_keys(self, page: list[str]) -> Work[None]:
+        calls = self.erased.calls
+        doomed = [key for key in page
+                  if key not in self.held_keys and self.keys.call_sid_of(key) in calls]
+        self.erased.keys += yield from self._unlink(doomed)
+
+    def erase_held(self) -> Work[None]:
+        """What arrived for the calls meanwhile, then what holds a number, then the calls' keys."""
+        if not self.dry_run:
+            yield from self._arrivals()
+        for stream, ids in self.held_entries.items():
+            yield from self._xdel(stream, ids)
+        known = [] if self.dry_run else [
+            key for call in sorted(self.erased.calls) for key in (
+                self.keys.call_events(call), self.keys.status(call), self.keys.context(call))]
+        self.erased.keys += yield from self._unlink([*sorted(self.held_keys), *known])
+
+    def _arrivals(self) -> Work[None]:
+        """Entries recorded for the calls since their keys were swept (their new lists)."""
+        calls = sorted(self.erased.calls)
+        for done, batch in enumerate(_batches(calls), 1):
+            lists = yield pipelined(*(lambda pipe, call=call: pipe.lrange(
+                self.keys.call_events(call), 0, -1) for call in batch))
+            refs = [EventRef.parse(text) for found in lists for text in found]
+            for kind in EVENT_KINDS:
+                yield from self._xdel(self.keys.events(kind),
+                                      [ref.entry_id for ref in refs if ref.kind == kind])
+            self.progress("erase arrivals", min(done * BATCH, len(calls)), len(calls))
+
+    def _xdel(self, stream: str, ids: list[str]) -> Work[None]:
+        for done, batch in enumerate(_batches(ids), 1):
+            removed = len(batch)
+            if not self.dry_run:
+                [removed] = yield pipelined(lambda pipe, batch=batch: pipe.xdel(stream, *batch))
+            self.erased.count(stream, removed)
+            self.progress(f"erase {stream}", min(done * BATCH, len(ids)), len(ids))
+
+    def _unlink(self, doomed: list[str]) -> Work[int]:
+        if self.dry_run or not doomed:
+            return len(doomed)
+        removed = 0
+        for done, batch in enumerate(_batches(doomed), 1):
+            removed += sum((yield pipelined(*(lambda pipe, key=key: pipe.unlink(key)
+                                              for key in batch))))
+            self.progress("delete keys", min(done * BATCH, len(doomed)), len(doomed))
+        return removed
+
+    def tell(self) -> Work[None]:
+        """The ``erasure`` entry, appended (and trimmed) as every entry is: record.lua. Before
+        the last step, so that a run cut short after it has told of every call it found."""
+        store, erased = self.store, self.erased
+        listed = sorted(call for call in erased.calls if not self.match.found_in(call))
+        payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
+                   "numbers": len(self.erasure.numbers)}
+        entry = {"schema": SCHEMA_VERSION, "type": ERASURE, "received_at": utc_now(),
+                 "content_type": "application/json", "payload": compact_json(payload),
+                 **({"request_id": self.erasure.request_id} if self.erasure.request_id else {})}
+        reply = yield from RecordScript(
+            "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
+            maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
+        ).work(store.scripts)
+        erased.event_id = reply[3]

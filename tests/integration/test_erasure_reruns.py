@@ -1,0 +1,117 @@
+"""An erasure cut short anywhere is finished by running it again, and one run while callbacks for
+the same number keep arriving erases everything recorded before it; the next run, the rest."""
+
+import json
+import threading
+
+import pytest
+
+from burki_sip import create_app
+from burki_sip.calls.erasure import Erased, Erasure
+from burki_sip.calls.events import Event
+from erasure_support import (KEYS, MINE, OTHER, STATUS, STREAMS, TRACE, Traffic, World, dump,
+                             names, text_of, untouched)
+
+pytestmark = pytest.mark.integration
+
+
+class Crash(Exception):
+    """The process running the erasure stopped here."""
+
+
+def crash_after(steps: int):
+    """A progress callback that stops the run at its ``steps``-th report (after a page)."""
+    count = iter(range(steps, 0, -1))
+
+    def progress(stage, done, total):
+        if next(count) == 1:
+            raise Crash(stage)
+    return progress
+
+
+def told(client) -> set[str]:
+    """Every call an ``erasure`` entry of the status stream names."""
+    return {call for entry_id, fields in client.xrange(STATUS)
+            for call in Event.parse("status", entry_id, fields).erased_call_sids}
+
+
+def assert_all_erased(client, calls: set[str], kept: dict) -> None:
+    after = dump(client)
+    assert TRACE not in text_of(after)
+    assert [key for key in after if KEYS.call_sid_of(key) in calls] == []
+    assert [entry for stream in STREAMS for entry in json.loads(after.get(stream, "[]"))
+            if names(entry[1], calls)] == []
+    survivors = untouched(after, calls)
+    survivors[STATUS] = [entry for entry in survivors[STATUS] if "erasure" not in entry[1].values()]
+    assert survivors == kept
+
+
+@pytest.mark.parametrize("topology", ["real"], indirect=True)
+def test_a_run_cut_short_after_any_page_is_finished_by_the_next(topology):
+    _, client = topology
+    steps = []
+    World(client).store.erase(Erasure(numbers=(MINE,)),
+                              progress=lambda *report: steps.append(report))
+    stages = [stage for stage, _, _ in steps]
+    assert {"find keys", "erase keys", "delete keys", "erase arrivals"} <= set(stages)
+    # The first and the last page of every step (each page is a bounded command or pipeline).
+    cuts = sorted({n + 1 for n, stage in enumerate(stages)
+                   if n in (0, len(stages) - 1) or stage != stages[n - 1]
+                   or stage != stages[n + 1]})
+    for cut in cuts:
+        client.flushdb()
+        world = World(client)
+        kept = untouched(dump(client), world.mine.calls)
+        partial = Erased()
+        try:
+            world.store.erase(Erasure(numbers=(MINE,)), partial, crash_after(cut))
+        except Crash:
+            assert not partial.finished
+        assert world.store.erase(Erasure(numbers=(MINE,))).finished
+        assert_all_erased(client, world.mine.calls, kept)
+        assert told(client) == world.mine.calls, f"cut after {cut} pages"
+
+
+@pytest.mark.parametrize("topology", ["real", "cluster"], indirect=True)
+def test_callbacks_arriving_during_a_run_are_left_for_the_next(topology):
+    _, client = topology
+    world = World(client)
+    filler = client.pipeline(transaction=False)
+    for n in range(6000):  # so the run lasts long enough for callbacks to arrive during it
+        filler.xadd(STATUS, {"received_at": "t", "content_type": "application/json",
+                             "payload": json.dumps({"n": n}), "call_sid": f"filler-{n}"})
+    filler.execute()
+    kept = untouched(dump(client), world.mine.calls)
+    live = Traffic(create_app({"TESTING": True}, redis_client=client).test_client(), MINE, "live")
+    stop, started = threading.Event(), threading.Event()
+
+    def callbacks():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            live.post("/sip-status", {"CallSid": f"live-{n % 3}", "From": MINE,
+                                      "CallStatus": "ringing"}, query="?provider=twilio")
+            live.calls.add(f"live-{n % 3}")
+            started.set()
+
+    sender = threading.Thread(target=callbacks)
+    sender.start()
+    started.wait(10)
+    newest_before = client.xrevrange(STATUS, count=1)[0][0]
+    try:
+        first = world.store.erase(Erasure(numbers=(MINE,)))
+    finally:
+        stop.set()
+        sender.join()
+    assert first.finished and world.mine.calls <= first.calls
+    before = [entry for entry_id, entry in client.xrange(STATUS, max=newest_before)]
+    assert [entry for entry in before if TRACE in json.dumps(entry)] == []
+    assert [key for key in dump(client) if KEYS.call_sid_of(key) in world.mine.calls] == []
+    assert live.delivery > 1, "no callback arrived during the run"
+
+    world.store.erase(Erasure(numbers=(MINE,)))
+    calls = world.mine.calls | live.calls
+    assert_all_erased(client, calls, {**kept, STATUS: [
+        entry for entry in kept[STATUS] if not entry[1].get("call_sid", "").startswith("live")]})
+    assert calls <= told(client)
+    assert OTHER[1:] in text_of(dump(client))
