@@ -46,9 +46,8 @@ post_fork = drain.hold_sigterm
 class JsonLogger(glogging.Logger):
     """gunicorn's own lines (start, workers, errors) in the app's JSON format, on stderr.
 
-    ``logconfig_dict`` could set the formatter too, but it turns on gunicorn's access-log
-    bookkeeping for every request (no line is written: the app writes its own): measured, about
-    50 µs more server CPU per prewarm (docs/PERFORMANCE.md).
+    Not ``logconfig_dict``: it turns on gunicorn's access-log bookkeeping for every request,
+    about 50 µs more server CPU per prewarm (docs/PERFORMANCE.md).
     """
 
     def setup(self, cfg):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
@@ -86,11 +87,6 @@ RETIRED = {
 }
 
 
-def retired(environ: Mapping[str, str]) -> list[str]:
-    """One line for each former setting ``environ`` still sets, saying what replaced it."""
-    return [f"{name} is no longer read: {RETIRED[name]}" for name in RETIRED if name in environ]
-
-
 def defaults() -> dict[str, Any]:
     """Return every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}
@@ -131,33 +127,32 @@ class SettingError(ValueError):
 
 
 def without_password(value: Any) -> Any:
-    """A URL-like value with the password of its ``user:password@`` part replaced by the log
-    redaction marker; any other value as it is."""
-    if not isinstance(value, str) or "://" not in value or "@" not in value:
+    """A URL with the password of its ``user:password@`` part redacted; any other value as it is."""
+    if not isinstance(value, str):
         return value
-    scheme, _, rest = value.partition("://")
-    credentials, _, host = rest.rpartition("@")
-    user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}{':' + REDACTED if colon else ''}@{host}"
+    return re.sub(r"^(\w+://[^:@/]*:).*@", lambda match: f"{match[1]}{REDACTED}@", value)
 
 
-def problem(setting: Setting, value: Any, exc: Exception) -> str:
-    """The one line about a bad value; a secret's value is never shown, not even in part."""
-    shown = f"{setting.name} (value not shown: secret)" if setting.secret \
-        else f"{setting.name}={without_password(value)!r}"
-    form = getattr(setting.parse, "accepts", None)
-    return f"{shown} is invalid: {exc}" + (f"; expected {form}" if form else "")
+def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:
+    """Parse each of ``settings`` set in ``values``, in place; ``SettingError`` names a bad one."""
+    for setting in settings:
+        value = values.get(setting.name)
+        if value is None:
+            continue
+        try:
+            values[setting.name] = setting.parse(value)
+        except (TypeError, ValueError) as exc:
+            # A secret's value is never shown, not even in part.
+            shown = f"{setting.name} (value not shown: secret)" if setting.secret \
+                else f"{setting.name}={without_password(value)!r}"
+            form = getattr(setting.parse, "accepts", None)
+            raise SettingError(f"{shown} is invalid: {exc}"
+                               + (f"; expected {form}" if form else "")) from None
 
 
 def check(config: dict[str, Any]) -> None:
     """Parse every known setting in place; raise ``SettingError`` naming the first bad one."""
-    for name, setting in BY_NAME.items():
-        if name not in config or config[name] is None:
-            continue
-        try:
-            config[name] = setting.parse(config[name])
-        except (TypeError, ValueError) as exc:
-            raise SettingError(problem(setting, config[name], exc)) from None
+    _parse(SETTINGS, config)
     _check_topology(config)
 
 
@@ -187,19 +182,8 @@ def startup_problem(environ: Mapping[str, str] | None = None) -> str | None:
     environ = os.environ if environ is None else environ
     try:
         load(environ)
-        check_server(environ)
+        _parse(SERVER_SETTINGS, {setting.name: environ.get(setting.name)
+                                 for setting in SERVER_SETTINGS})
     except SettingError as exc:
         return str(exc)
     return None
-
-
-def check_server(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The gunicorn settings (``SERVER_SETTINGS``) from ``environ``, parsed; ``SettingError``."""
-    server = {}
-    for setting in SERVER_SETTINGS:
-        value = environ.get(setting.name)
-        try:
-            server[setting.name] = setting.default if value is None else setting.parse(value)
-        except (TypeError, ValueError) as exc:
-            raise SettingError(problem(setting, value, exc)) from None
-    return server

@@ -1,6 +1,5 @@
-"""Parsers of the credential settings, for ``config.py``: keys, ``name:secret`` pairs, public keys.
+"""Parsers of the credential settings: keys, ``name:secret`` pairs, public keys, the public URL.
 
-Every parser accepts what it returns too, so checking an already checked config changes nothing.
 Messages never repeat the value: these settings are secrets.
 """
 
@@ -10,7 +9,7 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
-from .parsers import accepts, comma_list
+from .parsers import accepts, listed
 
 ED25519_KEY_BYTES = 32
 
@@ -41,21 +40,27 @@ def ed25519_key(item: str | bytes) -> bytes:
     return key
 
 
-tokens = comma_list(token, "values separated by commas, without spaces in a value")
-pairs = comma_list(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
-                         "commas, neither part empty")
-public_keys = comma_list(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
+tokens = listed(token, "values separated by commas, without spaces in a value")
+pairs = listed(pair, "name:secret pairs (user:password; LiveKit's key:secret) separated by "
+                     "commas, neither part empty")
+public_keys = listed(ed25519_key, "base64 Ed25519 public keys (32 bytes), separated by commas")
+
+
+def base_url(text: str) -> str:
+    """``text`` if it is an ``http(s)://host[:port][/prefix]`` URL; ``ValueError`` says why not."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # reading it raises ValueError for a port that is not 0-65535
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("must not hold credentials, a query or a fragment")
+    return text
 
 
 @accepts("an http(s)://host[:port][/prefix] URL (e.g. https://api.burki.dev)")
 def public_url(value: str) -> str | None:
-    """The base URL providers call: ``http(s)://host[:port][/prefix]``, no query or fragment."""
-    text = value.strip().rstrip("/")
-    if not text:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// URL with a host")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError("must not have a query, a fragment or credentials")
-    return text
+    """The base URL providers call, without a trailing slash; empty leaves it unset."""
+    return base_url(value.strip().rstrip("/")) if value.strip() else None

@@ -1,12 +1,10 @@
 """Which Redis ``make run`` uses: ``REDIS_URL`` when it is set, else a redis-server of its own.
 
-Without ``REDIS_URL`` (and without Sentinel or Cluster settings) gunicorn's master starts
-``redis-server`` as a child process on a free loopback port, in memory only, and stops it when
-gunicorn stops: development runs on the same Redis as production, so every feature (Lua,
-streams, consumer groups, pub/sub, WAIT) behaves as it will there. Its URL goes to
-``RUNTIME_FILE`` in the working directory (the project root under ``make run``), where
-``burki-sip`` finds it and ``redis-cli -u "$(cat ...)"`` can read it. A Redis of the machine
-(say on localhost:6379) is never used unless ``REDIS_URL`` names it.
+Without ``REDIS_URL`` (or Sentinel or Cluster settings) gunicorn's master starts ``redis-server``
+on a free loopback port, in memory only, and stops it with gunicorn: development runs on the same
+Redis as production, so every feature behaves as it will there. Its URL goes to ``RUNTIME_FILE``,
+where ``burki-sip`` and ``redis-cli -u "$(cat ...)"`` find it. A Redis of the machine (say on
+localhost:6379) is never used unless ``REDIS_URL`` names it.
 """
 
 from __future__ import annotations
@@ -50,25 +48,16 @@ def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("REDIS_URL") or environ.get("REDIS_SENTINELS") or cluster)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _answers(url: str, process: subprocess.Popen) -> bool:
     """Wait until the server at ``url`` answers PING (True) or its process has exited (False)."""
-    client = redis.Redis.from_url(url, socket_timeout=PING_TIMEOUT)
     deadline = time.monotonic() + START_TIMEOUT
-    try:
+    with redis.Redis.from_url(url, socket_timeout=PING_TIMEOUT) as client:
         while process.poll() is None and time.monotonic() < deadline:
             try:
                 return client.ping()
             except redis.ConnectionError:
                 time.sleep(0.05)
-        return False
-    finally:
-        client.close()
+    return False
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -81,13 +70,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def start_embedded(binary: str = "redis-server") -> str:
-    """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers.
-
-    Raises:
-        EmbeddedRedisError: the binary is missing, or no server came up.
-    """
+    """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers
+    (``EmbeddedRedisError`` if the binary is missing or no server came up)."""
     for _ in range(3):  # another process may take the free port before redis-server binds it
-        port = _free_port()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
         try:
             process = subprocess.Popen([binary, "--port", str(port), *SERVER_ARGS],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -132,11 +120,8 @@ def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
 
 
 def url_for_cli(environ: Mapping[str, str], runtime_file: Path = RUNTIME_FILE) -> dict:
-    """``environ``, with the embedded server's ``REDIS_URL`` when it is unset and one runs here.
-
-    Raises:
-        ValueError: nothing says which Redis to use (the message says what to do).
-    """
+    """``environ``, with the embedded server's ``REDIS_URL`` when it is unset and one runs here;
+    ``ValueError`` saying what to do when nothing says which Redis to use."""
     if _needs_no_fallback(environ):
         return dict(environ)
     try:
@@ -155,11 +140,8 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
     where = settings.without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
     try:
-        client = client_from_config(config)
-        try:
+        with client_from_config(config) as client:
             client.ping()
-        finally:
-            client.close()
     except (redis.RedisError, RedisClusterException, OSError) as exc:
         logger.warning("Redis at %s does not answer (%s: %s): requests are answered 503 until "
                        "it does", where, type(exc).__name__, (str(exc).splitlines() or [""])[0])

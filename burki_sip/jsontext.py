@@ -1,4 +1,4 @@
-"""JSON text as Redis can keep it: ``strict_loads`` refuses what would break later, ``compact_json`` writes it."""
+"""JSON text as Redis keeps it: ``strict_loads`` refuses what would break later, ``compact_json``."""
 
 from __future__ import annotations
 
@@ -22,11 +22,9 @@ def _finite_float(text: str) -> float:
 
 
 def strict_loads(data: bytes | str):
-    """``json.loads`` that refuses what JSON text may spell but Redis cannot store as text.
-
-    NaN and Infinity are not JSON, nor is a number too large for a float (``1e400``). A ``\\ud800``-style escape of a lone surrogate decodes to a
-    string UTF-8 cannot encode, which would only fail later, while writing to Redis (a 500).
-    """
+    """``json.loads`` refusing NaN, Infinity and numbers too large for a float (``1e400``), none of
+    them JSON, and a lone surrogate's escape (``\\ud800``): UTF-8 cannot encode it, so it would
+    fail later, while writing to Redis (a 500)."""
     value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     if ("\\u" if isinstance(data, str) else b"\\u") in data:
         try:

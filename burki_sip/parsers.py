@@ -1,8 +1,8 @@
 """How each setting's text is read: one parser per kind of value, each naming the form it accepts.
 
 A parser raises ``ValueError`` saying what is wrong with a value (``"not a whole number"``); its
-``accepts`` (set by ``@accepts``) says what is right, and ``config.problem`` joins the two into the
-one line a bad setting gets.
+``accepts`` (set by ``@accepts``) says what is right, and ``config`` joins the two into the one
+line a bad setting gets. Every parser accepts what it returns, so checking twice changes nothing.
 """
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from .network import parse_networks
-from .signatures import parse_secrets
+from .network import network
+from .signatures import decode_secret
 
-# redis-py's names for ssl.CERT_REQUIRED, CERT_OPTIONAL and CERT_NONE.
-CERT_REQS = ("required", "optional", "none")
+CERT_REQS = ("required", "optional", "none")  # redis-py's names for ssl.CERT_*
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def accepts(form: str) -> Callable[[Callable], Callable]:
-    """Note on a parser the form it accepts, for the one-line start-up error (``problem()``)."""
+    """Note on a parser the form it accepts, for the one-line start-up error."""
     def mark(parse: Callable) -> Callable:
         parse.accepts = form
         return parse
@@ -28,12 +27,10 @@ def accepts(form: str) -> Callable[[Callable], Callable]:
 
 
 def _integer(value: str | int) -> int:
-    if isinstance(value, bool):
-        raise ValueError("not a whole number")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     try:
-        return int(str(value).strip())
+        return int(str(value))  # int() ignores surrounding spaces itself
     except ValueError:
         raise ValueError("not a whole number") from None
 
@@ -67,6 +64,14 @@ non_negative_float = at_least(_number, 0, "a number, 0 or more (e.g. 0.5)")
 seconds = at_least(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
 
 
+@accepts("a TCP port, 1 to 65535")
+def port(value: str | int) -> int:
+    port = _integer(value)
+    if not 0 < port < 65536:
+        raise ValueError(f"{port} is out of range")
+    return port
+
+
 @accepts("true or false (also 1/0, yes/no, on/off)")
 def boolean(value: str | bool) -> bool:
     if isinstance(value, bool):
@@ -79,6 +84,22 @@ def boolean(value: str | bool) -> bool:
     raise ValueError("not a yes/no value")
 
 
+def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A parser of one of ``choices``, in any case."""
+    @accepts(f"one of {', '.join(choices)}")
+    def parse_choice(value: str) -> str:
+        by_name = {choice.lower(): choice for choice in choices}
+        try:
+            return by_name[value.strip().lower()]
+        except KeyError:
+            raise ValueError("not one of these") from None
+    return parse_choice
+
+
+cert_reqs = one_of(CERT_REQS)
+log_level = one_of(LOG_LEVELS)
+
+
 @accepts("a non-empty key prefix without spaces or braces (e.g. burki:sip)")
 def prefix(value: str) -> str:
     prefix = value.strip()
@@ -87,14 +108,6 @@ def prefix(value: str) -> str:
     if any(char.isspace() or char in "{}" for char in prefix):
         raise ValueError("contains a space or a brace")
     return prefix
-
-
-@accepts(f"one of {', '.join(LOG_LEVELS)}")
-def log_level(value: str) -> str:
-    level = str(value).strip().upper()
-    if level not in LOG_LEVELS:
-        raise ValueError("not a log level")
-    return level
 
 
 def stripped(value: str) -> str | None:
@@ -112,33 +125,17 @@ def redis_url(value: str) -> str | None:
     return url
 
 
-def optional(parse: Callable[[Any], tuple], form: str) -> Callable[[Any], tuple | None]:
-    """``parse``, with ``None`` for an empty result, accepting ``form``."""
-    @accepts(form)
-    def parse_optional(value):
-        return parse(value) or None
-    return parse_optional
-
-
-def comma_list(item: Callable[[Any], Any], form: str) -> Callable[[Any], tuple | None]:
-    """A parser of comma-separated items, each read by ``item``; ``None`` when there are none.
-
-    A list or tuple (a value parsed already, or a test's) is read item by item the same way.
-    """
+def listed(item: Callable[[Any], Any], form: str,
+           spaces: bool = False) -> Callable[[Any], tuple | None]:
+    """A parser of items separated by commas (or, with ``spaces``, by commas or spaces), each
+    read by ``item``; ``None`` when there are none. A list or tuple is read item by item."""
     @accepts(form)
     def parse_list(value):
-        items = value.split(",") if isinstance(value, str) else value
-        items = (part.strip() if isinstance(part, str) else part for part in items)
+        if isinstance(value, str):
+            value = value.replace(",", " ").split() if spaces else value.split(",")
+        items = (part.strip() if isinstance(part, str) else part for part in value)
         return tuple(item(part) for part in items if part != "") or None
     return parse_list
-
-
-@accepts(f"one of {', '.join(CERT_REQS)}")
-def cert_reqs(value: str) -> str:
-    lowered = value.strip().lower()
-    if lowered not in CERT_REQS:
-        raise ValueError("not a certificate check mode")
-    return lowered
 
 
 def host_port(item: str | tuple) -> tuple[str, int]:
@@ -152,17 +149,9 @@ def host_port(item: str | tuple) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-@accepts("a TCP port, 1 to 65535")
-def port(value: str | int) -> int:
-    port = _integer(value)
-    if not 0 < port < 65536:
-        raise ValueError(f"{port} is out of range")
-    return port
-
-
-addresses = comma_list(host_port, "host:port pairs separated by commas "
-                                  "(e.g. 10.0.0.1:26379,10.0.0.2:26379)")
-webhook_secrets = optional(parse_secrets, "whsec_ followed by base64 of 24 bytes or more; "
-                                             "several separated by commas or spaces")
-allowed_ips = optional(parse_networks,
-                       "IP addresses or CIDR ranges, separated by commas or spaces")
+addresses = listed(host_port, "host:port pairs separated by commas "
+                              "(e.g. 10.0.0.1:26379,10.0.0.2:26379)")
+webhook_secrets = listed(decode_secret, "whsec_ followed by base64 of 24 bytes or more; several "
+                                        "separated by commas or spaces", spaces=True)
+allowed_ips = listed(network, "IP addresses or CIDR ranges, separated by commas or spaces",
+                     spaces=True)

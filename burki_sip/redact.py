@@ -1,9 +1,8 @@
 """Secrets and phone numbers kept out of logs: ``mask_phone``, ``redact_mapping``, a log filter.
 
-Anything that writes a log line from request data (headers, bodies, provider payloads) passes it
-through ``redact_mapping`` or ``redact_text`` first; a ``RedactingFilter`` on the loggers
-(``burki_sip.web.redaction`` puts the app's there) is a second line of defence for messages that
-slip through. Nothing here holds state: the filter's secrets are given to it.
+What logs request data (headers, bodies, provider payloads) passes it through ``redact_mapping`` or
+``redact_text`` first; a ``RedactingFilter`` on the loggers (``web.redaction`` puts the app's there)
+catches what slips through. Nothing here holds state: the filter's secrets are given to it.
 """
 
 from __future__ import annotations
@@ -92,13 +91,8 @@ def _redact_value(name: str, value: Any) -> Any:
 
 
 def redact_mapping(mapping: Mapping) -> dict:
-    """A copy of ``mapping`` (headers, a payload) safe to log, at any depth.
-
-    Values under secret-like names (``Authorization``, ``X-API-Key``, ``webhook-signature``,
-    ``*token*``, ``*password*``...) become ``[redacted]``; values under phone-like names
-    (``from``, ``To``, ``from_number``, ``Caller``...) are masked; other strings go through
-    ``redact_text``.
-    """
+    """A copy of ``mapping`` (headers, a payload) safe to log, at any depth: values under
+    secret-like names redacted, under phone-like names masked, other strings ``redact_text``'d."""
     return {key: _redact_value(str(key), value) for key, value in mapping.items()}
 
 

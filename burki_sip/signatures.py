@@ -1,9 +1,7 @@
 """Standard Webhooks signatures: HMAC-SHA256 over ``id.timestamp.body``, standard library only.
 
-The scheme (https://www.standardwebhooks.com): a secret is ``whsec_`` plus base64; the sender puts
-``webhook-id``, ``webhook-timestamp`` (integer Unix seconds) and ``webhook-signature`` (a
-space-separated list of ``v1,<base64 HMAC>``) on the request. No URL is signed, so a proxy in
-front of the service cannot make a valid signature fail.
+The scheme is https://www.standardwebhooks.com; a secret is ``whsec_`` plus base64. No URL is
+signed, so a proxy in front of the service cannot make a valid signature fail.
 """
 
 from __future__ import annotations
@@ -31,12 +29,11 @@ class SignatureError(Exception):
     """A request's webhook signature headers do not verify; the message says why."""
 
 
-def decode_secret(text: str) -> bytes:
-    """The key bytes of one ``whsec_...`` secret (the prefix is optional, as in the reference code).
-
-    Raises:
-        ValueError: the secret is not base64 or is shorter than the specification's 24 bytes.
-    """
+def decode_secret(text: str | bytes) -> bytes:
+    """The key bytes of one ``whsec_...`` secret (the prefix is optional, as in the reference
+    code), or key bytes as given; ``ValueError`` unless it is base64 of 24 bytes or more."""
+    if isinstance(text, bytes):
+        return text
     encoded = text.removeprefix(SECRET_PREFIX)
     try:
         key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
@@ -47,30 +44,10 @@ def decode_secret(text: str) -> bytes:
     return key
 
 
-def parse_secrets(value: str | Iterable[str | bytes]) -> tuple[bytes, ...]:
-    """Secrets separated by commas or spaces (several during a rotation), as key bytes."""
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return tuple(item if isinstance(item, bytes) else decode_secret(item) for item in items)
-
-
-def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The ``v1,<base64>`` signature of one message, as a sender computes it."""
-    return "v1," + base64.b64encode(_digest(secret, msg_id, timestamp, body)).decode("ascii")
-
-
-def _digest(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
-    # Header values arrive as latin-1 decoded text (PEP 3333): encode back to the sent bytes.
-    content = msg_id.encode("latin-1", "replace") + b"." + str(timestamp).encode() + b"." + body
-    return hmac.new(secret, content, hashlib.sha256).digest()
-
-
 def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_SECONDS,
                       name: str = "webhook-timestamp") -> int:
-    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``.
-
-    Raises:
-        SignatureError: it is missing, not an integer, or too old or too far ahead; says which.
-    """
+    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``, or
+    ``SignatureError`` saying why not."""
     if not TIMESTAMP_PATTERN.fullmatch((text or "").strip()):
         raise SignatureError(f"{name} must be an integer Unix time in seconds")
     timestamp = int(text)
@@ -82,35 +59,27 @@ def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_S
     return timestamp
 
 
-def presented(header: str) -> list[bytes]:
-    """The decoded ``v1`` signatures of a ``webhook-signature`` header; other versions skipped."""
-    found = []
-    for entry in header.split(" ")[:MAX_SIGNATURES]:
-        version, _, encoded = entry.partition(",")
-        if version != "v1":
-            continue
-        try:
-            found.append(base64.b64decode(encoded, validate=True))
-        except (binascii.Error, ValueError):
-            continue  # one malformed entry must not hide a valid one next to it
-    return found
-
-
 def verify(secrets: Iterable[bytes], headers: Mapping[str, str], body: bytes,
            now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> None:
-    """Return when one signature matches one secret; raise ``SignatureError`` saying why not.
-
-    Every secret is compared with every signature in constant time, with no early exit.
-    """
+    """Return when one signature matches one secret; raise ``SignatureError`` saying why not."""
     msg_id, stamp, header = (headers.get(name) for name in HEADERS)
     missing = [name for name, value in zip(HEADERS, (msg_id, stamp, header)) if not value]
     if missing:
         raise SignatureError(f"webhook signature headers missing: {', '.join(missing)}")
     timestamp = checked_timestamp(stamp, time.time() if now is None else now, tolerance)
-    signatures = presented(header)
-    matched = False
+    signatures = []  # the v1 entries, decoded; other versions are skipped
+    for entry in header.split(" ")[:MAX_SIGNATURES]:
+        version, _, encoded = entry.partition(",")
+        try:
+            if version == "v1":
+                signatures.append(base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError):
+            pass  # one malformed entry must not hide a valid one next to it
+    # Header values arrive as latin-1 decoded text (PEP 3333): encode back to the sent bytes.
+    signed = msg_id.encode("latin-1", "replace") + b"." + str(timestamp).encode() + b"." + body
+    matched = False  # every secret against every signature, in constant time, no early exit
     for secret in secrets:
-        expected = _digest(secret, msg_id, timestamp, body)
+        expected = hmac.new(secret, signed, hashlib.sha256).digest()
         for signature in signatures:
             matched |= hmac.compare_digest(expected, signature)
     if not matched:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import sys
 
-from .config import retired, startup_problem
+from .config import RETIRED, startup_problem
 
 
 def main(warn: bool = True) -> int:
     """Print the first problem with the settings in ``os.environ`` and, with ``warn``, a line for
     each former setting still set; return the exit status."""
-    for line in retired(os.environ) if warn else ():
-        print(f"Warning: {line}", file=sys.stderr)
+    for name in [name for name in RETIRED if name in os.environ] if warn else ():
+        print(f"Warning: {name} is no longer read: {RETIRED[name]}", file=sys.stderr)
     problem = startup_problem(os.environ)
     if problem:
         print(f"Error: {problem}", file=sys.stderr)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 
 import redis
 
-from burki_sip.signatures import decode_secret, sign
+from burki_sip.signatures import decode_secret
 
 # The Standard Webhooks reference vector (standard-webhooks/standard-webhooks, libraries/python).
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -19,6 +22,12 @@ KEY = "test-inbound-key-0123456789abcdef"
 OLD_KEY = "test-old-key-fedcba9876543210"
 # A second, different secret (32 bytes), as during a rotation.
 OTHER_SECRET = "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM="
+
+
+def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``v1,<base64>`` signature of one message, as a Standard Webhooks sender computes it."""
+    content = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(secret, content, hashlib.sha256).digest()).decode()
 
 
 def signed_headers(body: bytes, secret: str = VECTOR_SECRET, msg_id: str = "msg_test_1",

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from burki_sip import create_app
-from burki_sip.network import address_allowed, parse_networks
+from burki_sip.network import address_allowed
+from burki_sip.parsers import allowed_ips
 from security_support import KEY, snapshot
 
 BRIDGE = "52.21.157.171"  # the address the SIP bridge publishes for its signalling
@@ -22,12 +23,12 @@ BRIDGE = "52.21.157.171"  # the address the SIP bridge publishes for its signall
     ("", False),
 ])
 def test_addresses_and_ranges_are_matched(address, allowed):
-    networks = parse_networks(f"{BRIDGE}, 10.1.0.0/16 2001:db8::/32")
+    networks = allowed_ips(f"{BRIDGE}, 10.1.0.0/16 2001:db8::/32")
     assert address_allowed(address, networks) is allowed
 
 
 def test_a_host_address_with_a_prefix_means_its_range():
-    assert parse_networks("10.0.0.7/24") == (ipaddress.ip_network("10.0.0.0/24"),)
+    assert allowed_ips("10.0.0.7/24") == (ipaddress.ip_network("10.0.0.0/24"),)
 
 
 @pytest.mark.parametrize("value", ["10.0.0.300", "bridge.example.com", "10.0.0.0/33"])

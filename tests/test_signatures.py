@@ -1,8 +1,9 @@
 import pytest
 
-from burki_sip.signatures import SignatureError, decode_secret, parse_secrets, sign, verify
+from burki_sip.parsers import webhook_secrets
+from burki_sip.signatures import SignatureError, decode_secret, verify
 from security_support import (OTHER_SECRET, VECTOR_BODY, VECTOR_ID, VECTOR_SECRET,
-                              VECTOR_SIGNATURE, VECTOR_TIMESTAMP, signed_headers)
+                              VECTOR_SIGNATURE, VECTOR_TIMESTAMP, sign, signed_headers)
 
 VECTOR_HEADERS = {"webhook-id": VECTOR_ID, "webhook-timestamp": str(VECTOR_TIMESTAMP),
                   "webhook-signature": VECTOR_SIGNATURE}
@@ -14,7 +15,7 @@ def test_the_published_test_vector_signs_exactly():
 
 
 def test_the_published_test_vector_verifies_at_its_own_time():
-    verify(parse_secrets(VECTOR_SECRET), VECTOR_HEADERS, VECTOR_BODY, now=VECTOR_TIMESTAMP)
+    verify(webhook_secrets(VECTOR_SECRET), VECTOR_HEADERS, VECTOR_BODY, now=VECTOR_TIMESTAMP)
 
 
 def test_the_prefix_is_optional_as_in_the_reference_code():
@@ -35,12 +36,12 @@ def test_the_prefix_is_optional_as_in_the_reference_code():
 def test_a_wrong_or_incomplete_header_is_refused_saying_why(change, reason):
     headers = {name: value for name, value in {**VECTOR_HEADERS, **change}.items() if value}
     with pytest.raises(SignatureError, match=reason):
-        verify(parse_secrets(VECTOR_SECRET), headers, VECTOR_BODY, now=VECTOR_TIMESTAMP)
+        verify(webhook_secrets(VECTOR_SECRET), headers, VECTOR_BODY, now=VECTOR_TIMESTAMP)
 
 
 def test_a_changed_body_does_not_verify():
     with pytest.raises(SignatureError, match="does not match"):
-        verify(parse_secrets(VECTOR_SECRET), VECTOR_HEADERS, b'{"test": 2432232315}',
+        verify(webhook_secrets(VECTOR_SECRET), VECTOR_HEADERS, b'{"test": 2432232315}',
                now=VECTOR_TIMESTAMP)
 
 
@@ -49,31 +50,31 @@ def test_timestamps_within_300_seconds_pass_and_beyond_are_refused(age):
     headers = signed_headers(b"{}", timestamp=1_700_000_000)
     now = 1_700_000_000 + age  # the message is `age` seconds old (negative: from the future)
     if abs(age) <= 300:
-        verify(parse_secrets(VECTOR_SECRET), headers, b"{}", now=now)
+        verify(webhook_secrets(VECTOR_SECRET), headers, b"{}", now=now)
         return
     expected = "too old" if age > 0 else "in the future"
     with pytest.raises(SignatureError, match=expected):
-        verify(parse_secrets(VECTOR_SECRET), headers, b"{}", now=now)
+        verify(webhook_secrets(VECTOR_SECRET), headers, b"{}", now=now)
 
 
 def test_any_signature_of_the_list_may_match_other_versions_are_skipped():
     header = f"v1a,c29tZXRoaW5n v1,bm9wZQ== v1,garbage {VECTOR_SIGNATURE}"
-    verify(parse_secrets(VECTOR_SECRET), {**VECTOR_HEADERS, "webhook-signature": header},
+    verify(webhook_secrets(VECTOR_SECRET), {**VECTOR_HEADERS, "webhook-signature": header},
            VECTOR_BODY, now=VECTOR_TIMESTAMP)
 
 
 def test_during_a_rotation_either_secret_verifies():
-    secrets = parse_secrets(f"{OTHER_SECRET}, {VECTOR_SECRET}")
+    secrets = webhook_secrets(f"{OTHER_SECRET}, {VECTOR_SECRET}")
     verify(secrets, VECTOR_HEADERS, VECTOR_BODY, now=VECTOR_TIMESTAMP)
     headers = signed_headers(b"{}", secret=OTHER_SECRET, timestamp=VECTOR_TIMESTAMP)
     verify(secrets, headers, b"{}", now=VECTOR_TIMESTAMP)
     with pytest.raises(SignatureError):
-        verify(parse_secrets(VECTOR_SECRET), headers, b"{}", now=VECTOR_TIMESTAMP)
+        verify(webhook_secrets(VECTOR_SECRET), headers, b"{}", now=VECTOR_TIMESTAMP)
 
 
 def test_secrets_are_separated_by_commas_or_spaces():
-    assert len(parse_secrets(f"{VECTOR_SECRET} {OTHER_SECRET}")) == 2
-    assert len(parse_secrets(f"{VECTOR_SECRET},{OTHER_SECRET},")) == 2
+    assert len(webhook_secrets(f"{VECTOR_SECRET} {OTHER_SECRET}")) == 2
+    assert len(webhook_secrets(f"{VECTOR_SECRET},{OTHER_SECRET},")) == 2
 
 
 @pytest.mark.parametrize(("secret", "reason"), [
@@ -82,4 +83,4 @@ def test_secrets_are_separated_by_commas_or_spaces():
 ])
 def test_a_bad_secret_is_refused(secret, reason):
     with pytest.raises(ValueError, match=reason):
-        parse_secrets(secret)
+        webhook_secrets(secret)

@@ -6,12 +6,12 @@ import hashlib
 import json
 import logging
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .. import credentials
 from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, failure, metrics
 from .errors import BridgeConfigError, BridgeError
 from .organization import validate_organization
@@ -19,7 +19,6 @@ from .organization import validate_organization
 log = logging.getLogger(__name__)
 
 SYNC_PATH = "/api/sync-organization"
-RETRY_STATUSES = failure.RETRY_STATUSES
 # Longest single wait between two attempts, whether backoff or the bridge's Retry-After.
 MAX_WAIT = 30
 
@@ -28,11 +27,6 @@ def canonical_json(config: dict) -> bytes:
     """The one byte form of a config: sorted keys, no spaces, UTF-8."""
     return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode()
-
-
-def idempotency_key(body: bytes) -> str:
-    """The ``Idempotency-Key`` of a sync: the SHA-256 of its canonical body, in hex."""
-    return hashlib.sha256(body).hexdigest()
 
 
 class CountingRetry(Retry):
@@ -45,23 +39,6 @@ class CountingRetry(Retry):
         except Exception as exc:  # MaxRetryError, or the error itself when it is not retryable
             exc.attempts = len(self.history) + 1
             raise
-
-
-def check_url(base_url: str | None) -> None:
-    """Raise ``BridgeConfigError`` unless ``base_url`` is a plain http(s) base URL."""
-    if not base_url:
-        raise BridgeConfigError("SIP_BRIDGE_URL is not set: set it to the bridge's base URL, "
-                                "e.g. https://bridge.example.com")
-    try:
-        parts = urlsplit(base_url)
-        parts.port  # reading it raises ValueError for a port that is not 0-65535
-    except ValueError as exc:
-        raise BridgeConfigError(f"SIP_BRIDGE_URL is not a valid URL: {exc}") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BridgeConfigError("SIP_BRIDGE_URL must be an http:// or https:// URL with a host")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise BridgeConfigError("SIP_BRIDGE_URL must not hold credentials, a query or a fragment "
-                                "(the key goes in SIP_BRIDGE_API_KEY)")
 
 
 class BridgeClient:
@@ -84,7 +61,13 @@ class BridgeClient:
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  retries: int = RETRIES, backoff: float = BACKOFF,
                  max_wait: int = MAX_WAIT) -> None:
-        check_url(base_url)
+        if not base_url:
+            raise BridgeConfigError("SIP_BRIDGE_URL is not set: set it to the bridge's base URL, "
+                                    "e.g. https://bridge.example.com")
+        try:
+            credentials.base_url(base_url)
+        except ValueError as exc:
+            raise BridgeConfigError(f"SIP_BRIDGE_URL: {exc}") from exc
         if not api_key:
             raise BridgeConfigError("SIP_BRIDGE_API_KEY is not set: set it to the key the "
                                     "bridge expects as Authorization: Bearer")
@@ -93,9 +76,8 @@ class BridgeClient:
         self._api_key = api_key
         retry = CountingRetry(
             total=retries, backoff_factor=backoff, backoff_jitter=backoff, backoff_max=max_wait,
-            retry_after_max=max_wait, status_forcelist=RETRY_STATUSES, raise_on_status=False,
-            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"POST"},
-        )
+            retry_after_max=max_wait, status_forcelist=failure.RETRY_STATUSES,
+            raise_on_status=False, allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
         self.session = requests.Session()
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
@@ -104,16 +86,9 @@ class BridgeClient:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **options: Any) -> BridgeClient:
-        """A client of the bridge that ``SIP_BRIDGE_URL`` and ``SIP_BRIDGE_API_KEY`` name;
-        ``options`` are the constructor's keyword arguments (timeouts, retries, backoff).
-
-        Raises:
-            BridgeConfigError: ``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid.
-        """
+        """A client of the bridge ``SIP_BRIDGE_URL`` and ``SIP_BRIDGE_API_KEY`` name; ``options``
+        are the constructor's keyword arguments (timeouts, retries, backoff)."""
         return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"), **options)
-
-    def __repr__(self) -> str:
-        return f"BridgeClient({self.url!r})"
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -140,25 +115,32 @@ class BridgeClient:
             BridgeError: the bridge was unreachable or answered with an error.
         """
         body = canonical_json(validate_organization(config))
-        headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key(body)}
+        # The key follows the content, so the bridge can tell a retry from a new sync.
+        headers = {"Content-Type": "application/json",
+                   "Idempotency-Key": hashlib.sha256(body).hexdigest()}
+        attempts = None
         try:
             response = self.session.post(self.url, data=body, headers=headers, stream=True,
                                          timeout=self.timeout, allow_redirects=False)
+            with response:
+                attempts = len(response.raw.retries.history) + 1
+                content = response.content  # the body may still break off or stall
         except requests.RequestException as exc:
-            raise self._fail(failure.unreachable(exc, self.timeout, self._api_key)) from exc
-        with response:
-            attempts = len(response.raw.retries.history) + 1
-            try:
-                content = response.content
-            except requests.RequestException as exc:  # the body broke off or stalled
-                error = failure.unreachable(exc, self.timeout, self._api_key, attempts)
-                raise self._fail(error) from exc
-        if not 200 <= response.status_code < 300:
-            raise self._fail(failure.refused(response, content, self._api_key, attempts))
+            what, check, last, counted = failure.unreachable(exc, self.timeout, self._api_key)
+            raise self._fail(what, check, attempts or counted or 1, last) from exc
+        status = response.status_code
+        if not 200 <= status < 300:
+            said = failure.bridge_message(content, self._api_key)
+            location = failure.shorten(response.headers.get("Location") or "", self._api_key)
+            raise self._fail(f"answered HTTP {status}", failure.what_to_check(status, location),
+                             attempts, f"; the bridge said: {said}" if said else "", status, said)
         try:
             answer = json.loads(content) if content.strip() else None
         except ValueError as exc:
-            raise self._fail(failure.not_json(response, content, self._api_key, attempts)) from exc
+            raise self._fail(f"answered HTTP {status} but not with JSON", "that SIP_BRIDGE_URL is "
+                             "the bridge's API; the sync may or may not have been applied",
+                             attempts, "", status, failure.bridge_message(content, self._api_key)
+                             ) from exc
         log.info("organization %s synced to %s in %d attempt(s)",
                  config["organization_id"], self.url, attempts)
         metrics.bridge_sync_attempted(attempts)
@@ -166,13 +148,12 @@ class BridgeClient:
             metrics.bridge_sync_failed("retried", attempts - 1)
         return answer
 
-    def _fail(self, error: BridgeError) -> BridgeError:
-        """Prefix ``error``'s message with the request, and log it."""
-        error.message = f"POST {self.url}: {error.message}"
-        error.args = (error.message,)
-        attempts = error.attempts or 1
+    def _fail(self, what: str, check: str, attempts: int, detail: str = "",
+              status: int | None = None, said: str | None = None) -> BridgeError:
+        """The error of a failed sync, counted and logged."""
+        message = (f"POST {self.url}: the SIP bridge {what} ({attempts} "
+                   f"attempt{'' if attempts == 1 else 's'}): check {check}{detail}")
         metrics.bridge_sync_attempted(attempts)
-        reason = f"{error.bridge_status // 100}xx" if error.bridge_status else "unreachable"
-        metrics.bridge_sync_failed(reason, attempts)
-        log.warning("SIP bridge sync failed: %s", error.message)
-        return error
+        metrics.bridge_sync_failed(f"{status // 100}xx" if status else "unreachable", attempts)
+        log.warning("SIP bridge sync failed: %s", message)
+        return BridgeError(message, bridge_status=status, bridge_message=said, attempts=attempts)

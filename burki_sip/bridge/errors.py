@@ -12,18 +12,16 @@ class BridgeError(Exception):
         attempts: how many requests were sent, retries included.
     """
 
-    def __init__(self, message: str, status_code: int = 502, *, bridge_status: int | None = None,
+    status_code = 502  # of an API request that needed the bridge
+
+    def __init__(self, message: str, *, bridge_status: int | None = None,
                  bridge_message: str | None = None, attempts: int = 0) -> None:
         super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.bridge_status = bridge_status
-        self.bridge_message = bridge_message
-        self.attempts = attempts
+        self.message, self.bridge_status = message, bridge_status
+        self.bridge_message, self.attempts = bridge_message, attempts
 
 
 class BridgeConfigError(BridgeError):
     """``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid: nothing was sent."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, 500)
+    status_code = 500

@@ -1,8 +1,4 @@
-"""The organization config synced to the SIP bridge: its schemas, error paths and canonical form.
-
-Every schema keeps unknown fields (``INCLUDE``) untouched, at every level, so the bridge can grow
-new fields without this service refusing or dropping them.
-"""
+"""The organization config synced to the SIP bridge: its schemas and their error paths."""
 
 from __future__ import annotations
 
@@ -19,7 +15,6 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")  # Regexp uses re.match: anchor the e
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 TRANSPORTS = ("udp", "tcp", "tls")
 DEFAULT_PORTS = {"udp": 5060, "tcp": 5060, "tls": 5061}
-NOT_AN_OBJECT = {"type": "must be a JSON object"}
 
 
 def check_host(value: str) -> None:
@@ -55,13 +50,18 @@ class Identifier(fields.Field):
         return value
 
 
-class TrunkSchema(Schema):
-    """One SIP trunk: where the carrier or PBX is, how to reach it, and whose traffic to accept."""
+class ObjectSchema(Schema):
+    """A JSON object whose unknown fields are kept untouched (``INCLUDE``), at every level, so the
+    bridge can grow new fields without this service refusing or dropping them."""
 
     class Meta:
         unknown = INCLUDE
 
-    error_messages = NOT_AN_OBJECT
+    error_messages = {"type": "must be a JSON object"}
+
+
+class TrunkSchema(ObjectSchema):
+    """One SIP trunk: where the carrier or PBX is, how to reach it, and whose traffic to accept."""
 
     id = Identifier(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
@@ -91,33 +91,21 @@ class TrunkSchema(Schema):
         return data
 
 
-class PhoneNumberSchema(Schema):
+class PhoneNumberSchema(ObjectSchema):
     """A phone number of the organization and the assistant that answers it."""
-
-    class Meta:
-        unknown = INCLUDE
-
-    error_messages = NOT_AN_OBJECT
 
     number = fields.String(required=True, validate=validate.Regexp(
         E164, error="must be an E.164 number such as +15551234567"))
     assistant_id = fields.Integer(required=True, strict=True)
 
 
-class OrganizationSchema(Schema):
-    """What ``POST {SIP_BRIDGE_URL}/api/sync-organization`` receives for one organization.
-
-    ``trunks`` and ``phone_numbers`` are required (empty lists are fine): a config that merely
-    forgot them must not be mistaken for one that removes them all.
-    """
-
-    class Meta:
-        unknown = INCLUDE
-
-    error_messages = NOT_AN_OBJECT
+class OrganizationSchema(ObjectSchema):
+    """What ``POST {SIP_BRIDGE_URL}/api/sync-organization`` receives for one organization."""
 
     organization_id = fields.Integer(required=True, strict=True)
     name = fields.String()
+    # Required, though empty lists are fine: a config that merely forgot them must not be
+    # mistaken for one that removes them all.
     trunks = fields.List(fields.Nested(TrunkSchema), required=True)
     phone_numbers = fields.List(fields.Nested(PhoneNumberSchema), required=True)
 
@@ -139,11 +127,8 @@ class OrganizationSchema(Schema):
 
 
 def validate_organization(config: Any) -> dict:
-    """Validate ``config`` and return it with defaults filled in and unknown fields kept.
-
-    Raises:
-        ValidationError: with messages keyed by field path, e.g. ``trunks[1].port``.
-    """
+    """``config`` validated, with defaults filled in and unknown fields kept; ``ValidationError``
+    has messages keyed by field path, e.g. ``trunks[1].port``."""
     try:
         loaded = OrganizationSchema().load(config)
     except ValidationError as exc:

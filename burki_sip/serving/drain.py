@@ -1,26 +1,19 @@
 """How a worker stops: SIGTERM serves what already arrived, and a quick stop runs once.
 
-The SIGTERM drain is the one place that relies on gunicorn's internals.
+The SIGTERM drain is the one place that relies on gunicorn's internals. On SIGTERM gunicorn's
+workers close their listening sockets as they exit, and the kernel resets every connection still
+in the accept queue, though its client sent the request before the signal: every deploy would
+drop requests the platform had handed over. A SIGTERM that reaches a booting worker is lost, and
+the master waits out the whole graceful timeout. No setting or hook changes either (a drain is an
+open request upstream: https://github.com/benoitc/gunicorn/issues/3397). So two documented hooks
+put our SIGTERM handler in front of gunicorn's in each worker: the worker serves until its accept
+queue is empty (or half of ``graceful_timeout`` has gone), then gunicorn's handler stops it as
+usual. Any stock worker class works.
 
-Why it exists: on SIGTERM gunicorn's workers stop accepting and close the listening socket as
-they exit; the kernel then resets every connection still waiting in the accept queue, though its
-client sent the request before the signal. Every deploy is a SIGTERM, so each one would drop
-requests the platform had already handed over (under gevent only what its once-a-second check
-happens to leave). A SIGTERM that reaches a worker still booting is lost, and the master then
-waits out the whole graceful timeout. No gunicorn setting or hook changes either:
-``graceful_timeout`` only lets accepted requests finish, and a drain is an open request upstream
-(https://github.com/benoitc/gunicorn/issues/3397). So two documented hooks put a SIGTERM handler
-of ours in front of gunicorn's in each worker: the worker goes on serving until its listening
-sockets' accept queue is empty (or half of ``graceful_timeout`` has gone), then gunicorn's own
-handler stops it as usual (in-flight requests finish, kept-alive connections get ``Connection:
-close``). Any stock worker class works.
-
-What it relies on beyond the hooks, checked by ``tests/test_drain.py`` so that a gunicorn upgrade
-that changes it fails there first: the worker's listening sockets are ``worker.sockets`` (objects
-with ``getsockopt``), its settings are ``worker.cfg``, nothing in its boot unblocks SIGTERM, and
-gunicorn has installed the worker's SIGTERM handler when it calls ``post_worker_init``.
-
-The quick stop (``quick_stop_once``) relies on nothing of gunicorn's but its documented signals.
+Beyond the hooks it relies on, as ``tests/test_drain.py`` checks so that a gunicorn upgrade that
+changes it fails there first: ``worker.sockets`` (with ``getsockopt``) and ``worker.cfg``, nothing
+in the worker's boot unblocking SIGTERM, and the worker's SIGTERM handler installed by the time
+``post_worker_init`` runs. The quick stop relies only on gunicorn's documented signals.
 """
 
 from __future__ import annotations

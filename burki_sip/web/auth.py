@@ -1,24 +1,24 @@
 """Who may call the SIP routes: the address allow-list, then a key, a webhook or provider signature.
 
-Only the ``sip`` blueprint is guarded; health, readiness, metrics and the API document stay open.
-The guard runs before the view, so a refused request is never parsed and never reaches Redis.
+Only the guarded blueprints are checked; health, readiness, metrics and the API document stay
+open. The guard runs before the view, so a refused request is never parsed and never reaches Redis.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from flask import Blueprint, Flask, Request, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..network import Network, address_allowed
 from ..signatures import HEADERS as SIGNATURE_HEADERS, SignatureError, verify
 from .errors import ApiError
 from .providers import guard as providers
-from .proxies import trust_proxies
+from .providers.signing import any_equal
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +30,12 @@ GUARDED_BLUEPRINTS: set[str] = set()
 # URL) instead of sending a key; every other SIP route needs the key.
 SIGNED_ENDPOINTS = frozenset({"sip.webhook", "sip.status", "sip.webhook_query",
                               "sip.status_query"})
-CHALLENGE = {"WWW-Authenticate": "Bearer"}
+NO_KEY = "no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY)"
 
 
 def _digest(secret: bytes) -> bytes:
     # Comparing fixed-length digests keeps a key's length out of the comparison's timing too.
     return hashlib.sha256(secret).digest()
-
-
-def _header_bytes(value: str) -> bytes:
-    try:
-        return value.encode("latin-1")  # what the client sent (PEP 3333 decodes as latin-1)
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -65,25 +58,20 @@ class Guard:
                    tuple(config.get("SIP_ALLOWED_IPS") or ()), providers.configured(config),
                    config.get("SIP_PUBLIC_URL"))
 
-    def key_matches(self, offered: Iterable[str]) -> bool:
-        """True when an offered key equals a configured one; all pairs compared, none skipped."""
-        matched = False
-        for candidate in offered:
-            digest = _digest(_header_bytes(candidate))
-            for key_digest in self.key_digests:
-                matched |= hmac.compare_digest(digest, key_digest)
-        return matched
-
 
 def offered_keys(headers: Mapping[str, str]) -> list[str]:
     """The keys a request carries: ``Authorization: Bearer <key>`` and ``X-API-Key: <key>``."""
-    offered = []
     scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        offered.append(token.strip())
-    if (headers.get("X-API-Key") or "").strip():
-        offered.append(headers["X-API-Key"].strip())
-    return offered
+    offered = [token.strip() if scheme.lower() == "bearer" else "",
+               (headers.get("X-API-Key") or "").strip()]
+    return [key for key in offered if key]
+
+
+def _bytes_sent(header: str) -> bytes:
+    try:
+        return header.encode("latin-1")  # what the client sent (PEP 3333 decodes as latin-1)
+    except UnicodeEncodeError:
+        return header.encode("utf-8")
 
 
 def missing_message(by_key: bool, by_signature: bool, natives: tuple = ()) -> str:
@@ -108,11 +96,12 @@ def refusal(guard: Guard, req: Request) -> str | None:
     if not (by_key or by_signature or natives):
         if guard.secrets or guard.providers:
             # Some proof is configured, just none this route takes: closed, not open by omission.
-            return ("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): this route "
-                    "stays closed while only webhook or provider signatures are configured")
+            return (f"{NO_KEY}: this route stays closed while only webhook or provider "
+                    "signatures are configured")
         return None  # nothing configured at all: open (a warning was logged at start)
     offered = offered_keys(req.headers)
-    if by_key and guard.key_matches(offered):
+    # Every offered key against every configured one, in constant time, with no early exit.
+    if by_key and any_equal(guard.key_digests, [_digest(_bytes_sent(key)) for key in offered]):
         return None
     verified, reasons = providers.check(natives, req, guard.public_url)
     if verified:
@@ -120,10 +109,9 @@ def refusal(guard: Guard, req: Request) -> str | None:
     if by_signature and any(req.headers.get(name) for name in SIGNATURE_HEADERS[1:]):
         try:
             verify(guard.secrets, req.headers, req.get_data(cache=True))
+            return None
         except SignatureError as exc:
             reasons.append(str(exc))
-        else:
-            return None
     if by_key and offered:
         reasons.append("invalid API key")
     return "; ".join(reasons) or missing_message(by_key, by_signature, natives)
@@ -139,8 +127,6 @@ def guarded(bp: Blueprint) -> Blueprint:
 
 def protect() -> None:
     """``before_request``: 403 from outside ``SIP_ALLOWED_IPS``, 401 without a valid proof."""
-    if request.url_rule is None:
-        return
     guard: Guard = current_app.extensions[EXTENSION]
     if guard.networks and not address_allowed(request.remote_addr, guard.networks):
         log.warning("refused %s %s from %s: address not allowed", request.method, request.path,
@@ -150,25 +136,23 @@ def protect() -> None:
     if reason is not None:
         log.warning("refused %s %s from %s: %s", request.method, request.path,
                     request.remote_addr, reason)
-        raise ApiError(reason, 401, headers=CHALLENGE)
-
-
-def warn_if_open(guard: Guard) -> None:
-    """Say at every start which SIP routes accept requests without any proof."""
-    if guard.key_digests:
-        return
-    if guard.secrets or guard.providers:
-        log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): "
-                    "/sip-prewarm, the claim and a call's reads refuse every request; /sip-webhook "
-                    "and /sip-status need a webhook or provider signature")
-    else:
-        log.warning("no API key configured (SIP_INBOUND_API_KEYS, SIP_BRIDGE_API_KEY): every "
-                    "SIP route accepts any request; set one before exposing the service")
+        raise ApiError(reason, 401, headers={"WWW-Authenticate": "Bearer"})
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's guard from its settings (read by ``protect``) and trust its proxies."""
-    guard = Guard.from_config(app.config)
-    app.extensions[EXTENSION] = guard
-    trust_proxies(app)
-    warn_if_open(guard)
+    """Build the app's guard (read by ``protect``), trust its proxies and warn if it is open."""
+    guard = app.extensions[EXTENSION] = Guard.from_config(app.config)
+    # X-Forwarded-* count only as deep as TRUSTED_PROXY_COUNT: with 0 a caller cannot choose its
+    # own address; with N, the N-th value from the right (Heroku's router is one proxy). Scheme
+    # and host make the URL providers signed when SIP_PUBLIC_URL is unset.
+    count = app.config.get("TRUSTED_PROXY_COUNT") or 0
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    if guard.key_digests:
+        return
+    if guard.secrets or guard.providers:
+        log.warning("%s: /sip-prewarm, the claim and a call's reads refuse every request; "
+                    "/sip-webhook and /sip-status need a webhook or provider signature", NO_KEY)
+    else:
+        log.warning("%s: every SIP route accepts any request; set one before exposing the "
+                    "service", NO_KEY)

@@ -13,7 +13,7 @@ from ..calls.store import CallStore
 
 log = logging.getLogger(__name__)
 
-GROUP_LABELS = ("stream", "group")
+# (name, help, attribute of calls.backlog's group state), each labelled by stream and group.
 GROUP_GAUGES = (
     ("burki_sip_events_unacknowledged", "Entries of the stream the group has not acknowledged "
      "(pending + not yet delivered).", "unacknowledged"),
@@ -31,6 +31,7 @@ class BacklogCollector:
         self.store = store
 
     def collect(self):
+        """The gauges, and ``burki_sip_events_backlog_up`` saying whether Redis could be read."""
         up = GaugeMetricFamily("burki_sip_events_backlog_up", "1 when the streams' backlog could "
                                "be read from Redis for this scrape, else 0.")
         try:
@@ -38,24 +39,18 @@ class BacklogCollector:
         except (redis.RedisError, RedisClusterException) as exc:
             log.warning("backlog metrics unavailable: %s: %s", type(exc).__name__, exc)
             up.add_metric([], 0)
-            yield up
-            return
+            return [up]
         up.add_metric([], 1)
-        yield up
-        yield from self._gauges(states)
-
-    @staticmethod
-    def _gauges(states):
         length = GaugeMetricFamily("burki_sip_events_stream_length", "Entries kept in the stream.",
                                    labels=("stream",))
         dead = GaugeMetricFamily("burki_sip_events_dead_lettered", "Entries in the stream's "
                                  "dead-letter stream (<stream>:dead).", labels=("stream",))
-        families = [GaugeMetricFamily(name, text, labels=GROUP_LABELS)
-                    for name, text, _ in GROUP_GAUGES]
+        groups = [GaugeMetricFamily(name, text, labels=("stream", "group"))
+                  for name, text, _ in GROUP_GAUGES]
         for state in states:
             length.add_metric([state.kind], state.length)
             dead.add_metric([state.kind], state.dead_letters)
             for group in state.groups:
-                for family, (_, _, attribute) in zip(families, GROUP_GAUGES):
+                for family, (_, _, attribute) in zip(groups, GROUP_GAUGES):
                     family.add_metric([state.kind, group.group], getattr(group, attribute) or 0)
-        yield from (length, dead, *families)
+        return [up, length, dead, *groups]

@@ -1,9 +1,9 @@
 """The Blueprint of every documented route: flask-smorest's, reading bodies the service's way.
 
-``@bp.arguments(Schema)`` loads and validates the body with the route's own schema and documents
-it; the body is read by ``payload`` (strict JSON, 415 for another media type), and a validation
-error goes to ``errors`` like any other, so the answers stay the JSON error contract. Give it a
-schema instance: webargs would build one per request from a class.
+``@bp.arguments(Schema())`` loads the body with the route's own schema and documents it; the body
+is read by ``payload`` (strict JSON, 415 for another media type) and a validation error goes to
+``errors``, so the answers keep the JSON error contract. Give it a schema instance: webargs would
+build one per request from a class.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from webargs.flaskparser import FlaskParser
 
 from . import payload
 
-JSON_OR_FORM = ("application/json", *payload.FORM_TYPES)
 ERROR_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                    405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType",
                    500: "InternalServerError", 503: "ServiceUnavailable"}
+
 
 class Parser(FlaskParser):
     """webargs' Flask parser, reading bodies with ``payload`` and raising marshmallow's errors."""
@@ -36,10 +36,7 @@ class Parser(FlaskParser):
 
     def handle_error(self, error: ValidationError, req, schema, *, error_status_code,
                      error_headers):
-        """Raise the error as the schema gave it, for ``errors`` to answer (400).
-
-        webargs files the messages under their location ("json", "path"); the contract does not.
-        """
+        """Raise the schema's messages for ``errors``, without webargs' location ("json")."""
         [messages] = error.messages.values()
         raise ValidationError(messages) from error
 
@@ -61,5 +58,5 @@ def errors(*codes: int):
 def posted(schema, **doc):
     """Decorator documenting a body the view reads itself (``payload.json_or_form``): ``schema``
     as JSON or as a provider's form; ``doc`` adds to the operation (e.g. ``parameters``)."""
-    content = {media: {"schema": schema} for media in JSON_OR_FORM}
+    content = {media: {"schema": schema} for media in ("application/json", *payload.FORM_TYPES)}
     return Blueprint.doc(requestBody={"required": True, "content": content}, **doc)

@@ -1,11 +1,9 @@
 """The API page a person opens: Swagger UI at ``/docs/`` on ``/openapi.json``; ``/`` leads there.
 
-Swagger UI's files come from the flask-swagger-ui package, served by its blueprint, so the page
-works offline. The package's page template starts Swagger UI from an inline script; the app's
-``templates/index.template.html`` replaces it (Flask looks in the app's templates before a
-blueprint's) and starts it from ``static/docs.js`` instead, so the page runs under a
-Content-Security-Policy that allows no inline script and nothing from another origin. Like
-``/openapi.json`` it needs no credentials: it shows nothing the document does not.
+Swagger UI's files come from the flask-swagger-ui package, so the page works offline. The app's
+``templates/index.template.html`` replaces the package's page (Flask looks in the app's templates
+first) to start Swagger UI from ``static/docs.js``, not an inline script, under a strict
+Content-Security-Policy. Like ``/openapi.json`` it needs no credentials.
 """
 
 from __future__ import annotations
@@ -13,8 +11,7 @@ from __future__ import annotations
 from flask import Flask, redirect, url_for
 from flask_swagger_ui import get_swaggerui_blueprint
 
-# Scripts only from the service's own files; Swagger UI sets inline styles (no code runs from a
-# style), so styles may be inline. Nothing is loaded from another origin.
+# Swagger UI sets inline styles (no code runs from a style); nothing from another origin.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'",

@@ -1,10 +1,8 @@
 """Probes for load balancers and release steps: `/healthz` (up) and `/readyz` (Redis takes writes).
 
-Ready means that a prewarm would be stored: Redis answers PING but refuses writes when it is at
-``maxmemory`` with ``noeviction``, after a failed save (``MISCONF``), as a read-only replica, or
-short of ``min-replicas-to-write``. So ``/readyz`` writes one tiny key with a TTL of seconds
-(``Keys.health``): any of those refusals is a Redis error, answered 503 like the others. A
-check of ``INFO`` (``used_memory`` against ``maxmemory``) would miss all but the first.
+Ready means a prewarm would be stored. Redis answers PING but refuses writes at ``maxmemory`` with
+``noeviction``, after a failed save, as a read-only replica or short of ``min-replicas-to-write``;
+so ``/readyz`` writes one tiny key with a TTL (``Keys.health``), and any refusal answers 503.
 """
 
 from __future__ import annotations
@@ -44,11 +42,7 @@ def healthz():
 @bp.response(200, HealthSchema)
 @errors(503)
 def readyz():
-    """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: and every primary
-    answers PING).
-
-    When it does not, the Redis error handler answers 503 with a JSON ``error`` and counts it.
-    """
+    """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: every primary answers PING)."""
     client = current_app.extensions[EXTENSION]
     if is_cluster(client):
         client.ping(target_nodes=RedisCluster.PRIMARIES)
@@ -57,9 +51,8 @@ def readyz():
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
-    """Keep the client ``/readyz`` writes with: ``redis_client`` when given, else a small client of its
-    own, of the same kind as the store's (one server, Cluster or Sentinel), whose timeouts are
-    ``HEALTH_TIMEOUT`` instead of the request ones. The factory registers ``bp``."""
+    """Keep the client ``/readyz`` writes with: ``redis_client``, else one like the store's whose
+    timeouts are ``HEALTH_TIMEOUT``. The factory registers ``bp``."""
     if redis_client is None:
         redis_client = client_from_config({**app.config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
     app.extensions[EXTENSION] = redis_client

@@ -1,13 +1,11 @@
 """Request bodies whole and within ``MAX_CONTENT_LENGTH``, however they are sent (``init_app``).
 
-When the WSGI server ends the body itself (gunicorn sets ``wsgi.input_terminated``), werkzeug
-reads what the server hands over: a body that stops before its ``Content-Length`` (the client
-closed the connection early) reads as if complete, and a streamed body (``Transfer-Encoding:
-chunked``) is read up to ``MAX_CONTENT_LENGTH`` and no further, without saying whether more
-followed. So the app reads ``wsgi.input`` through ``WholeBody``, which counts: 400 when the body
-stops short or its read fails, 413 when a streamed body goes on past the limit. A cut body is
-never parsed or stored, so the sender's retry is not taken for a duplicate, and a long one is
-never stored truncated.
+When the WSGI server ends the body itself (gunicorn sets ``wsgi.input_terminated``), werkzeug reads
+what the server hands over: a body cut short of its ``Content-Length`` reads as if complete, and a
+chunked body is read up to ``MAX_CONTENT_LENGTH`` without saying whether more followed. So the app
+reads ``wsgi.input`` through ``WholeBody``, which counts: 400 when the body stops short or its read
+fails, 413 when a chunked body goes on past the limit. A cut body is never parsed or stored, so the
+sender's retry is not taken for a duplicate, and a long one is never stored truncated.
 """
 
 from __future__ import annotations
@@ -39,7 +37,9 @@ class WholeBody(io.RawIOBase):
         try:
             data = self.stream.read(len(buffer))
             self.count += len(data)
-            goes_on = self.length is None and self.at_limit() and self.stream.read(1)
+            # werkzeug reads no further than the limit, so one byte more tells a longer body.
+            goes_on = (self.length is None and self.limit is not None
+                       and self.count >= self.limit and self.stream.read(1))
         except Exception as exc:  # a body that broke off: each server raises its own type for it
             raise ApiError(INCOMPLETE_BODY) from exc
         if goes_on:
@@ -48,27 +48,6 @@ class WholeBody(io.RawIOBase):
             raise ApiError(INCOMPLETE_BODY)
         buffer[:len(data)] = data
         return len(data)
-
-    def at_limit(self) -> bool:
-        """True once the limit is read: werkzeug asks no further, so one byte more tells."""
-        return self.limit is not None and self.count >= self.limit
-
-
-class WholeBodies:
-    """WSGI middleware: the app reads every request's body through ``WholeBody``."""
-
-    def __init__(self, wsgi_app, config) -> None:
-        self.wsgi_app, self.config = wsgi_app, config
-
-    def __call__(self, environ, start_response):
-        environ["wsgi.input"] = WholeBody(environ["wsgi.input"], get_content_length(environ),
-                                          self.config.get("MAX_CONTENT_LENGTH"))
-        return self.wsgi_app(environ, start_response)
-
-
-def in_memory(*args, **kwargs) -> io.BytesIO:
-    """A form's file part in memory (``stream_factory``): the body is bounded by the limit."""
-    return io.BytesIO()
 
 
 class Request(flask.Request):
@@ -80,7 +59,8 @@ class Request(flask.Request):
 
     def make_form_data_parser(self) -> FormDataParser:
         return self.form_data_parser_class(
-            stream_factory=in_memory, max_form_memory_size=self.max_form_memory_size,
+            stream_factory=lambda *args, **kwargs: io.BytesIO(),
+            max_form_memory_size=self.max_form_memory_size,
             max_content_length=self.max_content_length, max_form_parts=self.max_form_parts,
             cls=self.parameter_storage_class)
 
@@ -88,4 +68,11 @@ class Request(flask.Request):
 def init_app(app: Flask) -> None:
     """Make the app read bodies whole and within the limit."""
     app.request_class = Request
-    app.wsgi_app = WholeBodies(app.wsgi_app, app.config)
+    wsgi_app = app.wsgi_app
+
+    def whole_bodies(environ, start_response):
+        environ["wsgi.input"] = WholeBody(environ["wsgi.input"], get_content_length(environ),
+                                          app.config.get("MAX_CONTENT_LENGTH"))
+        return wsgi_app(environ, start_response)
+
+    app.wsgi_app = whole_bodies

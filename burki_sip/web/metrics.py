@@ -50,24 +50,13 @@ CLAIM_WAIT = Histogram("burki_sip_claim_wait_seconds", "How long HTTP claims wai
                        "context to arrive (0 when it was there), by outcome (claimed, "
                        "already_claimed, missing).", ("outcome",),
                        buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-# (route, method label, status) -> (requests counter child, latency histogram child)
-_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
 
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
-    """Count one answered request and its latency (the only per-request metric work).
-
-    The labelled children are kept per (route, method, status), which skips prometheus_client's
-    label checks on the hot path; methods outside ``METHODS`` count as ``other``, so a client
-    cannot add series by inventing methods.
-    """
-    key = (route, method if method in METHODS else "other", status)
-    children = _REQUEST_CHILDREN.get(key)
-    if children is None:
-        children = _REQUEST_CHILDREN[key] = (REQUESTS.labels(key[0], key[1], str(status)),
-                                              LATENCY.labels(key[0], key[1]))
-    children[0].inc()
-    children[1].observe(seconds)
+    """Count one answered request and its latency (the only per-request metric work)."""
+    method = method if method in METHODS else "other"  # a client cannot invent new series
+    REQUESTS.labels(route, method, str(status)).inc()
+    LATENCY.labels(route, method).observe(seconds)
 
 
 def redis_error(exc: BaseException) -> None:
@@ -110,17 +99,12 @@ def claim_answered(claim) -> None:
     CLAIM_WAIT.labels(claim.outcome).observe(claim.waited)
 
 
-def multiprocess_dir() -> str | None:
-    """The directory gunicorn's workers share their metric files in, when there is one."""
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
-
-
 @bp.get("/metrics")
 @bp.response(200, {"type": "string"}, content_type="text/plain",
              description="Prometheus text exposition format.")
 def metrics():
     """Every metric in the Prometheus text format, added up over all workers."""
-    if multiprocess_dir():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # prometheus_client's documented pattern: a fresh registry reading every worker's files.
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -1,14 +1,9 @@
 """The OpenAPI 3.1 document at ``/openapi.json``, written by flask-smorest from the routes.
 
-Why flask-smorest rather than apispec's FlaskPlugin: with the plugin each view carries its whole
-operation as YAML in its docstring (body, answers, errors, security, parameters), a second
-description written by hand beside the code. flask-smorest builds the operation from what the view
-already declares: the schema ``@bp.arguments`` loads the body with, the schema ``@bp.response``
-serialises the answer through, the URL rule, the docstring's summary. So the document cannot
-describe a body the route does not validate. What every route shares is added once, by the plugin
-below: the request id, and each guarded blueprint's security and 401/403 answers, read from
-``auth``'s own tables so that the document shows what is enforced (the shared components are in
-``openapi_components``).
+flask-smorest, not apispec's FlaskPlugin (an operation as YAML in each docstring): it documents
+the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises through, so the document cannot
+describe a body the route does not check. ``SharedParts`` adds what every route shares, reading
+``auth``'s tables, so the security shown is the one enforced.
 """
 
 from __future__ import annotations
@@ -34,8 +29,6 @@ DESCRIPTION = (
     "and `fields` (messages per field) when a body failed validation. Any other path answers 404 "
     "and any other method 405 (with `Allow`), in the same shape. Every answer carries "
     "`X-Request-ID`: the caller's when it sent a sane one, else a new one.")
-CALL_SID_SCHEMA = {"minLength": 1, "maxLength": CALL_SID_MAX,
-                   "pattern": f"^{CALL_SID_PATTERN.pattern}$"}
 
 bp = Blueprint("meta", __name__)
 
@@ -72,7 +65,8 @@ class SharedParts(BasePlugin):
 def json_schema_of_field(self, field, **kwargs) -> dict:
     """apispec attribute function: the rules our custom fields and validators enforce."""
     if check_call_sid in field.validators:
-        return dict(CALL_SID_SCHEMA)
+        return {"minLength": 1, "maxLength": CALL_SID_MAX,
+                "pattern": f"^{CALL_SID_PATTERN.pattern}$"}
     if isinstance(field, Variables):
         types = ["object", "string"] + (["null"] if field.allow_none else [])
         return {"type": types, "description": "An object, or a string holding a JSON object."}
@@ -87,19 +81,15 @@ def openapi_json():
     return jsonify(current_app.extensions[EXTENSION].spec.to_dict())
 
 
-def package_version() -> str:
-    """The installed version of burki-sip."""
-    try:
-        return version("burki-sip")
-    except PackageNotFoundError:  # running from a checkout that was never installed
-        return "0.0.0"
-
-
 def init_app(app: Flask) -> Api:
     """The app's ``Api`` (register documented blueprints with it), serving ``/openapi.json``."""
+    try:
+        release = version("burki-sip")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        release = "0.0.0"
     marshmallow = MarshmallowPlugin()
     api = Api(app, spec_kwargs={
-        "title": "burki-sip", "version": package_version(), "openapi_version": "3.1.0",
+        "title": "burki-sip", "version": release, "openapi_version": "3.1.0",
         "info": {"description": DESCRIPTION}, "marshmallow_plugin": marshmallow,
         "extra_plugins": [SharedParts()]})
     marshmallow.converter.add_attribute_function(json_schema_of_field)

@@ -19,18 +19,13 @@ EXTENSION = "burki_sip.redaction"
 COVERED_LOGGERS = ("burki_sip", "werkzeug", "gunicorn.error", "gunicorn.access", "redis", "urllib3")
 
 
-def covered(name: str) -> bool:
-    """True for a logger named by ``COVERED_LOGGERS`` or under one of them."""
-    return any(name == prefix or name.startswith(prefix + ".") for prefix in COVERED_LOGGERS)
-
-
 def init_app(app: Flask) -> None:
     """Put a filter of the app's secret settings on the covered loggers, in place of any other."""
     log_filter = RedactingFilter(secret_values(app.config))
     app.extensions[EXTENSION] = log_filter
-    names = {app.logger.name, *COVERED_LOGGERS,
-             *filter(covered, logging.root.manager.loggerDict)}
-    for name in names:
+    below = tuple(prefix + "." for prefix in COVERED_LOGGERS)
+    existing = [name for name in logging.root.manager.loggerDict if name.startswith(below)]
+    for name in {app.logger.name, *COVERED_LOGGERS, *existing}:
         logger = logging.getLogger(name)
         for earlier in [f for f in logger.filters if isinstance(f, RedactingFilter)]:
             logger.removeFilter(earlier)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Callable
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
+from ..jsontext import strict_loads
 from .errors import CALL_SID_REQUIRED
-from .payload import strict_loads
 
 CALL_SID_MAX = 128
 # Printable ASCII without space and without braces: the call_sid becomes part of a key and the
@@ -32,6 +31,12 @@ def check_call_sid(value: str) -> None:
         raise ValidationError("call_sid must be printable ASCII without spaces or braces")
 
 
+def call_sid_field(**kwargs) -> fields.String:
+    """A body's ``call_sid``: required, and safe to use inside a Redis key."""
+    return fields.String(required=True, validate=check_call_sid, error_messages={
+        "required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED}, **kwargs)
+
+
 def core_rule(check: Callable[[str], object]) -> Callable[[str], None]:
     """A marshmallow validator from a rule of the core, which raises ``ValueError``."""
     def validator(value: str) -> None:
@@ -50,22 +55,6 @@ def json_depth(value, limit: int) -> int:
     return 1 + max((json_depth(child, limit - 1) for child in children), default=0)
 
 
-def load_variables(value) -> tuple[dict | None, str | None]:
-    """``variables`` as a dict and ``None``, or ``None`` and the name of the rule it breaks."""
-    if isinstance(value, str):
-        try:
-            value = strict_loads(value)
-        except (ValueError, RecursionError):
-            return None, "invalid"
-    if not isinstance(value, dict):
-        return None, "invalid"
-    if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
-        return None, "too_large"
-    if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
-        return None, "too_deep"
-    return value, None
-
-
 class Variables(fields.Field):
     """A JSON object, given as an object or as a string holding one; always loaded as a dict."""
 
@@ -76,10 +65,18 @@ class Variables(fields.Field):
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
-        loaded, problem = load_variables(value)
-        if problem:
-            raise self.make_error(problem)
-        return loaded
+        if isinstance(value, str):
+            try:
+                value = strict_loads(value)
+            except (ValueError, RecursionError):
+                raise self.make_error("invalid") from None
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        if len(json.dumps(value, separators=(",", ":"))) > VARIABLES_MAX_BYTES:
+            raise self.make_error("too_large")
+        if json_depth(value, VARIABLES_MAX_DEPTH) > VARIABLES_MAX_DEPTH:
+            raise self.make_error("too_deep")
+        return value
 
 
 def _bounded_string(maximum: int) -> fields.String:
@@ -91,16 +88,13 @@ class PrewarmSchema(Schema):
     """``POST /sip-prewarm``: what the bridge knows about a call before media starts.
 
     Unknown fields are dropped (``EXCLUDE``): a bridge may add fields without being refused, and
-    the stored context stays the documented contract with the media-stream handler.
+    the stored context stays the contract with the media-stream handler.
     """
 
     class Meta:
         unknown = EXCLUDE
 
-    call_sid = fields.String(
-        required=True, validate=check_call_sid,
-        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
-    )
+    call_sid = call_sid_field()
     from_number = _bounded_string(NUMBER_MAX)
     to_number = _bounded_string(NUMBER_MAX)
     outbound = fields.Boolean(allow_none=True)
@@ -130,22 +124,17 @@ class WholeNumber(fields.Integer):
 
 
 class StatusSchema(Schema):
-    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form.
-
-    Unknown fields are dropped here (``EXCLUDE``); the whole body is still kept in the stream entry.
-    """
+    """``POST /sip-status``: one status callback, from the bridge's JSON or a Twilio-style form;
+    unknown fields are dropped here (``EXCLUDE``), but the stream entry keeps the whole body."""
 
     class Meta:
         unknown = EXCLUDE
 
-    call_sid = fields.String(
-        required=True, validate=check_call_sid,
-        error_messages={"required": CALL_SID_REQUIRED, "null": CALL_SID_REQUIRED},
-    )
+    call_sid = call_sid_field()
     status = _bounded_string(64)
     sip_code = WholeNumber(allow_none=True, validate=validate.Range(100, 699))
     reason = _bounded_string(256)
-    timestamp = fields.Raw(allow_none=True, validate=lambda value: check_timestamp(value))
+    timestamp = fields.Raw(allow_none=True, validate=check_timestamp)
     sequence = WholeNumber(allow_none=True, validate=validate.Range(0, 2**53))
     duration = WholeNumber(allow_none=True, validate=validate.Range(0, 2**31))
 
@@ -156,28 +145,20 @@ TWILIO_STATUS_FIELDS = {"CallSid": "call_sid", "CallStatus": "status", "SipRespo
                         "CallDuration": "duration"}
 
 # The same callback under Twilio's names, for the OpenAPI document: StatusSchema's own fields.
-TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {
-    "__doc__": "``POST /sip-status`` as a Twilio-style form: ``StatusSchema`` under those names.",
-    "Meta": type("Meta", (), {"unknown": EXCLUDE}),
-    **{twilio: copy.deepcopy(StatusSchema._declared_fields[ours])
-       for twilio, ours in TWILIO_STATUS_FIELDS.items()},
-})
+_STATUS_FIELDS = StatusSchema().declared_fields  # unbound copies
+TwilioStatusSchema = type("TwilioStatusSchema", (Schema,), {"Meta": StatusSchema.Meta, **{
+    twilio: _STATUS_FIELDS[ours] for twilio, ours in TWILIO_STATUS_FIELDS.items()}})
 
 
 class CallPathSchema(Schema):
     """A ``call_sid`` in the URL (``/sip-status/{call_sid}``): the same rule as in a body."""
 
-    call_sid = fields.String(required=True, validate=check_call_sid,
-                             metadata={"description": "The call's identifier, as in the prewarm."})
+    call_sid = call_sid_field(metadata={"description": "The call's identifier, as in the prewarm."})
 
 
 class WebhookSchema(Schema):
-    """``POST /sip-webhook``: any object; this documents it for the OpenAPI document.
-
-    The view keeps the whole body and checks only the call identifier (``sip.call_sid_of``),
-    which may come as ``call_sid`` or as Twilio's ``CallSid``. Every other field is kept as sent
-    (``INCLUDE``).
-    """
+    """``POST /sip-webhook``, for the OpenAPI document: any object, kept whole (``INCLUDE``); the
+    view checks only the call identifier, ``call_sid`` or Twilio's ``CallSid``."""
 
     class Meta:
         unknown = INCLUDE

@@ -1,23 +1,28 @@
 """Per-request bookkeeping: the request id, the access log line and the request metrics.
 
-One clock read at each end, two metric updates and one log line per request: every route pays
-for it, so the benchmark's no-op floor measures it.
+Every route pays for it, so the benchmark's no-op floor measures it. Nothing here logs request
+bodies or headers: bodies carry phone numbers and headers carry keys.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+import click
+from flask import Flask, Response, g, has_request_context, request
 
-from .. import redact
-from . import logs, metrics, redaction
+from .. import logs, redact
+from . import metrics, redaction
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller's (or Heroku's router's) request id may look like; anything else is replaced.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
+ACCESS_LOGGER = "burki_sip.access"
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 
 def note_call_sid(call_sid: str | None) -> None:
@@ -33,14 +38,21 @@ def note_outcome(**fields) -> None:
 
 
 def request_id_of(header: str | None) -> str:
-    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one.
-
-    The id is logged, stored with events and sent back, so a configured key or a phone number
-    in it is redacted as in any other field (``redact.redact_text``).
-    """
+    """The caller's ``X-Request-ID`` when it is a sane token, else a new random one; logged,
+    stored with events and sent back, it is redacted as any other field."""
     if header and REQUEST_ID_PATTERN.fullmatch(header):
         return redact.redact_text(header, redaction.secrets())
     return str(uuid.uuid4())
+
+
+def request_fields() -> dict:
+    """The request id and, once a view has named it, the call_sid of the current request."""
+    if not has_request_context():
+        return {}
+    fields = {"request_id": g.get("request_id")}
+    if g.get("call_sid"):
+        fields["call_sid"] = g.call_sid
+    return fields
 
 
 def start_request() -> None:
@@ -51,31 +63,34 @@ def start_request() -> None:
 
 def finish_request(response: Response) -> Response:
     """Count the request, log its one access line and return its id in the response header."""
-    started = g.get("request_started")
-    seconds = time.perf_counter() - started if started is not None else 0.0
-    rule = request.url_rule
-    route = rule.rule if rule is not None else metrics.UNMATCHED_ROUTE
-    status = response.status_code
-    metrics.observe_request(route, request.method, status, seconds)
-    request_id = g.get("request_id") or request_id_of(None)
-    response.headers[REQUEST_ID_HEADER] = request_id
-    if logs.access_enabled():
+    seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else metrics.UNMATCHED_ROUTE
+    metrics.observe_request(route, request.method, response.status_code, seconds)
+    g.request_id = g.get("request_id") or request_id_of(None)
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    if access_log.isEnabledFor(logging.INFO):
         fields = {"method": request.method, "path": request.path, "route": route,
-                  "status": status, "duration_ms": round(seconds * 1000, 3),
-                  "request_id": request_id}
-        if g.get("call_sid"):
-            fields["call_sid"] = g.call_sid
+                  "status": response.status_code, "duration_ms": round(seconds * 1000, 3),
+                  **request_fields()}
         for name, value in g.get("outcome", {}).items():
             fields.setdefault(name, value)  # a view's name never hides the request's own fields
-        logs.write_access_line(fields)
+        # Written directly, in JsonFormatter's format: logging's record, handlers and formatter
+        # would cost more than the rest of this bookkeeping. One write per line, flushed, so the
+        # lines of concurrent workers never interleave.
+        sys.stdout.write(logs.json_line(time.time(), "info", ACCESS_LOGGER, "request", fields)
+                         + "\n")
+        sys.stdout.flush()
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Configure JSON logging at ``LOG_LEVEL`` and hook the per-request bookkeeping in.
+    """Log JSON lines at ``LOG_LEVEL`` and hook the per-request bookkeeping in.
 
-    Call it before any other ``before_request`` is registered, so the clock starts first.
+    Call it before any other ``before_request`` is registered, so the clock starts first. A command
+    line (``flask``) keeps stdout for its own output, so there the lines go to stderr.
     """
-    logs.configure(app.config["LOG_LEVEL"])
+    in_command_line = click.get_current_context(silent=True) is not None
+    logs.configure(app.config["LOG_LEVEL"], "stderr" if in_command_line else "stdout",
+                   logs.JsonFormatter(request_fields))
     app.before_request(start_request)
     app.after_request(finish_request)
