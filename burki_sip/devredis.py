@@ -19,7 +19,7 @@ from typing import Mapping
 import redis
 from redis.exceptions import RedisClusterException
 
-from . import config as settings
+from . import config as settings, parsers
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
@@ -42,7 +42,7 @@ class EmbeddedRedisError(RuntimeError):
 def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
     """``REDIS_URL`` is set, or Sentinel/Cluster settings say the Redis is not a local one."""
     try:
-        cluster = settings.BY_NAME["REDIS_CLUSTER"].parse(environ.get("REDIS_CLUSTER", ""))
+        cluster = parsers.boolean(environ.get("REDIS_CLUSTER", ""))
     except ValueError:
         cluster = True  # the start-up check names the bad value
     return bool(environ.get("REDIS_URL") or environ.get("REDIS_SENTINELS") or cluster)

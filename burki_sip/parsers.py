@@ -1,8 +1,7 @@
 """How each setting's text is read: one parser per kind of value, each naming the form it accepts.
 
-A parser raises ``ValueError`` saying what is wrong with a value (``"not a whole number"``); its
-``accepts`` (set by ``@accepts``) says what is right, and ``config`` joins the two into the one
-line a bad setting gets. Every parser accepts what it returns, so checking twice changes nothing.
+A parser's ``ValueError`` says what is wrong (``"not a whole number"``), its ``accepts`` what is
+right: ``config`` joins the two into a bad setting's one line. A parser accepts what it returns.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from typing import Any, Callable
 from .network import network
 from .signatures import decode_secret
 
-CERT_REQS = ("required", "optional", "none")  # redis-py's names for ssl.CERT_*
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -88,16 +85,15 @@ def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     """A parser of one of ``choices``, in any case."""
     @accepts(f"one of {', '.join(choices)}")
     def parse_choice(value: str) -> str:
-        by_name = {choice.lower(): choice for choice in choices}
-        try:
-            return by_name[value.strip().lower()]
-        except KeyError:
-            raise ValueError("not one of these") from None
+        for choice in choices:
+            if value.strip().lower() == choice.lower():
+                return choice
+        raise ValueError("not one of these")
     return parse_choice
 
 
-cert_reqs = one_of(CERT_REQS)
-log_level = one_of(LOG_LEVELS)
+cert_reqs = one_of(("required", "optional", "none"))  # redis-py's names for ssl.CERT_*
+log_level = one_of(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 
 
 @accepts("a non-empty key prefix without spaces or braces (e.g. burki:sip)")
@@ -118,10 +114,9 @@ def stripped(value: str) -> str | None:
 @accepts(f"a URL starting with {', '.join(REDIS_SCHEMES)} (e.g. redis://localhost:6379/0)")
 def redis_url(value: str) -> str | None:
     url = stripped(value)
-    scheme = (url or "").partition("://")[0].lower()
-    if url and ("://" not in url or scheme + "://" not in REDIS_SCHEMES):
-        raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url
-                         else "not a URL")
+    if url and not url.lower().startswith(REDIS_SCHEMES):
+        scheme = url.partition("://")[0].lower()
+        raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url else "not a URL")
     return url
 
 
