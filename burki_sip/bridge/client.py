@@ -12,8 +12,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .. import credentials
-from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, failure, metrics
-from .errors import BridgeConfigError, BridgeError
+from . import (BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, BridgeConfigError, BridgeError,
+               failure, metrics)
 from .organization import validate_organization
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,7 @@ import click
 from .. import config as settings, parsers
 from ..jsontext import strict_loads
 from ..redact import SECRET_NAME
-from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES
-from .errors import BridgeError
+from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, BridgeError
 
 # The client (requests, prometheus_client) and the schema (marshmallow) are imported by the
 # command when it runs: `burki-sip --help` and the other commands need neither.
