@@ -51,7 +51,8 @@ def render_event(entry_id: str, fields: dict) -> str:
 @click.argument("kind", type=click.Choice(EVENT_KINDS), default="status")
 @click.option("--count", default=20, show_default=True, help="How many of the newest to show.")
 @click.option("--call", "call_sid", help="Only this call's events.")
-@click.option("--follow", is_flag=True, help="Then wait for new events and print them (Ctrl-C ends).")
+@click.option("--follow", is_flag=True,
+              help="Then wait for new events and print them (Ctrl-C ends).")
 @click.pass_obj
 def show_command(session, kind: str, count: int, call_sid: str | None, follow: bool) -> None:
     """Print the newest webhook or status events, one per line; --follow for new ones."""
