@@ -16,6 +16,7 @@ from .calls import CallStore, open_store
 from .calls.lifecycle import DIAL_FACTS, status_view
 from .erase_cli import erase_group
 from .events_cli import events_group
+from .redact import without_password
 
 
 class Session:
@@ -49,7 +50,7 @@ class Group(click.Group):
         except settings.SettingError as exc:
             raise click.ClickException(str(exc)) from None
         except (redis.RedisError, RedisClusterException) as exc:
-            where = settings.without_password(ctx.obj.redis_url or "") or "the configured Redis"
+            where = without_password(ctx.obj.redis_url or "") or "the configured Redis"
             raise click.ClickException(f"Redis at {where} failed: {exc}{ctx.obj.hint}") from None
 
 

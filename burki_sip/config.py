@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from . import credentials, parsers
-from .redact import REDACTED
+from .redact import without_password
 
 
 @dataclass(frozen=True)
@@ -95,12 +94,6 @@ def secret_values(config: Mapping[str, Any]) -> frozenset[str]:
 
 class SettingError(ValueError):
     """A setting is invalid: the message is one line, naming it, the problem and the form."""
-
-
-def without_password(value: Any) -> Any:
-    """A URL with the password of its ``user:password@`` part redacted; any other value as it is."""
-    return re.sub(r"^(\w+://[^:@/]*:).*@", lambda match: f"{match[1]}{REDACTED}@", value) \
-        if isinstance(value, str) else value
 
 
 def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:

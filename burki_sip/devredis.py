@@ -20,6 +20,7 @@ import redis
 from redis.exceptions import RedisClusterException
 
 from . import config as settings, parsers
+from .redact import without_password
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
@@ -138,7 +139,7 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
     from .calls.connection import client_from_config
 
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
-    where = settings.without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
+    where = without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
     try:
         with client_from_config(config) as client:
             client.ping()

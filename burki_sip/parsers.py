@@ -42,31 +42,25 @@ def _number(value: str | float) -> float:
     return number
 
 
-def at_least(read: Callable[[Any], float], low: float, form: str,
-             above: bool = False) -> Callable[[Any], float]:
-    """A parser of the numbers ``read`` gives, refusing those below ``low`` (or equal to it, when
-    they must be ``above`` it)."""
+def bounded(read: Callable[[Any], float], low: float, form: str, above: bool = False,
+            high: float = math.inf) -> Callable[[Any], float]:
+    """A parser of the numbers ``read`` gives from ``low`` (or ``above`` it) to ``high``."""
     @accepts(form)
     def parse_number(value):
         number = read(value)
         if number < low or (above and number == low):
             raise ValueError(f"{number:g} is {'not above' if above else 'less than'} {low:g}")
+        if number > high:
+            raise ValueError(f"{number:g} is more than {high:g}")
         return number
     return parse_number
 
 
-positive_int = at_least(_integer, 1, "a whole number, 1 or more")
-non_negative_int = at_least(_integer, 0, "a whole number, 0 or more")
-non_negative_float = at_least(_number, 0, "a number, 0 or more (e.g. 0.5)")
-seconds = at_least(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
-
-
-@accepts("a TCP port, 1 to 65535")
-def port(value: str | int) -> int:
-    port = _integer(value)
-    if not 0 < port < 65536:
-        raise ValueError(f"{port} is out of range")
-    return port
+positive_int = bounded(_integer, 1, "a whole number, 1 or more")
+non_negative_int = bounded(_integer, 0, "a whole number, 0 or more")
+non_negative_float = bounded(_number, 0, "a number, 0 or more (e.g. 0.5)")
+seconds = bounded(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
+port = bounded(_integer, 1, "a TCP port, 1 to 65535", high=65535)
 
 
 @accepts("true or false (also 1/0, yes/no, on/off)")

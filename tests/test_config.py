@@ -1,7 +1,8 @@
 import pytest
 
 from burki_sip import create_app, startup
-from burki_sip.config import SERVER_SETTINGS, SETTINGS, check, defaults, from_env, without_password
+from burki_sip.config import SERVER_SETTINGS, SETTINGS, check, defaults, from_env
+from burki_sip.redact import without_password
 from support import ROOT
 
 
