@@ -11,11 +11,9 @@ from typing import Any
 from marshmallow import (INCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-
 E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")  # Regexp uses re.match: anchor the end
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-TRANSPORTS = ("udp", "tcp", "tls")
-DEFAULT_PORTS = {"udp": 5060, "tcp": 5060, "tls": 5061}
+DEFAULT_PORTS = {"udp": 5060, "tcp": 5060, "tls": 5061}  # the transports, and their SIP ports
 
 
 def check_host(value: str) -> None:
@@ -66,7 +64,7 @@ class TrunkSchema(ObjectSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     host = fields.String(required=True, validate=check_host)
     port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
-    transport = fields.String(load_default="udp", validate=validate.OneOf(TRANSPORTS))
+    transport = fields.String(load_default="udp", validate=validate.OneOf(DEFAULT_PORTS))
     username = fields.String(validate=validate.Length(min=1))
     password = fields.String(validate=validate.Length(min=1))
     register = fields.Boolean()
