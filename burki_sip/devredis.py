@@ -9,6 +9,7 @@ localhost:6379) is never used unless ``REDIS_URL`` names it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import subprocess
@@ -113,11 +114,9 @@ def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
     process = _started.pop(url, None)
     if process is not None:
         _stop(process)
-    try:
+    with contextlib.suppress(OSError):  # gone already, or never written
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()
-    except OSError:
-        pass
 
 
 def url_for_cli(environ: Mapping[str, str], runtime_file: Path = RUNTIME_FILE) -> dict:
