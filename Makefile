@@ -9,14 +9,12 @@ PEER_VENV ?= .venv-peer
 
 .PHONY: run test bench demo install install-test system-deps redis-deps bench-deps clean
 
-# The settings are checked first: gunicorn parses WEB_CONCURRENCY itself as it is imported, so
-# only this check turns every bad value into one line (burki_sip/startup.py). Without REDIS_URL
-# (or Sentinels) the service starts a redis-server of its own (burki_sip/devredis.py), installed
-# here if missing.
+# burki_sip/devredis.py checks the settings first (gunicorn parses WEB_CONCURRENCY itself as it is
+# imported: only this check turns every bad value into one line), then serves gunicorn on
+# REDIS_URL or, without one (or Sentinels), on a redis-server of its own, installed here if missing.
 run: install
 	@[ -n "$$REDIS_URL$$REDIS_SENTINELS" ] || sh scripts/ensure-redis-server.sh
-	@HOST=127.0.0.1 PORT=$(PORT) $(BIN)/python -m burki_sip.startup
-	HOST=127.0.0.1 PORT=$(PORT) $(BIN)/gunicorn wsgi:app
+	@HOST=127.0.0.1 PORT=$(PORT) $(BIN)/python -m burki_sip.devredis $(BIN)/gunicorn wsgi:app
 
 test: install-test system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -25,7 +25,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 from gunicorn import glogging  # noqa: E402
 from prometheus_client import multiprocess  # noqa: E402
 
-from burki_sip import devredis, logs  # noqa: E402
+from burki_sip import logs  # noqa: E402
 from burki_sip.serving import drain  # noqa: E402
 
 # This master imports redis (and ssl) before gevent patches each worker; gevent then warns about
@@ -61,8 +61,7 @@ logger_class = JsonLogger
 
 def on_starting(server):
     """Pick the Redis (one warning if it does not answer) and forget an earlier run's metrics."""
-    os.environ["REDIS_URL"] = devredis.resolve_redis_url(os.environ, server.log)
-    devredis.warn_if_unreachable(os.environ, server.log)
+    startup.warn_if_unreachable(os.environ, server.log)
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)
 
@@ -83,7 +82,6 @@ def on_exit(server):
 
     Told by its name, not by a flag: a configuration reload (SIGHUP) runs this file again.
     """
-    devredis.stop_embedded(os.environ.get("REDIS_URL", ""))
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     if (os.path.dirname(metrics_dir) == tempfile.gettempdir()
             and os.path.basename(metrics_dir).startswith(METRICS_PREFIX)):

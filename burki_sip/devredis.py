@@ -1,27 +1,30 @@
 """Which Redis ``make run`` uses: ``REDIS_URL`` when it is set, else a redis-server of its own.
 
-Without ``REDIS_URL`` (or Sentinel or Cluster settings) gunicorn's master starts ``redis-server``
-on a free loopback port, in memory only, and stops it with gunicorn: development runs on the same
-Redis as production, so every feature behaves as it will there. Its URL goes to ``RUNTIME_FILE``,
-where ``burki-sip`` and ``redis-cli -u "$(cat ...)"`` find it. A Redis of the machine (say on
-localhost:6379) is never used unless ``REDIS_URL`` names it.
+``python -m burki_sip.devredis gunicorn wsgi:app`` (what ``make run`` runs): without ``REDIS_URL``
+(or Sentinel or Cluster settings) it starts ``redis-server`` on a free loopback port, in memory
+only, runs gunicorn on it and stops it after gunicorn: development runs on the same Redis as
+production, so every feature behaves as it will there. Its URL goes to ``RUNTIME_FILE``, where
+``burki-sip`` and ``redis-cli -u "$(cat ...)"`` find it. A Redis of the machine (say on
+localhost:6379) is never used unless ``REDIS_URL`` names it. The Procfile's bare ``gunicorn
+wsgi:app`` never starts one: without ``REDIS_URL`` it stops at once, saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Mapping
 
 import redis
-from redis.exceptions import RedisClusterException
 
-from . import config as settings, parsers
-from .redact import without_password
+from . import logs, parsers, startup
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
@@ -38,7 +41,7 @@ _started: dict[str, subprocess.Popen] = {}
 
 
 class EmbeddedRedisError(RuntimeError):
-    """The development redis-server could not be started (gunicorn prints it as one error line)."""
+    """The development redis-server could not be started (``main`` prints it as one line)."""
 
 
 def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
@@ -79,8 +82,10 @@ def start_embedded(binary: str = "redis-server") -> str:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         try:
+            # A session of its own: a Ctrl-C meant for gunicorn must not stop it first.
             process = subprocess.Popen([binary, "--port", str(port), *SERVER_ARGS],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
         except FileNotFoundError:
             raise EmbeddedRedisError(MISSING) from None
         url = f"redis://127.0.0.1:{port}/0"
@@ -133,17 +138,33 @@ def url_for_cli(environ: Mapping[str, str], runtime_file: Path = RUNTIME_FILE) -
     return {**environ, "REDIS_URL": url}
 
 
-def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log) -> bool:
-    """Log one warning when the configured Redis does not answer PING promptly; True if it does."""
-    from .calls.connection import client_from_config
+def serve(command: list[str], environ: dict[str, str]) -> int:
+    """Run ``command`` until it exits; SIGTERM is passed on, a Ctrl-C reaches it by itself."""
+    process = subprocess.Popen(command, env=environ)
+    signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:  # gunicorn got it too, and stops gracefully: wait for it
+            continue
 
-    config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
-    where = without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
+
+def main(command: list[str]) -> int:
+    """Check the settings, then run ``command`` on ``REDIS_URL`` or on a redis-server of its own."""
+    if startup.main(warn=False, need_redis=False):
+        return 1
+    environ = dict(os.environ)
+    logs.configure("INFO", "stderr")  # the service's JSON lines, as gunicorn's follow
     try:
-        with client_from_config(config) as client:
-            client.ping()
-    except (redis.RedisError, RedisClusterException, OSError) as exc:
-        logger.warning("Redis at %s does not answer (%s: %s): requests are answered 503 until "
-                       "it does", where, type(exc).__name__, (str(exc).splitlines() or [""])[0])
-        return False
-    return True
+        environ["REDIS_URL"] = url = resolve_redis_url(environ)
+    except EmbeddedRedisError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return serve(command, environ)
+    finally:
+        stop_embedded(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,16 +1,30 @@
-"""``python -m burki_sip.startup``: check the service's settings as gunicorn.conf.py does.
+"""The start-up check of the service's settings, run by gunicorn.conf.py and by ``make run``.
 
 Exit status 1 with one line on stderr naming the first bad setting, 0 when all are valid. ``make
-run`` runs it before gunicorn, because gunicorn itself parses ``WEB_CONCURRENCY`` as it is
-imported, before it reads gunicorn.conf.py: a value that is not a number would be its traceback.
+run`` (``devredis.main``) runs it before gunicorn, because gunicorn itself parses
+``WEB_CONCURRENCY`` as it is imported, before it reads gunicorn.conf.py: a value that is not a
+number would be its traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from typing import Mapping
 
+import redis
+from redis.exceptions import RedisClusterException
+
+from . import config as settings
 from .config import startup_problem
+from .redact import without_password
+
+log = logging.getLogger(__name__)
+# How long the start-up check waits for Redis to answer; the oldest Redis major version with
+# everything the service sends (sharded pub/sub, XADD MINID).
+PING_TIMEOUT = 0.5
+MIN_REDIS = 7
 
 # Variables an older release read, and what replaced each: an environment that still sets one is
 # warned rather than silently ignored (docs/configuration.md, "Former settings").
@@ -32,16 +46,46 @@ RETIRED = {
 }
 
 
-def main(warn: bool = True) -> int:
-    """Print the first problem with the settings in ``os.environ`` and, with ``warn``, a line for
-    each former setting still set; return the exit status."""
+NO_REDIS = ("REDIS_URL is not set: set it to the Redis to use, e.g. "
+            "REDIS_URL=redis://localhost:6379/0 (`make run` starts one of its own)")
+
+
+def main(warn: bool = True, need_redis: bool = True) -> int:
+    """Print the first problem with the settings in ``os.environ`` (with ``need_redis``: also
+    when no Redis is named) and, with ``warn``, a line for each former setting still set; return
+    the exit status."""
     for name in [name for name in RETIRED if name in os.environ] if warn else ():
         print(f"Warning: {name} is no longer read: {RETIRED[name]}", file=sys.stderr)
     problem = startup_problem(os.environ)
+    if not problem and need_redis and not (os.environ.get("REDIS_URL")
+                                           or os.environ.get("REDIS_SENTINELS")):
+        problem = NO_REDIS
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
     return 1 if problem else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(warn=False))  # make run: gunicorn.conf.py's own check warns right after
+def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log) -> bool:
+    """Log one warning when the configured Redis does not answer PING promptly, and an error when
+    it is older than ``MIN_REDIS``; True if it answers."""
+    from .calls.connection import client_from_config
+
+    config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
+    where = without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
+    try:
+        with client_from_config(config) as client:
+            info = client.info("server")
+    except (redis.RedisError, RedisClusterException, OSError) as exc:
+        logger.warning("Redis at %s does not answer (%s: %s): requests are answered 503 until "
+                       "it does", where, type(exc).__name__, (str(exc).splitlines() or [""])[0])
+        return False
+    version = info.get("redis_version") or next(iter(info.values()))["redis_version"]  # Cluster
+    if too_old(version):
+        logger.error("Redis at %s is %s; burki-sip needs %d.0 or newer (SPUBLISH, XADD MINID): "
+                     "prewarms and callbacks are refused", where, version, MIN_REDIS)
+    return True
+
+
+def too_old(version: str) -> bool:
+    """True for a Redis version (``INFO``'s ``redis_version``) older than ``MIN_REDIS``.0."""
+    return int(version.split(".")[0]) < MIN_REDIS

@@ -127,9 +127,10 @@ def test_settings_that_do_not_fit_together_are_one_line(env):
     assert finished.returncode == 1
     [line] = finished.stderr.splitlines()
     assert line.startswith("Error: ") and "Traceback" not in finished.stderr
-    startup = subprocess.run([sys.executable, "-m", "burki_sip.startup"], capture_output=True,
-                             text=True, env=clean_env(REDIS_URL="redis://127.0.0.1:1/0", **env),
-                             timeout=60)
+    # make run's check, before it would start gunicorn (here the command true)
+    startup = subprocess.run([sys.executable, "-m", "burki_sip.devredis", "true"],
+                             capture_output=True, text=True,
+                             env=clean_env(REDIS_URL="redis://127.0.0.1:1/0", **env), timeout=60)
     assert startup.returncode != 0 and len(startup.stderr.splitlines()) == 1
     assert "Traceback" not in startup.stderr
 

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 import redis
 
-from burki_sip import create_app, devredis
+from burki_sip import create_app, devredis, startup
 from burki_sip.redact import without_password
 from settings_support import clean_env
 from support import BIN, ROOT, free_port, port_open, wait_until
@@ -107,7 +107,7 @@ def test_no_development_fallback_for_sentinel_or_cluster(tmp_path):
 def test_unreachable_redis_is_one_warning_without_the_password(caplog):
     url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.WARNING):
-        assert devredis.warn_if_unreachable({"REDIS_URL": url}) is False
+        assert startup.warn_if_unreachable({"REDIS_URL": url}) is False
     [record] = caplog.records
     message = record.getMessage()
     assert "\n" not in message and "s3cret" not in message
@@ -117,16 +117,22 @@ def test_unreachable_redis_is_one_warning_without_the_password(caplog):
 @pytest.mark.integration
 def test_reachable_redis_gives_no_warning(redis_server, caplog):
     with caplog.at_level(logging.WARNING):
-        assert devredis.warn_if_unreachable({"REDIS_URL": redis_server.url}) is True
+        assert startup.warn_if_unreachable({"REDIS_URL": redis_server.url}) is True
     assert caplog.records == []
 
 
-def test_gunicorn_without_redis_server_or_redis_url_stops_with_one_line():
+def test_make_run_without_redis_server_or_redis_url_stops_with_one_line():
     port = free_port()
     env = clean_env(HOST="127.0.0.1", PORT=str(port), PATH=str(BIN))  # no redis-server on PATH
-    finished = subprocess.run([str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=env,
+    finished = subprocess.run([str(BIN / "python"), "-m", "burki_sip.devredis",
+                               str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 1 and "Traceback" not in finished.stderr
     [line] = [line for line in finished.stderr.splitlines() if line.startswith("Error")]
     assert line == f"Error: {devredis.MISSING}"
     assert not port_open(port)
+
+
+def test_a_redis_older_than_7_is_named_too_old():
+    assert startup.too_old("6.2.14") and not startup.too_old("7.0.15")
+    assert not startup.too_old("8.0.0")

@@ -44,6 +44,18 @@ def test_a_bad_setting_stops_gunicorn_before_it_binds(name, value):
     assert not port_open(port)
 
 
+def test_gunicorn_without_a_redis_stops_before_it_binds():
+    """The Procfile's gunicorn never starts a Redis of its own: only `make run` does."""
+    port = free_port()
+    finished = subprocess.run([str(BIN / "gunicorn"), "wsgi:app"], cwd=ROOT, capture_output=True,
+                              env=clean_env(HOST="127.0.0.1", PORT=str(port)), text=True,
+                              timeout=60)
+    assert finished.returncode != 0
+    [line] = (finished.stdout + finished.stderr).splitlines()
+    assert line.startswith("Error: REDIS_URL is not set")
+    assert not port_open(port)
+
+
 @pytest.mark.parametrize(("name", "value"), [("WEB_CONCURRENCY", "abc"), ("SIP_DEDUPE_TTL", "0")])
 def test_make_run_stops_on_a_bad_setting_before_gunicorn(name, value):
     port = free_port()
