@@ -19,7 +19,7 @@ from .lifetimes import Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
 from .waiting import waiting_claim
-from .writes import Acks
+from .drivers import Acks
 
 
 class CallAccess:
@@ -29,7 +29,7 @@ class CallAccess:
         client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
-        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
+        acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
 
     ``on_claim``: a function given every ``Claim`` that ``claim`` returns (its ``outcome`` and
     ``waited``), for a handler to export as a metric; ``None``: none.

@@ -14,7 +14,7 @@ from .drivers import Work, run_async
 from .keys import Keys
 from .lifetimes import Lifetimes
 from .async_listener import AsyncListener
-from .writes import Acks
+from .drivers import Acks
 
 
 class AsyncCallStore(CallAccess):
@@ -25,7 +25,7 @@ class AsyncCallStore(CallAccess):
             created with ``decode_responses=True``; ``async_connection`` builds one.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs; a claim gives a status hash it creates ``idle_ttl``.
-        acks: how many replicas acknowledge each claim and release (``writes.Acks``).
+        acks: how many replicas acknowledge each claim and release (``drivers.Acks``).
 
     ``async with`` closes the client at the end, as ``aclose`` does.
     """

@@ -13,7 +13,7 @@ In order, so that a run cut short (Redis failed, the process stopped) can simply
    entries and keys that hold a number, then the calls' keys once more.
 
 Every pass is bounded (pages of ``PAGE_ENTRIES`` entries, ``PAGE_KEYS`` keys), so Redis serves
-other clients between them. Writes go through ``writes.written`` and scripts, as all others,
+other clients between them. Writes go through ``drivers.written`` and scripts, as all others,
 so replicas acknowledge them when ``REDIS_ACK_REPLICAS`` asks.
 """
 

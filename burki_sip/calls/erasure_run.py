@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator
 from ..jsontext import compact_json
 from .clock import utc_now
 from .drivers import Work, pipelined
-from .writes import written
+from .drivers import written
 from .erasure import Erased, Erasure
 from .events import ERASURE, SCHEMA_VERSION
 from .key_sweep import keys_holding, primaries, sweep_keys

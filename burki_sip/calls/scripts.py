@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from redis.exceptions import NoScriptError
 
 from .drivers import Work
-from .writes import written
+from .drivers import written
 
 
 def lua(name: str) -> str:
@@ -45,7 +45,7 @@ class ScriptCall:
     def work(self, scripts: "Scripts") -> Work[Any]:
         """The script's run as driver work (``drivers.run``/``run_async``): its reply, read.
 
-        A write (``writes.written``): ``EVALSHA`` alone, or followed by ``WAIT`` in the same
+        A write (``drivers.written``): ``EVALSHA`` alone, or followed by ``WAIT`` in the same
         pipeline when replicas must acknowledge it. redis-py's own ``Script`` in a pipeline would
         first send ``SCRIPT EXISTS``, a round trip more; a server that lacks the script (restarted,
         just promoted) answers NOSCRIPT instead, and the script is loaded and run again.

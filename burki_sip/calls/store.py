@@ -11,7 +11,7 @@ from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
-from .drivers import Work, run, single
+from .drivers import Acks, Work, run, written
 from .erasure import Erased, Erasure, ignore
 from .erasure_run import Run
 from .events import SCHEMA_VERSION
@@ -21,7 +21,6 @@ from .lifetimes import Lifetimes
 from .listener import Listener
 from .reading import StreamReading
 from .recording import Recorded, Request, record
-from .writes import Acks, written
 
 __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
            "utc_now"]
@@ -42,7 +41,7 @@ class CallStore(CallAccess, StreamReading):
             group has this many entries unacknowledged; ``None``: never refuse.
         events_retention: seconds entries are kept: each append also trims older ones (but none a
             group has not acknowledged); ``None``: trimmed by length only.
-        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
+        acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
@@ -93,7 +92,7 @@ class CallStore(CallAccess, StreamReading):
             store(pipeline)
             announce(pipeline)
         else:
-            self._run(single(written(store, announce)))
+            self._run(_one(written(store, announce)))
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
@@ -153,6 +152,10 @@ def entry_fields(payload: dict, content_type: str, call_sid: str | None,
     return {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
             "payload": compact_json(payload), **{name: value for name, value in optional.items()
                                                    if value}}
+
+
+def _one(operation) -> Work:
+    return (yield operation)
 
 
 def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallStore:
