@@ -1,8 +1,8 @@
 """What the sync and asyncio stores share, written once: ``CallAccess``.
 
 Each method builds its piece of work (``reads``, ``claims``: generators of Redis operations) and
-hands it to the store's ``_run``: ``CallStore`` runs it on its client and returns the result;
-``AsyncCallStore`` returns the coroutine that runs it on ``redis.asyncio``, for the caller to await.
+hands it to the store's ``_run``: ``CallStore`` runs it and returns the result, ``AsyncCallStore``
+returns the coroutine that runs it on ``redis.asyncio``, for the caller to await.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from typing import Any, Callable
 from . import reads
 from .claims import Claim, ClaimScript, ReleaseScript
 from .clock import utc_now
-from .drivers import Work
-from .keys import Keys
-from .lifetimes import Lifetimes
+from .drivers import Acks, Work
+from .keys import Keys, Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
 from .waiting import waiting_claim
-from .drivers import Acks
 
 
 class CallAccess:
@@ -31,8 +29,8 @@ class CallAccess:
         lifetimes: TTLs of contexts, duplicate markers and call status.
         acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
 
-    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (its ``outcome`` and
-    ``waited``), for a handler to export as a metric; ``None``: none.
+    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (a handler exports its
+    ``outcome`` and ``waited`` as metrics); ``None``: none.
     """
 
     on_claim: Callable[[Claim], Any] | None = None
@@ -47,7 +45,6 @@ class CallAccess:
         self._listener = None
 
     def _run(self, work: Work) -> Any:
-        """Run ``work`` on the client, its writes acknowledged as ``acks`` says."""
         raise NotImplementedError
 
     def _new_listener(self) -> Any:
@@ -67,7 +64,11 @@ class CallAccess:
 
     def call_events(self, call_sid: str) -> list[tuple[EventRef, dict | None]]:
         """The call's stream entries, oldest first, read by id (``None``: trimmed since)."""
-        return self._run(reads.call_events(self.keys, call_sid))
+        return self._run(self._call_events(call_sid))
+
+    def _call_events(self, call_sid: str) -> Work[list[tuple[EventRef, dict | None]]]:
+        refs = yield from reads.event_refs(self.keys, call_sid)
+        return (yield from reads.load_events(self.keys, refs))
 
     def claim(self, call_sid: str, owner: str | None = None, wait: float = 0.0) -> Claim:
         """Claim a call's context for ``owner``, atomically (``claim.lua``); wait for it if asked.
@@ -76,8 +77,7 @@ class CallAccess:
             call_sid: the call.
             owner: who claims, e.g. the media stream's id: claiming again as the same owner
                 gives the same claim and token. ``None``: an owner of this claim alone.
-            wait: seconds to wait for a context not prewarmed yet (``waiters.py``); 0: answer
-                at once.
+            wait: seconds to wait for a context not prewarmed yet; 0: answer at once.
 
         Returns:
             ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by

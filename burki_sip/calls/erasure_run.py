@@ -14,7 +14,7 @@ from .key_sweep import keys_holding, primaries, sweep_keys
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
 from .reads import EventRef
-from .record_script import RecordScript
+from .recording import RecordScript
 from .stream_sweep import Progress, sweep_stream
 
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands. Every
