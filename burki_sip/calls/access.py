@@ -11,13 +11,12 @@ import math
 from typing import Any, Callable
 
 from . import reads
-from .claims import Claim, ClaimScript, ReleaseScript
+from .claims import Claim, ClaimScript, ReleaseScript, waiting_claim
 from .clock import utc_now
 from .drivers import Acks, Work
 from .keys import Keys, Lifetimes
 from .reads import EventRef
 from .scripts import Scripts
-from .waiting import waiting_claim
 
 
 class CallAccess:

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any, Mapping
 
 from .access import CallAccess
-from .async_listener import AsyncListener
+from .listener import AsyncListener
 from .drivers import Acks, Work, run_async
 from .keys import Keys, Lifetimes
 
