@@ -100,10 +100,13 @@ def _applied(entry_id: str, value: str | None) -> bool | None:
     return value == "true"
 
 
-def block_ms_for(client: Any) -> int:
-    """How long a blocking stream read may wait: half the client's socket timeout, at most 1 s."""
-    kwargs = getattr(client, "get_connection_kwargs", lambda: {})()
-    timeout = kwargs.get("socket_timeout")
-    if not timeout:
+def block_ms(socket_timeout: float | None) -> int:
+    """How long a blocking stream read may wait: half the socket timeout, at most 1 s."""
+    if not socket_timeout:
         return MAX_BLOCK_MS
-    return max(1, min(MAX_BLOCK_MS, int(timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+
+
+def block_ms_for(client: Any) -> int:
+    """``block_ms`` of ``client``'s socket timeout."""
+    return block_ms(getattr(client, "get_connection_kwargs", dict)().get("socket_timeout"))
