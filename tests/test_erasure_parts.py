@@ -10,14 +10,13 @@ import pytest
 import redis
 
 from burki_sip.calls.erasure import MAX_CALL_SIDS, MAX_NUMBERS, Erased, Erasure
-from burki_sip.calls.erasure_records import RECORD_TTL, RUNNING, STALE_SECONDS, record_fields
+from burki_sip.calls.erasure import RECORD_TTL, RUNNING, STALE_SECONDS, record_fields
 from burki_sip.calls.erasure_run import BATCH
 from burki_sip.calls.events import Event
 from burki_sip.calls.keys import Keys
-from burki_sip.calls.key_sweep import PAGE_KEYS
 from burki_sip.calls.numbers import MIN_NATIONAL_DIGITS, NumberMatch, forms
 from burki_sip.calls.store import CallStore, Transition
-from burki_sip.calls.stream_sweep import PAGE_ENTRIES, StreamPage
+from burki_sip.calls.sweeps import PAGE_ENTRIES, PAGE_KEYS, StreamPage
 from burki_sip.erase_cli import Progress
 from burki_sip.web import erasure_jobs, erasures
 from support import ROOT, wait_until

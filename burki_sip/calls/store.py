@@ -7,12 +7,11 @@ from typing import Any, Mapping
 import redis
 
 from ..jsontext import compact_json
-from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
 from .drivers import Acks, Work, run, written
-from .erasure import Erased, Erasure, ignore
+from .erasure import Erased, Erasure, ignore, load_record, save_record
 from .erasure_run import Run
 from .keys import Keys, Lifetimes
 from .lifecycle import NO_TRANSITION, Transition
@@ -111,8 +110,7 @@ class CallStore(CallAccess, StreamReading):
         return self._run(record(self, kind, entry, call_sid, delivery_id,
                                 transition or NO_TRANSITION))
 
-    def erase(self, erasure: Erasure, erased: Erased | None = None,
-              progress=ignore) -> Erased:
+    def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
         """Erase calls, or numbers and their calls, from keys and streams (``erasure.py``).
 
         Args:
@@ -126,12 +124,12 @@ class CallStore(CallAccess, StreamReading):
         return self._run(Run(self, erasure, erased or Erased(), progress).work())
 
     def save_erasure_record(self, erasure_id: str, fields: dict, created: bool = False) -> None:
-        """Write an erasure's progress (``erasure_records.record_fields``) for the API to read."""
-        self._run(erasure_records.save(self.keys, erasure_id, fields, created))
+        """Write an erasure's progress (``erasure.record_fields``) for the API to read."""
+        self._run(save_record(self.keys, erasure_id, fields, created))
 
     def erasure_record(self, erasure_id: str) -> dict | None:
         """An erasure's progress as the API answers it; ``None`` when unknown or expired."""
-        return self._run(erasure_records.load(self.keys, erasure_id))
+        return self._run(load_record(self.keys, erasure_id))
 
 
 def _one(operation: Any) -> Work[Any]:
