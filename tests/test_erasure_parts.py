@@ -53,7 +53,7 @@ def test_sweep_lua_finds_a_number_exactly_where_python_does(any_redis):
            for n, text in enumerate(TEXTS)}
     page = StreamPage(stream, "-", "+", NumberMatch.of([NUMBER]), frozenset({"c1"}), True)
     store = CallStore(any_redis, Keys())
-    following, read, members, found = store._run(page.work(store.scripts))
+    following, read, members, found = store._run(page.work())
     assert (following, read) == ("", len(TEXTS))
     assert {ids[entry_id] for entry_id, _, _ in found} == {
         text for text, holds in TEXTS.items() if holds}

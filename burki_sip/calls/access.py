@@ -16,7 +16,6 @@ from .clock import utc_now
 from .drivers import Acks, Work
 from .keys import Keys, Lifetimes
 from .reads import EventRef
-from .scripts import Scripts
 
 
 class CallAccess:
@@ -40,7 +39,6 @@ class CallAccess:
         self.keys = keys
         self.lifetimes = lifetimes
         self.acks = acks
-        self.scripts = Scripts(client)
         self._listener = None
 
     def _run(self, work: Work) -> Any:
@@ -93,7 +91,7 @@ class CallAccess:
     def release(self, call_sid: str, token: str) -> bool:
         """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
         script = ReleaseScript(self.keys.status(call_sid), token, utc_now())
-        return self._run(script.work(self.scripts))
+        return self._run(script.work())
 
     def claim_context(self, call_sid: str) -> dict | None:
         """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
@@ -102,11 +100,10 @@ class CallAccess:
     def _claiming(self, call_sid: str, owner: str | None, wait: float = 0.0) -> Work[Claim]:
         script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
         if not wait:
-            return script.work(self.scripts)
+            return script.work()
         if self._listener is None:
             self._listener = self._new_listener()
-        return waiting_claim(script, self.scripts, self._listener,
-                             self.keys.prewarmed(call_sid), wait)
+        return waiting_claim(script, self._listener, self.keys.prewarmed(call_sid), wait)
 
     def _observed(self, claiming: Work[Claim]) -> Work[Claim]:
         claim = yield from claiming

@@ -123,13 +123,13 @@ class ReleaseScript(ScriptCall):
         return bool(reply)
 
 
-def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str, wait: float,
+def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
                   clock: Callable[[], float] = time.monotonic) -> Work[Claim]:
     """Claim now; if the context is missing, wait up to ``wait`` seconds for ``listener`` to
     hear it announced on ``channel`` (``waiters.py``). A broken connection meanwhile is no
     error (``PASSING``): the claim waits on, and looks once more at the deadline."""
     asked = clock()
-    claim = yield from script.work(scripts)
+    claim = yield from script.work()
     if not claim.missing or wait <= 0:
         return claim
     watch = listener.watch(channel)
@@ -145,7 +145,7 @@ def waiting_claim(script: ClaimScript, scripts: Any, listener: Any, channel: str
             yield lambda client: listener.sleep(watch.signal, left)
             attempt = replace(script, now=utc_now(), waited=clock() - asked)
             try:
-                claim = yield from attempt.work(scripts)
+                claim = yield from attempt.work()
             except PASSING:
                 continue
             if not claim.missing:

@@ -59,8 +59,8 @@ class Run:
         """Which calls the numbers took part in; nothing is changed."""
         yield from sweep_keys(self.nodes, self.keys, self._find_keys, self.progress, "find keys")
         for stream in self.streams:
-            yield from sweep_stream(self.store.scripts, stream, self.match, self.erased.calls,
-                                    False, self.progress, f"find {stream}")
+            yield from sweep_stream(stream, self.match, self.erased.calls, False, self.progress,
+                                    f"find {stream}")
 
     def _find_keys(self, page: list[str]) -> Work[None]:
         held = yield from keys_holding(page, self.match)
@@ -70,9 +70,8 @@ class Run:
     def erase_unheld(self) -> Work[None]:
         """The calls' entries and keys that hold no number."""
         for stream in self.streams:
-            swept = yield from sweep_stream(self.store.scripts, stream, self.match,
-                                            self.erased.calls, not self.dry_run, self.progress,
-                                            f"erase {stream}")
+            swept = yield from sweep_stream(stream, self.match, self.erased.calls, not self.dry_run,
+                                            self.progress, f"erase {stream}")
             self.erased.count(stream, swept.members)
             self.held_entries[stream] = [found.entry_id for found in swept.found]
         yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
@@ -139,5 +138,5 @@ class Run:
         reply = yield from RecordScript(
             "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
             maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
-        ).work(store.scripts)
+        ).work()
         erased.event_id = reply[3]

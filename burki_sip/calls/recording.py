@@ -106,7 +106,7 @@ def entry_fields(payload: dict, content_type: str, call_sid: str | None,
 
 def record(store: Any, kind: str, entry: Mapping[str, str], call_sid: str | None,
            delivery_id: str | None, transition: Transition) -> Work[Recorded]:
-    """Record a request's ``entry`` with ``store``'s scripts, keys, lifetimes and stream limits."""
+    """Record a request's ``entry`` with ``store``'s keys, lifetimes and stream limits."""
     keys, call = store.keys, {}
     if call_sid:
         call = {"status_key": keys.status(call_sid), "context_key": keys.context(call_sid),
@@ -118,7 +118,7 @@ def record(store: Any, kind: str, entry: Mapping[str, str], call_sid: str | None
     if call and not store.streams_in_script:
         return (yield from _by_slot(store, kind, step, call, entry, transition))
     reply = yield from step(**call, transition=transition, maxlen=store.events_maxlen,
-                            backlog_limit=store.events_max_backlog, entry=entry).work(store.scripts)
+                            backlog_limit=store.events_max_backlog, entry=entry).work()
     return _recorded(kind, reply)
 
 
@@ -133,25 +133,25 @@ def _by_slot(store: Any, kind: str, step: partial, call: dict, entry: Mapping[st
              transition: Transition) -> Work[Recorded]:
     """Redis Cluster: the backlog check (best-effort: requests in flight may all pass it), the
     call's part, the append, and the call's reference to the entry, a round trip each."""
-    scripts, marker = store.scripts, call.get("marker_key")
+    marker = call.get("marker_key")
     if store.events_max_backlog:
-        _recorded(kind, (yield from step(backlog_limit=store.events_max_backlog).work(scripts)))
+        _recorded(kind, (yield from step(backlog_limit=store.events_max_backlog).work()))
     duplicate, applied, current, event_id, status = 0, 0, "", "", ""
     if marker or transition.status:
         lifecycle = {name: call[name] for name in ("status_key", "context_key")
                      if transition.status}
         duplicate, applied, current, event_id, status = yield from step(
-            **lifecycle, stream_key=None, marker_key=marker, transition=transition).work(scripts)
+            **lifecycle, stream_key=None, marker_key=marker, transition=transition).work()
     if duplicate:
         return Recorded(event_id or None, True, False, current or None)
     outcome = {"status": status, "applied": "true" if applied else "false"} if status else {}
     try:  # the entry with what the call's part did, as record.lua adds it on one server
         event_id = (yield from step(maxlen=store.events_maxlen,
-                                    entry={**entry, **outcome}).work(scripts))[3]
+                                    entry={**entry, **outcome}).work())[3]
     except redis.RedisError:  # forget the delivery, so that the sender's retry counts
         if marker:
             yield lambda client: client.delete(marker)
         raise
     yield from step(status_key=call.get("status_key"), refs_key=call.get("refs_key"),
-                    stream_key=None, marker_key=marker, appended=event_id).work(scripts)
+                    stream_key=None, marker_key=marker, appended=event_id).work()
     return Recorded(event_id, False, bool(applied), current or None)

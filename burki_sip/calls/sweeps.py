@@ -15,7 +15,7 @@ from .connection import is_cluster
 from .drivers import Work, pipelined
 from .keys import Keys
 from .numbers import NumberMatch
-from .scripts import ScriptCall, Scripts
+from .scripts import ScriptCall
 
 # Entries sweep.lua reads per run: each run holds Redis for about 2-5 ms (docs/privacy.md).
 PAGE_ENTRIES = 500
@@ -84,7 +84,7 @@ class Swept:
     found: list[Found] = field(default_factory=list)
 
 
-def sweep_stream(scripts: Scripts, stream: str, match: NumberMatch, calls: set[str],
+def sweep_stream(stream: str, match: NumberMatch, calls: set[str],
                  delete: bool, progress: Progress, stage: str) -> Work[Swept]:
     """Sweep ``stream`` up to its newest entry now; the calls of entries holding a number join
     ``calls`` as they are found, so their later entries are the calls' too."""
@@ -93,7 +93,7 @@ def sweep_stream(scripts: Scripts, stream: str, match: NumberMatch, calls: set[s
     swept, after, read = Swept(), "-", 0
     while newest and after:
         page = StreamPage(stream, after, newest[0][0], match, frozenset(calls), delete)
-        after, page_read, members, found = yield from page.work(scripts)
+        after, page_read, members, found = yield from page.work()
         read, swept.members = read + page_read, swept.members + members
         for row in map(Found._make, found):
             swept.found.append(row)
