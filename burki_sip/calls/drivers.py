@@ -10,16 +10,13 @@ back each operation's reply (or, raised at the ``yield``, its exception)::
     run(load_context(keys, sid), redis_client)               # redis.Redis: the reply itself
     await run_async(load_context(keys, sid), async_client)   # redis.asyncio: an awaitable
 
-The logic is then the same code for both clients; only the two loops differ, by one ``await``.
-An operation may also call something that is not Redis (a consumer's handler): the sync driver
-calls it, the asyncio one awaits what it returns.
+Only the two loops differ, by one ``await``. An operation may also call something that is not
+Redis (a consumer's handler): the sync driver calls it, the asyncio one awaits what it returns.
 
-Writes: every store write marks its writing operation ``written(...)``. With
-``REDIS_ACK_REPLICAS`` = N > 0 (``Acks``) the drivers send it as one pipeline, its commands then
-``WAIT N timeout``: one round trip, answered once N replicas have the write. Fewer is
-``NotAcknowledgedError``, a Redis error, so the web answers 503 and the sender retries. Not
-marked: a consumer's acknowledgements (one lost in a failover delivers its entry again) and
-``/readyz``'s health key.
+A store write marks its writing operation ``written(...)``: with ``REDIS_ACK_REPLICAS`` = N > 0
+(``Acks``) the drivers send it as one pipeline ending in ``WAIT N timeout``, and fewer replicas
+is ``NotAcknowledgedError`` (a Redis error: 503, and the sender retries). Not marked: a
+consumer's acknowledgements (one lost in a failover delivers its entry again), ``/readyz``'s key.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class ConsumerState:
         return self.deliveries(claimed, rows)
 
     def _take_over(self) -> Work[list[Delivery]]:
-        """Entries idle for ``claim_idle`` (their consumer died), a page every ``claim_idle / 2``."""
+        """Entries idle ``claim_idle`` (their consumer died), a page every ``claim_idle / 2``."""
         settings = self.settings
         if time.monotonic() < self.claim_at:
             return []

@@ -1,11 +1,7 @@
-"""The I/O of waiting claims (``waiters.py``) for each driver: ``Listener`` runs a reader thread
-per source (a greenlet under gevent, which patches threading), ``AsyncListener`` a task.
-
-A source is the server (or Sentinel primary), or a Cluster node a waited call's slot lives on.
-Each listener has one redis-py pub/sub object; ``waiters.reading`` is the loop of each reader
-and ``waiters.waiting_claim`` the waiting claim: both are driver work whose operations are
-functions of the listener.
-"""
+"""The I/O of waiting claims for each driver: one redis-py pub/sub object, and a reader per
+source (the server or Sentinel primary, or each Cluster node a waited call's slot lives on)
+running ``waiters.reading``: a thread in ``Listener`` (a greenlet under gevent, which patches
+threading), a task in ``AsyncListener``."""
 
 from __future__ import annotations
 
@@ -50,7 +46,7 @@ class Listener:
         return threading.Event()
 
     def watch(self, channel: str) -> Watch:
-        """A new watch of ``channel``, for ``waiters.add`` to register."""
+        """A new watch of ``channel`` (``waiters.add`` registers it)."""
         source = self.client.get_node_from_key(channel).name if is_cluster(self.client) else ""
         return Watch(channel, source, self._event())
 

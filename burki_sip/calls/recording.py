@@ -1,9 +1,5 @@
 """Recording one webhook or status request with record.lua: its inputs (``RecordScript``), its
-steps (``record``) and its outcome (``Recorded``).
-
-On one server (or Sentinel) a request is one run of the script. On a Redis Cluster the streams
-live in other slots than a call's keys, so the same script runs once per slot (``_by_slot``).
-"""
+steps (``record``: one run of the script, or one per slot on a Cluster) and ``Recorded``."""
 
 from __future__ import annotations
 
@@ -62,17 +58,13 @@ class RecordScript(ScriptCall):
         """Which keys are given, in their order: record.lua names them from this."""
         return " ".join(role for role in self.ROLES if getattr(self, f"{role}_key"))
 
+    # Arguments computed from the fields, named in ARGS as the fields are.
+    fact_count = property(lambda self: len(self.transition.facts))
+    event_fact_count = property(lambda self: len(self.transition.event_facts))
+
     @property
     def rank(self) -> int | None:
         return rank_of(self.transition.status) if self.transition.status else None
-
-    @property
-    def fact_count(self) -> int:
-        return len(self.transition.facts)
-
-    @property
-    def event_fact_count(self) -> int:
-        return len(self.transition.event_facts)
 
     def keys(self) -> list[str]:
         """The keys given, in ``ROLES`` order."""
@@ -131,8 +123,9 @@ def _recorded(kind: str, reply: list) -> Recorded:
 
 def _by_slot(store: Any, kind: str, step: partial, call: dict, entry: Mapping[str, str],
              transition: Transition) -> Work[Recorded]:
-    """Redis Cluster: the backlog check (best-effort: requests in flight may all pass it), the
-    call's part, the append, and the call's reference to the entry, a round trip each."""
+    """Redis Cluster, where the streams live in other slots than a call's keys: the backlog check
+    (best-effort: requests in flight may all pass it), the call's part, the append, and the
+    call's reference to the entry, a round trip each."""
     marker = call.get("marker_key")
     if store.events_max_backlog:
         _recorded(kind, (yield from step(backlog_limit=store.events_max_backlog).work()))
