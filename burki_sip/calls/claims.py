@@ -83,9 +83,7 @@ class ClaimScript(ScriptCall):
     idle_ttl: int
     waited: float = 0.0
 
-    @property
-    def waited_ms(self) -> int:
-        return round(self.waited * 1000)
+    waited_ms = property(lambda self: round(self.waited * 1000))  # as the status hash keeps it
 
     @classmethod
     def build(cls, keys: Keys, call_sid: str, owner: str | None, now: str,

@@ -62,8 +62,7 @@ class Consumer:
         return self.drive(self._run(handler, stop), self.client)
 
     def poll(self, handler: Handler, stop: Stop = never) -> int:
-        """One round (own due retries, else entries dead peers left, else new entries): how many
-        events the handler finished."""
+        """One round (``ConsumerState.next_entries``): how many events the handler finished."""
         return self.drive(self._poll(handler, stop), self.client)
 
     def _ensure_group(self) -> Work[bool]:
@@ -89,7 +88,6 @@ class Consumer:
                 self.state.recover()  # an acknowledgement may have been lost
                 yield lambda client, seconds=wait: self.sleep(seconds)
                 wait = min(wait * 2, BACKOFF[1])
-                continue
             except redis.ResponseError as exc:
                 # NOGROUP, or UNBLOCKED to a read waiting on the stream: deleted while we ran
                 if not str(exc).startswith(("NOGROUP", "UNBLOCKED")):
@@ -97,8 +95,8 @@ class Consumer:
                 log.warning("consumer %s: the stream or group %s is gone; creating it again",
                             self.settings.consumer, self.settings.group)
                 ready = False
-                continue
-            wait = BACKOFF[0]
+            else:
+                wait = BACKOFF[0]
 
     def _poll(self, handler: Handler, stop: Stop) -> Work[int]:
         deliveries = yield from self.state.next_entries()

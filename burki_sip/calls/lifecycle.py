@@ -113,13 +113,12 @@ def handoff(state: dict) -> str | None:
 @dataclass(frozen=True, init=False)
 class Transition:
     """What a callback says about a call: a status (canonical or ``HANGUP``; ``''``: none), the
-    sequence that orders callbacks of equal rank, and its facts (name -> text) for the status hash.
+    sequence that orders callbacks of equal rank, and facts (name -> text; ``None`` and empty
+    values left out): ``Transition("completed", sip_code=200, reason="bye")``.
 
-    ``Transition("completed", sip_code=200, reason="bye")``. record.lua applies facts without
-    knowing their names: written when the transition applies, else added only where the hash lacks
-    them. ``event_facts`` describe an event the callback reports rather than the call's state (a
-    ``<Dial>``'s dialled leg): written whether or not the status moves, so the latest event's
-    stand. ``None`` and empty values are left out.
+    record.lua writes facts when the transition applies, else only where the hash lacks them.
+    ``event_facts`` tell of an event the callback reports rather than of the call (a ``<Dial>``'s
+    leg): written whether or not the status moves, so the latest event's stand.
     """
 
     status: str

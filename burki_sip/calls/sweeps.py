@@ -58,15 +58,9 @@ class StreamPage(ScriptCall):
     delete: bool
     count: int = PAGE_ENTRIES
 
-    @property
-    def deleting(self) -> str:
-        """``1`` when the calls' entries without a number are deleted, ``0`` when counted."""
-        return "1" if self.delete else "0"
-
-    @property
-    def number_count(self) -> int:
-        """How many arguments after the named ones are numbers (the calls' ids follow)."""
-        return len(self.match.groups)
+    # Arguments computed from the fields, named in ARGS as the fields are.
+    deleting = property(lambda self: "1" if self.delete else "0")
+    number_count = property(lambda self: len(self.match.groups))  # then come the calls' ids
 
     def args(self) -> list:
         """The named arguments, then each number's forms (one argument, shortest first,

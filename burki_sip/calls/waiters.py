@@ -1,14 +1,10 @@
 """Claims that wait for their context: who waits for which call, and what wakes them. No I/O here.
 
-A prewarm announces its context on the call's shard channel (``SPUBLISH``, in the same round
-trip as its ``SET``: ``CallStore.save_context``). A claim that found nothing registers a
-``Watch`` on that channel and sleeps (``claims.waiting_claim``); one subscriber connection per
-process (per node on a Cluster) reads the channels every waiting claim of the process needs, and
-wakes the watches of a channel when its message arrives, and also when Redis confirms the
-subscription: the claim then looks again, so a context that landed before the subscription held
-is not missed. After a broken connection every channel is subscribed anew, and each confirmation
-wakes its claims again. ``reading``, the reader's loop, is driver work (``drivers.py``), run by
-a thread or a task (``listener.py``).
+A prewarm announces its context on the call's shard channel (``CallStore.save_context``). A claim
+that found nothing registers a ``Watch`` on it and sleeps (``claims.waiting_claim``); the reader
+of the process (``reading``, driver work run by ``listener.py``) wakes a channel's watches when
+its message arrives, and also when Redis confirms the subscription, so a context that landed
+before the subscription held is not missed. docs/lifecycle.md ("How it works") has the whole.
 """
 
 from __future__ import annotations
