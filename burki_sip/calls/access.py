@@ -1,9 +1,6 @@
-"""What the sync and asyncio stores share, written once: ``CallAccess``.
-
-Each method builds its piece of work (``reads``, ``claims``: generators of Redis operations) and
-hands it to the store's ``_run``: ``CallStore`` runs it and returns the result, ``AsyncCallStore``
-returns the coroutine that runs it on ``redis.asyncio``, for the caller to await.
-"""
+"""What the sync and asyncio stores share, written once: ``CallAccess``. Each method hands its
+work (``reads``, ``claims``) to the store's ``_run``: ``CallStore`` runs it and returns the
+result, ``AsyncCallStore`` returns the coroutine that runs it on ``redis.asyncio``."""
 
 from __future__ import annotations
 
@@ -72,8 +69,8 @@ class CallAccess:
 
         Args:
             call_sid: the call.
-            owner: who claims, e.g. the media stream's id: claiming again as the same owner
-                gives the same claim and token. ``None``: an owner of this claim alone.
+            owner: who claims, e.g. the media stream's id (claiming again as the same owner
+                gives the same claim and token); ``None``: an owner of this claim alone.
             wait: seconds to wait for a context not prewarmed yet; 0: answer at once.
 
         Returns:

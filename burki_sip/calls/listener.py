@@ -25,25 +25,18 @@ class Listener:
     """
 
     def __init__(self, client: Any) -> None:
+        # Looked up now, not bound at import: gunicorn's gevent worker patches threading after
+        # this module may have been imported (by gunicorn.conf.py, in the master).
+        self._open(client, threading.Lock(), threading.Lock(), threading.Event)
+
+    def _open(self, client: Any, lock: Any, sending: Any, event: Any) -> None:
         self.client = client
-        self.waiters = Waiters(self._lock())
+        self.waiters = Waiters(lock)
         self.readers: dict[str, Any] = {}  # source -> the event that wakes its idle reader
         self.closed = False
         self.runs: list = []  # the readers' threads or tasks
         self._pubsub = None
-        self._sending = self._sending_lock()
-
-    # Made when needed, not bound at import: gunicorn's gevent worker patches threading after
-    # this module may have been imported (by gunicorn.conf.py, in the master).
-    @staticmethod
-    def _lock() -> Any:
-        return threading.Lock()
-
-    _sending_lock = _lock
-
-    @staticmethod
-    def _event() -> Any:
-        return threading.Event()
+        self._sending, self._event = sending, event
 
     def watch(self, channel: str) -> Watch:
         """A new watch of ``channel`` (``waiters.add`` registers it)."""
@@ -104,12 +97,9 @@ class Listener:
 class AsyncListener(Listener):
     """Wakes an asyncio store's waiting claims: a reader task per source, on the store's loop."""
 
-    _event = staticmethod(asyncio.Event)  # asyncio is never patched
-    _sending_lock = staticmethod(asyncio.Lock)
-
-    @staticmethod
-    def _lock() -> Any:
-        return nullcontext()  # one event loop: nothing runs between the registry's steps
+    def __init__(self, client: Any) -> None:
+        # One event loop: nothing runs between the registry's steps, which need no lock.
+        self._open(client, nullcontext(), asyncio.Lock(), asyncio.Event)
 
     def _start(self, work: Work[None]) -> None:
         self.runs.append(asyncio.get_running_loop().create_task(run_async(work, self)))

@@ -26,9 +26,7 @@ class CallStore(CallAccess, StreamReading):
     """Reads and writes one deployment's call data.
 
     Args:
-        client: a redis-py client created with ``decode_responses=True``.
-        keys: the key names under this deployment's prefix.
-        lifetimes: TTLs of contexts, duplicate markers and call status.
+        client, keys, lifetimes, acks: as ``CallAccess``'s; ``client`` is a sync redis-py one.
         events_maxlen: approximate cap on each event stream; with consumer groups only entries every
             group acknowledged are trimmed (docs/events.md).
         streams_in_script: append stream entries inside the update script (one round trip). Redis
@@ -37,7 +35,6 @@ class CallStore(CallAccess, StreamReading):
             group has this many entries unacknowledged; ``None``: never refuse.
         events_retention: seconds entries are kept: each append also trims older ones (but none a
             group has not acknowledged); ``None``: trimmed by length only.
-        acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
@@ -92,9 +89,8 @@ class CallStore(CallAccess, StreamReading):
         """Record one received request: one round trip on one server (see ``recording``).
 
         Args:
-            kind: ``"webhook"`` or ``"status"``.
-            payload: the decoded body, stored as JSON in the stream entry.
-            content_type: the request's media type.
+            kind, payload, content_type: the stream (``"webhook"`` or ``"status"``), the decoded
+                body (stored as JSON in the entry) and its media type.
             call_sid: the call the payload names, if any; the call keeps the entry's id.
             delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
                 dropped and reported as a duplicate.
