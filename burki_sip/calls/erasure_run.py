@@ -70,10 +70,11 @@ class Run:
     def erase_unheld(self) -> Work[None]:
         """The calls' entries and keys that hold no number."""
         for stream in self.streams:
-            swept = yield from sweep_stream(stream, self.match, self.erased.calls, not self.dry_run,
-                                            self.progress, f"erase {stream}")
-            self.erased.count(stream, swept.members)
-            self.held_entries[stream] = [found.entry_id for found in swept.found]
+            members, held = yield from sweep_stream(stream, self.match, self.erased.calls,
+                                                    not self.dry_run, self.progress,
+                                                    f"erase {stream}")
+            self.erased.count(stream, members)
+            self.held_entries[stream] = held
         yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
                               "erase keys")
 

@@ -8,8 +8,8 @@ stream's newest when it began (entries appended since are left to the end of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, NamedTuple
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
 
 from .connection import is_cluster
 from .drivers import Work, pipelined
@@ -32,14 +32,6 @@ READERS: dict[str, Callable[[Any, str], Any]] = {
 }
 
 Progress = Callable[[str, int, "int | None"], None]
-
-
-class Found(NamedTuple):
-    """An entry holding a number, and the ids of the call it names (``''``: none)."""
-
-    entry_id: str
-    call_sid: str
-    provider_call_id: str
 
 
 @dataclass(frozen=True)
@@ -69,31 +61,23 @@ class StreamPage(ScriptCall):
             self.calls)
 
 
-@dataclass
-class Swept:
-    """What a sweep of one stream saw: the calls' entries without a number (deleted unless
-    counting), and the entries holding a number (left in place)."""
-
-    members: int = 0
-    found: list[Found] = field(default_factory=list)
-
-
-def sweep_stream(stream: str, match: NumberMatch, calls: set[str],
-                 delete: bool, progress: Progress, stage: str) -> Work[Swept]:
-    """Sweep ``stream`` up to its newest entry now; the calls of entries holding a number join
-    ``calls`` as they are found, so their later entries are the calls' too."""
+def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
+                 progress: Progress, stage: str) -> Work[tuple[int, list[str]]]:
+    """Sweep ``stream`` up to its newest entry now: how many of the calls' entries hold no number
+    (deleted unless counting), and the ids of the entries holding one (left in place). The calls
+    those name join ``calls`` as they are found, so their later entries are the calls' too."""
     length, newest = yield pipelined(lambda pipe: pipe.xlen(stream),
                                      lambda pipe: pipe.xrevrange(stream, count=1))
-    swept, after, read = Swept(), "-", 0
+    after, read, members, held = "-", 0, 0, []
     while newest and after:
         page = StreamPage(stream, after, newest[0][0], match, frozenset(calls), delete)
-        after, page_read, members, found = yield from page.work()
-        read, swept.members = read + page_read, swept.members + members
-        for row in map(Found._make, found):
-            swept.found.append(row)
-            calls.update({row.call_sid, row.provider_call_id} - {""})
+        after, page_read, page_members, found = yield from page.work()
+        read, members = read + page_read, members + page_members
+        for entry_id, call_sid, provider_call_id in found:
+            held.append(entry_id)
+            calls.update({call_sid, provider_call_id} - {""})
         progress(stage, read, length)
-    return swept
+    return members, held
 
 
 def primaries(client: Any) -> list | None:
