@@ -46,25 +46,21 @@ class Keys:
         return f"{self.call(call_sid)}:status"
 
     def prewarmed(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel (``SPUBLISH``) a prewarm is
-        announced on, for claims waiting for the context. A channel: nothing is stored here."""
+        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel a prewarm is announced on
+        (``SPUBLISH``), for claims waiting for it; a channel, so nothing is stored here."""
         return f"{self.call(call_sid)}:prewarmed"
 
     def call_events(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are.
-
-        Each element is ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the
-        newest ``recording.EVENT_REFS_KEPT`` kept; record.lua appends it with the entry and gives
-        the list the status hash's TTL, so a call's events are found without scanning streams.
-        """
+        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are, each
+        ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the newest
+        ``recording.EVENT_REFS_KEPT``; record.lua appends it with the entry and gives the list the
+        status hash's TTL, so a call's events are found without scanning streams."""
         return f"{self.call(call_sid)}:events"
 
     def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
-        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries.
-
+        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries:
         ``<prefix>:call:{CALL_SID}:delivery:<kind>:<id>`` when the payload names a call (so it
-        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``.
-        """
+        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``."""
         if call_sid:
             return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
         return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
