@@ -1,8 +1,8 @@
 """gunicorn's settings for ``web: gunicorn wsgi:app`` (Procfile); docs/deploy.md says why each."""
 
 import glob
-import os
 import logging
+import os
 import shutil
 import sys
 import tempfile

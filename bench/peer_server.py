@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import ast
 import os
-import signal
-import subprocess
-import tempfile
 from pathlib import Path
 
 import requests
-from support import free_port, port_open, wait_until  # tests/support.py
+from support import ServerProcess, port_open, wait_until  # tests/support.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,28 +33,16 @@ def service_workers() -> int:
     raise KeyError("workers")
 
 
-def checked_free_port() -> int:
-    """A loopback port that nothing answers on, checked once more right before it is used."""
-    port = free_port()
-    if port_open(port):
-        raise RuntimeError(f"port {port} is taken")
-    return port
-
-
-class Peer:
+class Peer(ServerProcess):
     """``uvicorn app:app --workers N --loop uvloop --http httptools`` on a free loopback port."""
 
     def __init__(self, redis_url: str, workers: int, api_key: str) -> None:
-        self.port = checked_free_port()
+        super().__init__()
+        if port_open(self.port):
+            raise RuntimeError(f"port {self.port} is taken")
         self.workers = workers
         self.env = {**os.environ, "REDIS_URL": redis_url, "SIP_BRIDGE_API_KEY": api_key}
         self.api_key = api_key
-        self.process: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile(mode="w+")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -65,15 +50,10 @@ class Peer:
 
     def start(self) -> "Peer":
         """Start uvicorn and wait until a prewarm is answered (every worker then had time to boot)."""
-        self.process = subprocess.Popen(
-            [str(peer_python()), "-m", "uvicorn", "app:app", "--app-dir", str(ROOT / "bench" / "peer"),
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-             "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
-                   timeout=30, what="uvicorn listening")
-        if self.process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited: {self.output()}")
+        self.launch([str(peer_python()), "-m", "uvicorn", "app:app", "--app-dir",
+                     str(ROOT / "bench" / "peer"), "--host", "127.0.0.1", "--port", str(self.port),
+                     "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools",
+                     "--no-access-log", "--log-level", "warning"], self.env, "uvicorn")
         wait_until(self._answers, timeout=30, what="peer answering a prewarm")
         return self
 
@@ -84,25 +64,3 @@ class Peer:
                                  timeout=2).status_code == 200
         except requests.RequestException:
             return False
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self, timeout: float = 20) -> str:
-        """SIGTERM to the uvicorn master (it stops its workers), and everything it printed."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
-        if self.log.closed:
-            return ""
-        output = self.output()
-        self.log.close()
-        return output

@@ -1,18 +1,14 @@
-"""Every setting of the service: its default, how it is read from the environment, and its check.
-
-What each one means is in docs/configuration.md, whose table a test keeps in step with this one.
-"""
+"""Every setting of the service: default, parser, secrecy (meanings in docs/configuration.md)."""
 
 from __future__ import annotations
 
 import base64
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from . import credentials, parsers
-from .redact import REDACTED
+from .redact import without_password
 
 
 @dataclass(frozen=True)
@@ -64,29 +60,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIP_CONSOLE_USERS", credentials.pairs, None, secret=True),
 )
 
-BY_NAME = {setting.name: setting for setting in SETTINGS}
-
-
-# Variables an older release read, and what replaced each: an environment that still sets one is
-# warned at start-up rather than silently ignored (docs/configuration.md, "Former settings").
-RETIRED = {
-    "LIVEKIT_API_KEY": "LIVEKIT_API_KEYS (key:secret pairs)",
-    "LIVEKIT_API_SECRET": "LIVEKIT_API_KEYS (key:secret pairs)",
-    "SIP_CONSOLE_ENABLED": "the console is on exactly when SIP_CONSOLE_USERS is set",
-    "SIP_CONSOLE_CALLS": "nothing: the console lists calls from the streams' newest entries",
-    "SIP_BRIDGE_CONNECT_TIMEOUT": "burki-sip sync-organization --connect-timeout",
-    "SIP_BRIDGE_READ_TIMEOUT": "burki-sip sync-organization --read-timeout",
-    "SIP_BRIDGE_RETRIES": "burki-sip sync-organization --retries",
-    "SIP_BRIDGE_BACKOFF": "burki-sip sync-organization --backoff",
-    "REDIS_HEALTH_TIMEOUT": "a constant (0.5 s)",
-    "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
-    "MAX_FORM_PARTS": "a constant (200)",
-    "SIP_EVENTS_CLAIM_IDLE": "burki-sip events consume --claim-idle",
-    "SIP_BENCH_NOOP": "bench/app.py serves the floors of make bench",
-    "WEB_WORKER_CLASS": "gunicorn's own --worker-class (e.g. GUNICORN_CMD_ARGS=\"--worker-class sync\")",
-}
-
-
 def defaults() -> dict[str, Any]:
     """Return every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}
@@ -95,7 +68,7 @@ def defaults() -> dict[str, Any]:
 def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every known setting that is present in ``environ`` (default ``os.environ``)."""
     environ = os.environ if environ is None else environ
-    return {name: environ[name] for name in BY_NAME if name in environ}
+    return {s.name: environ[s.name] for s in SETTINGS if s.name in environ}
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -106,31 +79,21 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def _texts(value: Any) -> Iterator[str]:
-    """A parsed secret as text that could appear in a log: each key; of a ``name:secret`` pair
-    the secret; a webhook secret's bytes as base64, as it is configured."""
+    """A parsed secret as a log could show it: a pair's secret, a webhook secret in base64."""
     for item in (value,) if isinstance(value, (str, bytes)) else value or ():
         item = item[-1] if isinstance(item, tuple) else item
         yield base64.b64encode(item).decode("ascii") if isinstance(item, bytes) else item
 
 
 def secret_values(config: Mapping[str, Any]) -> frozenset[str]:
-    """The values of the settings marked ``secret`` in ``config`` (checked), to cut out of logs.
-
-    Shorter values are left: they would match inside ordinary words.
-    """
+    """The values of the ``secret`` settings in ``config`` (checked), to cut out of logs."""
+    # Shorter values are left: they would match inside ordinary words.
     return frozenset(text for setting in SETTINGS if setting.secret
                      for text in _texts(config.get(setting.name)) if len(text) >= 4)
 
 
 class SettingError(ValueError):
     """A setting is invalid: the message is one line, naming it, the problem and the form."""
-
-
-def without_password(value: Any) -> Any:
-    """A URL with the password of its ``user:password@`` part redacted; any other value as it is."""
-    if not isinstance(value, str):
-        return value
-    return re.sub(r"^(\w+://[^:@/]*:).*@", lambda match: f"{match[1]}{REDACTED}@", value)
 
 
 def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:
@@ -145,19 +108,13 @@ def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:
             # A secret's value is never shown, not even in part.
             shown = f"{setting.name} (value not shown: secret)" if setting.secret \
                 else f"{setting.name}={without_password(value)!r}"
-            form = getattr(setting.parse, "accepts", None)
-            raise SettingError(f"{shown} is invalid: {exc}"
-                               + (f"; expected {form}" if form else "")) from None
+            raise SettingError(f"{shown} is invalid: {exc}; expected {setting.parse.accepts}") \
+                from None
 
 
 def check(config: dict[str, Any]) -> None:
     """Parse every known setting in place; raise ``SettingError`` naming the first bad one."""
     _parse(SETTINGS, config)
-    _check_topology(config)
-
-
-def _check_topology(config: dict[str, Any]) -> None:
-    """One Redis topology at a time, and a Sentinel setup names its primary."""
     if config.get("REDIS_SENTINELS") and config.get("REDIS_CLUSTER"):
         raise SettingError("REDIS_SENTINELS and REDIS_CLUSTER=true are exclusive: choose one")
     if config.get("REDIS_SENTINELS") and not config.get("REDIS_SENTINEL_MASTER"):

@@ -9,6 +9,7 @@ localhost:6379) is never used unless ``REDIS_URL`` names it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import subprocess
@@ -19,7 +20,8 @@ from typing import Mapping
 import redis
 from redis.exceptions import RedisClusterException
 
-from . import config as settings
+from . import config as settings, parsers
+from .redact import without_password
 
 RUNTIME_FILE = Path(".burki-sip") / "redis-url"
 PING_TIMEOUT = 0.5
@@ -42,7 +44,7 @@ class EmbeddedRedisError(RuntimeError):
 def _needs_no_fallback(environ: Mapping[str, str]) -> bool:
     """``REDIS_URL`` is set, or Sentinel/Cluster settings say the Redis is not a local one."""
     try:
-        cluster = settings.BY_NAME["REDIS_CLUSTER"].parse(environ.get("REDIS_CLUSTER", ""))
+        cluster = parsers.boolean(environ.get("REDIS_CLUSTER", ""))
     except ValueError:
         cluster = True  # the start-up check names the bad value
     return bool(environ.get("REDIS_URL") or environ.get("REDIS_SENTINELS") or cluster)
@@ -112,11 +114,9 @@ def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
     process = _started.pop(url, None)
     if process is not None:
         _stop(process)
-    try:
+    with contextlib.suppress(OSError):  # gone already, or never written
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()
-    except OSError:
-        pass
 
 
 def url_for_cli(environ: Mapping[str, str], runtime_file: Path = RUNTIME_FILE) -> dict:
@@ -138,7 +138,7 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
     from .calls.connection import client_from_config
 
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
-    where = settings.without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
+    where = without_password(config.get("REDIS_URL") or "") or "the Sentinels' primary"
     try:
         with client_from_config(config) as client:
             client.ping()

@@ -1,4 +1,4 @@
-"""``burki-sip events``: show, consume (``--exec``) and inspect the consumer groups of the streams."""
+"""``burki-sip events``: show and follow the streams, consume them (``--exec``), see the groups."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import asdict
+from functools import partial
 
 import click
 
@@ -30,52 +32,73 @@ class EventsGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+@click.group("events", cls=EventsGroup,
+             short_help="Show, follow and consume the event streams.")
+def events_group() -> None:
+    """Show, follow and consume the event streams (`events KIND` shows; see docs/events.md)."""
+
+
+def render_event(entry_id: str, fields: dict) -> str:
+    """One stream entry on one line: id, time, call, status and the payload."""
+    status = f" {fields['status']}{'' if fields.get('applied') != 'false' else ' (not applied)'}" \
+        if "status" in fields else ""
+    return (f"{entry_id} {fields.get('received_at', '-')} {fields.get('call_sid', '-')}{status} "
+            f"{fields.get('payload', '')}")
+
+
+@events_group.command("show", short_help="Print the newest webhook or status events, one per "
+                      "line; --follow for new ones.")
+@click.argument("kind", type=click.Choice(EVENT_KINDS), default="status")
+@click.option("--count", default=20, show_default=True, help="How many of the newest to show.")
+@click.option("--call", "call_sid", help="Only this call's events.")
+@click.option("--follow", is_flag=True,
+              help="Then wait for new events and print them (Ctrl-C ends).")
+@click.pass_obj
+def show_command(session, kind: str, count: int, call_sid: str | None, follow: bool) -> None:
+    """Print the newest webhook or status events, one per line; --follow for new ones."""
+    last = "$"
+    for last, fields in session.store.newest_events(kind, count, call_sid):
+        click.echo(render_event(last, fields))
+    if not follow:
+        return
+    for entry_id, fields in session.store.follow_events(kind, after=last):
+        if not call_sid or fields.get("call_sid") == call_sid:
+            click.echo(render_event(entry_id, fields))
+
+
 class HandlerFailedError(Exception):
     """The ``--exec`` command exited with a status other than 0."""
 
 
-class ExecHandler:
-    """Runs a shell command once per event, the event as one JSON object (one line) on stdin.
+def run_handler(command: str, event: Event) -> None:
+    """Run the shell ``command`` once, the event as one JSON object (one line) on its stdin.
 
-    The command's stdin and stderr are unnamed temporary files, not pipes: the event is written
-    whole before the command starts, so a consumer killed while the command runs can leave it
-    neither an empty nor a cut event (a pipe holds 64 KiB, and what the consumer had not written
-    yet would be lost), and its stderr never breaks (no SIGPIPE for a command left running).
+    Its stdin and stderr are unnamed temporary files, not pipes: the event is written whole
+    before the command starts, so a consumer killed while the command runs can leave it neither
+    an empty nor a cut event (a pipe holds 64 KiB, and what the consumer had not written yet
+    would be lost), and its stderr never breaks (no SIGPIPE for a command left running).
     """
-
-    def __init__(self, command: str) -> None:
-        self.command = command
-
-    def __call__(self, event: Event) -> None:
-        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
-            stdin.write(json.dumps(event.as_dict(), ensure_ascii=False).encode() + b"\n")
-            stdin.seek(0)
-            status = subprocess.run(self.command, shell=True, stdin=stdin, stderr=stderr,
-                                    check=False).returncode
-            stderr.seek(0)
-            errors = stderr.read().decode(errors="replace")
-        sys.stderr.write(errors)
-        if status != 0:
-            tail = errors.strip()[-STDERR_TAIL_CHARS:]
-            raise HandlerFailedError(f"exit status {status}" + (f": {tail}" if tail else ""))
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+        stdin.write(json.dumps(event.as_dict(), ensure_ascii=False).encode() + b"\n")
+        stdin.seek(0)
+        status = subprocess.run(command, shell=True, stdin=stdin, stderr=stderr).returncode
+        stderr.seek(0)
+        errors = stderr.read().decode(errors="replace")
+    sys.stderr.write(errors)
+    if status != 0:
+        tail = errors.strip()[-STDERR_TAIL_CHARS:]
+        raise HandlerFailedError(f"exit status {status}" + (f": {tail}" if tail else ""))
 
 
-class StopFlag:
-    """Set by SIGTERM or Ctrl-C: the consumer stops after the event it is handling."""
-
-    def __init__(self) -> None:
-        self.stopping = False
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._stop)
-
-    def _stop(self, signum, frame) -> None:
-        self.stopping = True
-
-    def __call__(self) -> bool:
-        return self.stopping
+def stop_on_signals():
+    """A flag that SIGTERM and Ctrl-C raise: the consumer stops after the event it is handling."""
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stopping.set())
+    return stopping.is_set
 
 
-@click.command("consume")
+@events_group.command("consume")
 @click.argument("kind", type=click.Choice(EVENT_KINDS))
 @click.option("--group", required=True, help="Consumer group (created when absent).")
 @click.option("--consumer", required=True, help="This consumer's name, stable across restarts.")
@@ -93,18 +116,16 @@ class StopFlag:
               help="Where a new group starts: every kept entry, or only new ones.")
 @click.pass_obj
 def consume_command(session, kind: str, group: str, consumer: str, command: str,
-                    max_deliveries: int, retry_delay: float, claim_idle: float,
-                    from_start: bool) -> None:
+                    **options) -> None:
     """Run COMMAND for each KIND event, at least once; SIGTERM/Ctrl-C stop after the current one."""
     store = session.store
-    options = ConsumerSettings.from_config(
-        settings.load(), kind, group, consumer, from_start=from_start,
-        max_deliveries=max_deliveries, retry_delay=retry_delay, claim_idle=claim_idle,
-        block_ms=block_ms_for(store.client))
-    Consumer(store.client, store.keys, options).run(ExecHandler(command), StopFlag())
+    consumer_settings = ConsumerSettings.from_config(settings.load(), kind, group, consumer,
+                                                     block_ms=block_ms_for(store.client), **options)
+    Consumer(store.client, store.keys, consumer_settings).run(partial(run_handler, command),
+                                                             stop_on_signals())
 
 
-@click.command("groups")
+@events_group.command("groups")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 @click.pass_obj
 def groups_command(session, as_json: bool) -> None:
@@ -125,14 +146,3 @@ def render(states: list[StreamState]) -> str:
             lines.append(f"  {g.group}: {g.unacknowledged} unacknowledged ({g.pending} pending, "
                          f"{lag} not delivered), oldest {age} old, {g.consumers} consumer(s)")
     return "\n".join(lines)
-
-
-def events_group(show: click.Command) -> click.Group:
-    """The ``events`` command: ``show`` (the default: ``events status --count 10``) and the rest."""
-    group = EventsGroup("events", help="Show, follow and consume the event streams "
-                        "(`events KIND` shows; see docs/events.md).",
-                        short_help="Show, follow and consume the event streams.")
-    group.add_command(show, "show")
-    group.add_command(consume_command)
-    group.add_command(groups_command)
-    return group

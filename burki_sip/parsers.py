@@ -1,8 +1,7 @@
 """How each setting's text is read: one parser per kind of value, each naming the form it accepts.
 
-A parser raises ``ValueError`` saying what is wrong with a value (``"not a whole number"``); its
-``accepts`` (set by ``@accepts``) says what is right, and ``config`` joins the two into the one
-line a bad setting gets. Every parser accepts what it returns, so checking twice changes nothing.
+A parser's ``ValueError`` says what is wrong (``"not a whole number"``), its ``accepts`` what is
+right: ``config`` joins the two into a bad setting's one line. A parser accepts what it returns.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from typing import Any, Callable
 from .network import network
 from .signatures import decode_secret
 
-CERT_REQS = ("required", "optional", "none")  # redis-py's names for ssl.CERT_*
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -45,31 +42,25 @@ def _number(value: str | float) -> float:
     return number
 
 
-def at_least(read: Callable[[Any], float], low: float, form: str,
-             above: bool = False) -> Callable[[Any], float]:
-    """A parser of the numbers ``read`` gives, refusing those below ``low`` (or equal to it, when
-    they must be ``above`` it)."""
+def bounded(read: Callable[[Any], float], low: float, form: str, above: bool = False,
+            high: float = math.inf) -> Callable[[Any], float]:
+    """A parser of the numbers ``read`` gives from ``low`` (or ``above`` it) to ``high``."""
     @accepts(form)
     def parse_number(value):
         number = read(value)
         if number < low or (above and number == low):
             raise ValueError(f"{number:g} is {'not above' if above else 'less than'} {low:g}")
+        if number > high:
+            raise ValueError(f"{number:g} is more than {high:g}")
         return number
     return parse_number
 
 
-positive_int = at_least(_integer, 1, "a whole number, 1 or more")
-non_negative_int = at_least(_integer, 0, "a whole number, 0 or more")
-non_negative_float = at_least(_number, 0, "a number, 0 or more (e.g. 0.5)")
-seconds = at_least(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
-
-
-@accepts("a TCP port, 1 to 65535")
-def port(value: str | int) -> int:
-    port = _integer(value)
-    if not 0 < port < 65536:
-        raise ValueError(f"{port} is out of range")
-    return port
+positive_int = bounded(_integer, 1, "a whole number, 1 or more")
+non_negative_int = bounded(_integer, 0, "a whole number, 0 or more")
+non_negative_float = bounded(_number, 0, "a number, 0 or more (e.g. 0.5)")
+seconds = bounded(_number, 0, "a number of seconds above 0 (e.g. 2.5)", above=True)
+port = bounded(_integer, 1, "a TCP port, 1 to 65535", high=65535)
 
 
 @accepts("true or false (also 1/0, yes/no, on/off)")
@@ -88,16 +79,15 @@ def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     """A parser of one of ``choices``, in any case."""
     @accepts(f"one of {', '.join(choices)}")
     def parse_choice(value: str) -> str:
-        by_name = {choice.lower(): choice for choice in choices}
-        try:
-            return by_name[value.strip().lower()]
-        except KeyError:
-            raise ValueError("not one of these") from None
+        for choice in choices:
+            if value.strip().lower() == choice.lower():
+                return choice
+        raise ValueError("not one of these")
     return parse_choice
 
 
-cert_reqs = one_of(CERT_REQS)
-log_level = one_of(LOG_LEVELS)
+cert_reqs = one_of(("required", "optional", "none"))  # redis-py's names for ssl.CERT_*
+log_level = one_of(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 
 
 @accepts("a non-empty key prefix without spaces or braces (e.g. burki:sip)")
@@ -118,10 +108,9 @@ def stripped(value: str) -> str | None:
 @accepts(f"a URL starting with {', '.join(REDIS_SCHEMES)} (e.g. redis://localhost:6379/0)")
 def redis_url(value: str) -> str | None:
     url = stripped(value)
-    scheme = (url or "").partition("://")[0].lower()
-    if url and ("://" not in url or scheme + "://" not in REDIS_SCHEMES):
-        raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url
-                         else "not a URL")
+    if url and not url.lower().startswith(REDIS_SCHEMES):
+        scheme = url.partition("://")[0].lower()
+        raise ValueError(f"scheme {scheme!r} is not a Redis scheme" if "://" in url else "not a URL")
     return url
 
 

@@ -40,6 +40,12 @@ SECRETS_IN_TEXT = (
 )
 
 
+def without_password(value: Any) -> Any:
+    """A URL with the password of its ``user:password@`` part redacted; any other value as it is."""
+    return re.sub(r"^(\w+://[^:@/]*:).*@", lambda match: f"{match[1]}{REDACTED}@", value) \
+        if isinstance(value, str) else value
+
+
 def country_code(digits: str) -> str:
     """The E.164 country code that ``digits`` (an international number) starts with."""
     if digits[:1] in ("1", "7"):

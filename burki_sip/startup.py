@@ -10,7 +10,26 @@ from __future__ import annotations
 import os
 import sys
 
-from .config import RETIRED, startup_problem
+from .config import startup_problem
+
+# Variables an older release read, and what replaced each: an environment that still sets one is
+# warned rather than silently ignored (docs/configuration.md, "Former settings").
+RETIRED = {
+    "LIVEKIT_API_KEY": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "LIVEKIT_API_SECRET": "LIVEKIT_API_KEYS (key:secret pairs)",
+    "SIP_CONSOLE_ENABLED": "the console is on exactly when SIP_CONSOLE_USERS is set",
+    "SIP_CONSOLE_CALLS": "nothing: the console lists calls from the streams' newest entries",
+    "SIP_BRIDGE_CONNECT_TIMEOUT": "burki-sip sync-organization --connect-timeout",
+    "SIP_BRIDGE_READ_TIMEOUT": "burki-sip sync-organization --read-timeout",
+    "SIP_BRIDGE_RETRIES": "burki-sip sync-organization --retries",
+    "SIP_BRIDGE_BACKOFF": "burki-sip sync-organization --backoff",
+    "REDIS_HEALTH_TIMEOUT": "a constant (0.5 s)",
+    "MAX_FORM_MEMORY_SIZE": "MAX_CONTENT_LENGTH",
+    "MAX_FORM_PARTS": "a constant (200)",
+    "SIP_EVENTS_CLAIM_IDLE": "burki-sip events consume --claim-idle",
+    "SIP_BENCH_NOOP": "bench/app.py serves the floors of make bench",
+    "WEB_WORKER_CLASS": "gunicorn's own --worker-class (e.g. GUNICORN_CMD_ARGS=\"--worker-class sync\")",
+}
 
 
 def main(warn: bool = True) -> int:
@@ -21,8 +40,7 @@ def main(warn: bool = True) -> int:
     problem = startup_problem(os.environ)
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if problem else 0
 
 
 if __name__ == "__main__":

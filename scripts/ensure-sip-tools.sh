@@ -4,6 +4,7 @@
 # installed (not root, no apt-get), say what to install and go on: those tests are then skipped
 # with the same message.
 set -eu
+. "${0%/*}/apt-install.sh"
 packages="kamailio kamailio-utils-modules kamailio-json-modules kamailio-extra-modules sip-tester"
 config="$(dirname "$0")/../examples/kamailio/kamailio.cfg"
 ready() {
@@ -12,12 +13,9 @@ ready() {
 }
 ready && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "kamailio or sipp missing: installing the Debian packages $packages" >&2
-  apt-get update -qq
   # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
-  ready && exit 0
-  echo "installed $packages, but kamailio still cannot load $config" >&2
+  apt_install $packages && ready && exit 0
+  echo "could not install $packages, or kamailio still cannot load $config" >&2
   exit 1
 fi
 echo "the SIP tests need kamailio and sipp, and will be skipped" \

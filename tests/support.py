@@ -139,21 +139,13 @@ class RedisServer:
         self.process = None
 
 
-class Gunicorn:
-    """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
+class ServerProcess:
+    """A server started as a child process on a free loopback port, its output in a file."""
 
-    def __init__(self, redis_url: str, workers: int | None = 2, app: str = "wsgi:app",
-                 **env: str) -> None:
-        """``workers=None`` leaves the count to gunicorn.conf.py, as the Procfile does; ``app`` is
-        what gunicorn serves (the Procfile's ``wsgi:app`` unless a benchmark adds its floors)."""
-        self.app = app
+    def __init__(self) -> None:
         self.port = free_port()
-        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
-                    "REDIS_URL": redis_url, **env}
-        if workers is not None:
-            self.env["WEB_CONCURRENCY"] = str(workers)
         self.process: subprocess.Popen | None = None
-        # A file, not a pipe: nobody reads while it runs, and a full pipe would block gunicorn.
+        # A file, not a pipe: nobody reads while it runs, and a full pipe would block the server.
         self.log = tempfile.TemporaryFile(mode="w+")
 
     @property
@@ -161,29 +153,22 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def output(self) -> str:
-        """Everything gunicorn and the app printed so far."""
+        """Everything the server printed so far."""
         self.log.flush()
         self.log.seek(0)
         return self.log.read()
 
-    def start(self, own_process_group: bool = False) -> "Gunicorn":
-        """Start gunicorn from the project root and wait until it accepts connections.
-
-        ``own_process_group``: master and workers form a group of their own, which can be signalled
-        at once as a platform stops a container (``os.killpg(process.pid, ...)``).
-        """
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), self.app], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=own_process_group,
-        )
+    def launch(self, command: list, env: dict, what: str, **options) -> None:
+        """Start ``command`` from the project root and wait until it accepts connections."""
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, **options)
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
-                   timeout=30, what="gunicorn listening")
+                   timeout=30, what=f"{what} listening")
         if self.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {self.output()}")
-        return self
+            raise RuntimeError(f"{what} exited: {self.output()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
-        """Signal gunicorn, wait for it to exit, and return everything it printed."""
+        """Signal the server, wait for it to exit, and return everything it printed."""
         if self.process is not None:
             if self.process.poll() is None:
                 self.process.send_signal(sig)
@@ -198,6 +183,31 @@ class Gunicorn:
         output = self.output()
         self.log.close()
         return output
+
+
+class Gunicorn(ServerProcess):
+    """The service as the Procfile runs it (``gunicorn wsgi:app`` with gunicorn.conf.py)."""
+
+    def __init__(self, redis_url: str, workers: int | None = 2, app: str = "wsgi:app",
+                 **env: str) -> None:
+        """``workers=None`` leaves the count to gunicorn.conf.py, as the Procfile does; ``app`` is
+        what gunicorn serves (the Procfile's ``wsgi:app`` unless a benchmark adds its floors)."""
+        super().__init__()
+        self.app = app
+        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
+                    "REDIS_URL": redis_url, **env}
+        if workers is not None:
+            self.env["WEB_CONCURRENCY"] = str(workers)
+
+    def start(self, own_process_group: bool = False) -> "Gunicorn":
+        """Start gunicorn from the project root and wait until it accepts connections.
+
+        ``own_process_group``: master and workers form a group of their own, which can be signalled
+        at once as a platform stops a container (``os.killpg(process.pid, ...)``).
+        """
+        self.launch([str(BIN / "gunicorn"), self.app], self.env, "gunicorn",
+                    start_new_session=own_process_group)
+        return self
 
 
 def worker_pids(master_pid: int) -> set[int]:

@@ -14,7 +14,7 @@ from bridge_support import (API_KEY, SYNC_PATH, free_port, silent_bridge, stalli
                             valid_config)
 from burki_sip import create_app
 from burki_sip.bridge.client import BridgeClient, canonical_json
-from burki_sip.bridge.errors import BridgeConfigError, BridgeError
+from burki_sip.bridge import BridgeConfigError, BridgeError
 from burki_sip.bridge.organization import validate_organization
 
 

@@ -1,8 +1,8 @@
 import pytest
 
 from burki_sip import create_app, startup
-from burki_sip.config import (RETIRED, SERVER_SETTINGS, SETTINGS, check, defaults, from_env,
-                              without_password)
+from burki_sip.config import SERVER_SETTINGS, SETTINGS, check, defaults, from_env
+from burki_sip.redact import without_password
 from support import ROOT
 
 
@@ -79,7 +79,7 @@ def test_a_former_setting_is_a_warning_saying_what_replaced_it(monkeypatch, caps
         "Warning: LIVEKIT_API_KEY is no longer read: LIVEKIT_API_KEYS (key:secret pairs)",
         "Warning: SIP_CONSOLE_ENABLED is no longer read: the console is on exactly when "
         "SIP_CONSOLE_USERS is set"]
-    assert not set(RETIRED) & {setting.name for setting in SETTINGS + SERVER_SETTINGS}
+    assert not set(startup.RETIRED) & {setting.name for setting in SETTINGS + SERVER_SETTINGS}
 
 
 @pytest.mark.parametrize(("url", "shown"), [

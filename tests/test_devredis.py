@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from burki_sip import create_app, devredis
-from burki_sip.config import without_password
+from burki_sip.redact import without_password
 from settings_support import clean_env
 from support import BIN, ROOT, free_port, port_open, wait_until
 

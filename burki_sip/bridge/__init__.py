@@ -1,8 +1,34 @@
-"""The SIP bridge's API: the sync client, the organization schema and the sync command."""
+"""The SIP bridge's API: the client's defaults and its errors, importable without requests."""
+
+from __future__ import annotations
 
 # Each attempt's timeouts and the retries: ``BridgeClient``'s defaults, which the sync command's
-# options show (kept here, where the command reads them without importing requests).
+# options show.
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 RETRIES = 3
 BACKOFF = 0.5
+
+
+class BridgeError(Exception):
+    """The SIP bridge's API failed or answered with an error.
+
+    Attributes:
+        bridge_status: the bridge's HTTP status, or ``None`` when it never answered.
+        bridge_message: the bridge's error message, truncated; ``None`` without one.
+        attempts: how many requests were sent, retries included.
+    """
+
+    status_code = 502  # of an API request that needed the bridge
+
+    def __init__(self, message: str, *, bridge_status: int | None = None,
+                 bridge_message: str | None = None, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.bridge_status = message, bridge_status
+        self.bridge_message, self.attempts = bridge_message, attempts
+
+
+class BridgeConfigError(BridgeError):
+    """``SIP_BRIDGE_URL`` or ``SIP_BRIDGE_API_KEY`` is missing or invalid: nothing was sent."""
+
+    status_code = 500

@@ -12,8 +12,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .. import credentials
-from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, failure, metrics
-from .errors import BridgeConfigError, BridgeError
+from . import (BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, BridgeConfigError, BridgeError,
+               failure, metrics)
 from .organization import validate_organization
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ class CountingRetry(Retry):
     """urllib3's ``Retry`` that notes, on the error it gives up with, how many attempts it made."""
 
     def increment(self, *args, **kwargs) -> Retry:
-        """Count one more failed attempt, as ``Retry.increment`` does, and raise as it does."""
         try:
             return super().increment(*args, **kwargs)
         except Exception as exc:  # MaxRetryError, or the error itself when it is not retryable
@@ -79,15 +78,13 @@ class BridgeClient:
             retry_after_max=max_wait, status_forcelist=failure.RETRY_STATUSES,
             raise_on_status=False, allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
         self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        self.session.mount(self.url, HTTPAdapter(max_retries=retry))
         self.session.headers.update({"Authorization": f"Bearer {api_key}",
                                      "Accept": "application/json"})
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **options: Any) -> BridgeClient:
-        """A client of the bridge ``SIP_BRIDGE_URL`` and ``SIP_BRIDGE_API_KEY`` name; ``options``
-        are the constructor's keyword arguments (timeouts, retries, backoff)."""
+        """A client of the bridge ``SIP_BRIDGE_URL`` names; ``options`` as for ``__init__``."""
         return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"), **options)
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -10,20 +11,16 @@ from typing import Any
 from marshmallow import (INCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-
 E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")  # Regexp uses re.match: anchor the end
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-TRANSPORTS = ("udp", "tcp", "tls")
-DEFAULT_PORTS = {"udp": 5060, "tcp": 5060, "tls": 5061}
+DEFAULT_PORTS = {"udp": 5060, "tcp": 5060, "tls": 5061}  # the transports, and their SIP ports
 
 
 def check_host(value: str) -> None:
     """Raise ``ValidationError`` unless ``value`` is an IP address or a DNS host name."""
-    try:
+    with contextlib.suppress(ValueError):
         ipaddress.ip_address(value)
         return
-    except ValueError:
-        pass
     labels = value[:-1].split(".") if value.endswith(".") else value.split(".")
     # An all-digit last label is a mistyped IPv4 address, never a top-level domain.
     if (len(value) > 253 or labels[-1].isdigit()
@@ -67,7 +64,7 @@ class TrunkSchema(ObjectSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     host = fields.String(required=True, validate=check_host)
     port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
-    transport = fields.String(load_default="udp", validate=validate.OneOf(TRANSPORTS))
+    transport = fields.String(load_default="udp", validate=validate.OneOf(DEFAULT_PORTS))
     username = fields.String(validate=validate.Length(min=1))
     password = fields.String(validate=validate.Length(min=1))
     register = fields.Boolean()
@@ -142,17 +139,13 @@ def validate_organization(config: Any) -> dict:
 
 def flatten(messages, path: str = "") -> dict[str, list[str]]:
     """Marshmallow's nested messages as ``{"trunks[1].port": [...]}``; ``(root)`` for the top."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            if key == "_schema":
-                child = path
-            elif isinstance(key, int):
-                child = f"{path}[{key}]"
-            else:
-                child = f"{path}.{key}" if path else str(key)
-            for name, texts in flatten(value, child).items():
-                flat.setdefault(name, []).extend(texts)
-        return flat
-    texts = messages if isinstance(messages, list) else [messages]
-    return {path or "(root)": [str(text) for text in texts]}
+    if not isinstance(messages, dict):
+        texts = messages if isinstance(messages, list) else [messages]
+        return {path or "(root)": [str(text) for text in texts]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        child = (path if key == "_schema" else f"{path}[{key}]" if isinstance(key, int)
+                 else f"{path}.{key}" if path else str(key))
+        for name, texts in flatten(value, child).items():
+            flat.setdefault(name, []).extend(texts)
+    return flat

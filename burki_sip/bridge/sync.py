@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import click
 
 from .. import config as settings, parsers
 from ..jsontext import strict_loads
 from ..redact import SECRET_NAME
-from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES
-from .errors import BridgeError
+from . import BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, BridgeError
 
-# The client (requests, prometheus_client) and the schema (marshmallow) are imported by the
-# command when it runs: `burki-sip --help` and the other commands need neither.
-CLIENT_MODULE = "burki_sip.bridge.client"
-
+# The client (requests, prometheus_client) and the schema (marshmallow) are imported when the
+# command runs: `burki-sip --help` and the other commands need neither.
 MASK = "********"
 
 
@@ -69,18 +65,6 @@ def load_config(file: IO[str]) -> dict:
                                             *lines])) from exc
 
 
-@contextmanager
-def failures_reported_by_the_command() -> Iterator[None]:
-    """Quiet the bridge client's failure warning: the command prints it as its own error."""
-    logger = logging.getLogger(CLIENT_MODULE)
-    previous = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
-
-
 def show(value: Any) -> None:
     """Print ``value`` as indented JSON with sorted keys, as the bridge receives it."""
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
@@ -116,12 +100,15 @@ def sync_organization_command(config_file: IO[str], dry_run: bool, **options: fl
         target = environment.get("SIP_BRIDGE_URL") or "SIP_BRIDGE_URL, which is not set"
         click.echo(f"dry run: the config is valid; nothing was sent to {target}", err=True)
         return
-    from .client import BridgeClient
+    from .client import BridgeClient, log
 
+    level = log.level  # the client's failure warning is this command's error: said once
+    log.setLevel(logging.ERROR)
     try:
-        with failures_reported_by_the_command(), \
-                BridgeClient.from_config(environment, **options) as client:
+        with BridgeClient.from_config(environment, **options) as client:
             answer = client.sync_organization(config)
     except BridgeError as exc:
         raise click.ClickException(exc.message) from exc
+    finally:
+        log.setLevel(level)
     show(answer)

@@ -10,7 +10,7 @@ from redis.exceptions import RedisClusterException
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..bridge.errors import BridgeError
+from ..bridge import BridgeError
 from ..calls.events import BacklogFullError
 from . import metrics
 
