@@ -10,9 +10,9 @@ import asyncio
 from typing import Any, Mapping
 
 from .access import CallAccess
-from .listener import AsyncListener
 from .drivers import Acks, Work, run_async
 from .keys import Keys, Lifetimes
+from .listener import AsyncListener
 
 
 class AsyncCallStore(CallAccess):
