@@ -10,14 +10,13 @@ import pytest
 import redis
 
 from burki_sip.calls.erasure import MAX_CALL_SIDS, MAX_NUMBERS, Erased, Erasure
-from burki_sip.calls.erasure_records import RECORD_TTL, RUNNING, STALE_SECONDS, record_fields
+from burki_sip.calls.erasure import RECORD_TTL, RUNNING, STALE_SECONDS, record_fields
 from burki_sip.calls.erasure_run import BATCH
 from burki_sip.calls.events import Event
 from burki_sip.calls.keys import Keys
-from burki_sip.calls.key_sweep import PAGE_KEYS
 from burki_sip.calls.numbers import MIN_NATIONAL_DIGITS, NumberMatch, forms
 from burki_sip.calls.store import CallStore, Transition
-from burki_sip.calls.stream_sweep import PAGE_ENTRIES, StreamPage
+from burki_sip.calls.sweeps import PAGE_ENTRIES, PAGE_KEYS, StreamPage
 from burki_sip.erase_cli import Progress
 from burki_sip.web import erasure_jobs, erasures
 from support import ROOT, wait_until
@@ -54,7 +53,7 @@ def test_sweep_lua_finds_a_number_exactly_where_python_does(any_redis):
            for n, text in enumerate(TEXTS)}
     page = StreamPage(stream, "-", "+", NumberMatch.of([NUMBER]), frozenset({"c1"}), True)
     store = CallStore(any_redis, Keys())
-    following, read, members, found = store._run(page.work(store.scripts))
+    following, read, members, found = store._run(page.work())
     assert (following, read) == ("", len(TEXTS))
     assert {ids[entry_id] for entry_id, _, _ in found} == {
         text for text, holds in TEXTS.items() if holds}

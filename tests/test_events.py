@@ -6,7 +6,7 @@ import pytest
 
 from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.delivery import ConsumerSettings, Delivery
-from burki_sip.calls.pending import ConsumerState
+from burki_sip.calls.intake import ConsumerState
 from burki_sip.calls.events import SCHEMA_VERSION, Event, EventFormatError, block_ms_for
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import Transition

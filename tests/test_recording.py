@@ -6,8 +6,8 @@ What the script does with them is tested through the store (test_store_lifecycle
 import pytest
 
 from burki_sip.calls.lifecycle import Transition
-from burki_sip.calls.lifetimes import Lifetimes
-from burki_sip.calls.record_script import RecordScript
+from burki_sip.calls.keys import Lifetimes
+from burki_sip.calls.recording import RecordScript
 
 LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)
 

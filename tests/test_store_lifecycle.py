@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from burki_sip.calls.keys import Keys
-from burki_sip.calls.record_script import RecordScript
+from burki_sip.calls.recording import RecordScript
 from burki_sip.calls.store import CallStore, Lifetimes, Transition
 
 LIFETIMES = Lifetimes(prewarm_ttl=300, dedupe_ttl=1000, idle_ttl=2000, retention=5000)

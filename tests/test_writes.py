@@ -1,4 +1,4 @@
-"""Every store write can wait for replicas in its own round trip (``writes``, REDIS_ACK_REPLICAS)."""
+"""Every store write can wait for replicas in its own round trip (``drivers.Acks``, REDIS_ACK_REPLICAS)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from prometheus_client import REGISTRY
 
 from burki_sip import create_app
 from burki_sip.calls import AsyncCallStore, CallStore, Keys, Transition
-from burki_sip.calls.drivers import pipelined
+from burki_sip.calls.drivers import ACK_TIMEOUT_MS, Acks, NotAcknowledgedError, pipelined, written
 from burki_sip.calls.store import store_from_config
-from burki_sip.calls.writes import ACK_TIMEOUT_MS, Acks, NotAcknowledgedError, written
 from burki_sip.config import SettingError, load
 
 CALL = "c1"

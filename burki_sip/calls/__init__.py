@@ -42,9 +42,8 @@ def _settings(environ: Mapping[str, str] | None, url: str | None) -> dict[str, A
 
 def open_store(environ: Mapping[str, str] | None = None, *, url: str | None = None,
                client: Any = None) -> CallStore:
-    """A ``CallStore`` configured from the environment exactly as the service configures its own.
-
-    One server, a Redis Cluster or a Sentinel-managed primary, with TLS: see ``connection.py``.
+    """A ``CallStore`` configured from the environment exactly as the service configures its own
+    (one server, a Redis Cluster or a Sentinel-managed primary, with TLS: ``connection.py``).
 
     Args:
         environ: the settings to read instead of ``os.environ``.
@@ -64,11 +63,11 @@ def open_async_store(environ: Mapping[str, str] | None = None, *, url: str | Non
 
     Args:
         environ, url, client: as for ``open_store``; ``client`` is a ``redis.asyncio`` one.
-        max_connections: connections to one server (default
-            ``connection.MAX_CONNECTIONS``); more concurrent calls wait for a free one.
+        max_connections: connections to one server (default ``connection.MAX_CONNECTIONS``);
+            more concurrent calls wait for a free one.
 
     Raises:
-        ValueError: a setting is invalid, or no ``REDIS_URL`` says which Redis to use.
+        ValueError: as for ``open_store``.
     """
     config = _settings(environ, url)
     if client is None:

@@ -1,9 +1,6 @@
-"""What the sync and asyncio stores share, written once: ``CallAccess``.
-
-Each method builds its piece of work (``reads``, ``claims``: generators of Redis operations) and
-hands it to the store's ``_run``: ``CallStore`` runs it on its client and returns the result;
-``AsyncCallStore`` returns the coroutine that runs it on ``redis.asyncio``, for the caller to await.
-"""
+"""What the sync and asyncio stores share, written once: ``CallAccess``. Each method hands its
+work (``reads``, ``claims``) to the store's ``_run``: ``CallStore`` runs it and returns the
+result, ``AsyncCallStore`` returns the coroutine that runs it on ``redis.asyncio``."""
 
 from __future__ import annotations
 
@@ -11,15 +8,11 @@ import math
 from typing import Any, Callable
 
 from . import reads
-from .claims import Claim, ClaimScript, ReleaseScript
+from .claims import Claim, ClaimScript, ReleaseScript, waiting_claim
 from .clock import utc_now
-from .drivers import Work
-from .keys import Keys
-from .lifetimes import Lifetimes
+from .drivers import Acks, Work
+from .keys import Keys, Lifetimes
 from .reads import EventRef
-from .scripts import Scripts
-from .waiting import waiting_claim
-from .writes import Acks
 
 
 class CallAccess:
@@ -29,10 +22,10 @@ class CallAccess:
         client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
         keys: the key names under this deployment's prefix.
         lifetimes: TTLs of contexts, duplicate markers and call status.
-        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
+        acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
 
-    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (its ``outcome`` and
-    ``waited``), for a handler to export as a metric; ``None``: none.
+    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (a handler exports its
+    ``outcome`` and ``waited`` as metrics); ``None``: none.
     """
 
     on_claim: Callable[[Claim], Any] | None = None
@@ -43,11 +36,9 @@ class CallAccess:
         self.keys = keys
         self.lifetimes = lifetimes
         self.acks = acks
-        self.scripts = Scripts(client)
         self._listener = None
 
     def _run(self, work: Work) -> Any:
-        """Run ``work`` on the client, its writes acknowledged as ``acks`` says."""
         raise NotImplementedError
 
     def _new_listener(self) -> Any:
@@ -67,17 +58,20 @@ class CallAccess:
 
     def call_events(self, call_sid: str) -> list[tuple[EventRef, dict | None]]:
         """The call's stream entries, oldest first, read by id (``None``: trimmed since)."""
-        return self._run(reads.call_events(self.keys, call_sid))
+        return self._run(self._call_events(call_sid))
+
+    def _call_events(self, call_sid: str) -> Work[list[tuple[EventRef, dict | None]]]:
+        refs = yield from reads.event_refs(self.keys, call_sid)
+        return (yield from reads.load_events(self.keys, refs))
 
     def claim(self, call_sid: str, owner: str | None = None, wait: float = 0.0) -> Claim:
         """Claim a call's context for ``owner``, atomically (``claim.lua``); wait for it if asked.
 
         Args:
             call_sid: the call.
-            owner: who claims, e.g. the media stream's id: claiming again as the same owner
-                gives the same claim and token. ``None``: an owner of this claim alone.
-            wait: seconds to wait for a context not prewarmed yet (``waiters.py``); 0: answer
-                at once.
+            owner: who claims, e.g. the media stream's id (claiming again as the same owner
+                gives the same claim and token); ``None``: an owner of this claim alone.
+            wait: seconds to wait for a context not prewarmed yet; 0: answer at once.
 
         Returns:
             ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
@@ -94,7 +88,7 @@ class CallAccess:
     def release(self, call_sid: str, token: str) -> bool:
         """End the claim ``token`` holds, so the call can be claimed again; False if none held."""
         script = ReleaseScript(self.keys.status(call_sid), token, utc_now())
-        return self._run(script.work(self.scripts))
+        return self._run(script.work())
 
     def claim_context(self, call_sid: str) -> dict | None:
         """The context to the first caller only, else ``None`` (missing or claimed): ``claim``."""
@@ -103,11 +97,10 @@ class CallAccess:
     def _claiming(self, call_sid: str, owner: str | None, wait: float = 0.0) -> Work[Claim]:
         script = ClaimScript.build(self.keys, call_sid, owner, utc_now(), self.lifetimes.idle_ttl)
         if not wait:
-            return script.work(self.scripts)
+            return script.work()
         if self._listener is None:
             self._listener = self._new_listener()
-        return waiting_claim(script, self.scripts, self._listener,
-                             self.keys.prewarmed(call_sid), wait)
+        return waiting_claim(script, self._listener, self.keys.prewarmed(call_sid), wait)
 
     def _observed(self, claiming: Work[Claim]) -> Work[Claim]:
         claim = yield from claiming

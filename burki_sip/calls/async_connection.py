@@ -1,8 +1,5 @@
-"""The asyncio twin of ``connection.client_from_config``: the same settings, on ``redis.asyncio``.
-
-What the settings mean is read in one place, ``connection.redis_target`` (and ``sentinel_parts``);
-this module only picks redis.asyncio's classes and sizes the pool for many concurrent streams.
-"""
+"""``connection.client_from_config`` on ``redis.asyncio``: the same settings (read by
+``connection.redis_target``), redis.asyncio's classes, a pool sized for many concurrent streams."""
 
 from __future__ import annotations
 
@@ -32,12 +29,9 @@ CLUSTER_MAX_CONNECTIONS = 10_000
 
 @cache
 def driver_info() -> DriverInfo:
-    """redis-py's name and version for ``CLIENT SETINFO``, read once.
-
-    Without it every new connection reads and parses redis-py's package metadata from disk
-    (``importlib.metadata.version``), about 1 ms each on the event loop: a burst of 100 new
-    connections stalled every other task for 70-150 ms.
-    """
+    """redis-py's name and version for ``CLIENT SETINFO``, read once: else every new connection
+    reads redis-py's package metadata from disk, about 1 ms each on the event loop (a burst of
+    100 new connections stalled every other task for 70-150 ms)."""
     return DriverInfo()
 
 
@@ -62,11 +56,8 @@ class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
 
 class SentinelPrimary(Redis):
     """A client of the primary that follows it (``following``) once initialized, and whose
-    ``aclose`` also closes its Sentinels' connections.
-
-    Each new connection asks a Sentinel for the primary, so a burst opens connections to the
-    Sentinels too; the client built from the settings owns them.
-    """
+    ``aclose`` also closes its Sentinels' connections (each new connection asks a Sentinel for
+    the primary, so a burst opens some there too)."""
 
     follower: asyncio.Task | None = None
 
@@ -89,18 +80,10 @@ class SentinelPrimary(Redis):
 
 def async_client_from_config(config: Mapping[str, Any],
                              max_connections: int = MAX_CONNECTIONS) -> Redis | RedisCluster:
-    """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``.
-
-    Configured exactly as ``connection.client_from_config`` (timeouts, TLS, ``quick_retry``).
-
-    Args:
-        config: checked settings (``config.load``).
-        max_connections: connections to one server or Sentinel primary; more concurrent commands
-            wait for one, at most ``REDIS_SOCKET_TIMEOUT`` seconds. Not used on a Cluster.
-
-    Raises:
-        ValueError: as ``connection.redis_target``.
-    """
+    """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``,
+    configured as ``connection.client_from_config``. ``max_connections``: to one server or
+    Sentinel primary (more concurrent commands wait for one, at most ``REDIS_SOCKET_TIMEOUT``);
+    not used on a Cluster. Raises ``ValueError`` as ``connection.redis_target``."""
     kind, url, options = redis_target(config)
     options = {**options, "driver_info": driver_info()}
     wait = {"max_connections": max_connections, "timeout": config["REDIS_SOCKET_TIMEOUT"]}

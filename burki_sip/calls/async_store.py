@@ -1,33 +1,26 @@
 """``AsyncCallStore``: what a media-stream handler on asyncio reads and claims (``redis.asyncio``).
 
-The same methods as ``CallStore``'s reads and claims (``access.CallAccess``, written once): each
-returns a coroutine that runs the same work on the asyncio client, so the event loop never blocks.
+``CallStore``'s reads and claims (``access.CallAccess``, written once), each returning a coroutine
+that runs the same work on the asyncio client, so the event loop never blocks.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Mapping
+from typing import Any, Mapping
 
 from .access import CallAccess
-from .drivers import Work, run_async
-from .keys import Keys
-from .lifetimes import Lifetimes
-from .async_listener import AsyncListener
-from .writes import Acks
+from .drivers import Acks, Work, run_async
+from .keys import Keys, Lifetimes
+from .listener import AsyncListener
 
 
 class AsyncCallStore(CallAccess):
     """Reads and claims one deployment's call contexts from asyncio code: await each method.
 
-    Args:
-        client: a ``redis.asyncio`` client (one server, Sentinel primary or ``RedisCluster``)
-            created with ``decode_responses=True``; ``async_connection`` builds one.
-        keys: the key names under this deployment's prefix.
-        lifetimes: TTLs; a claim gives a status hash it creates ``idle_ttl``.
-        acks: how many replicas acknowledge each claim and release (``writes.Acks``).
-
-    ``async with`` closes the client at the end, as ``aclose`` does.
+    Takes ``CallAccess``'s arguments, with a ``redis.asyncio`` client (one server, Sentinel
+    primary or ``RedisCluster``; ``async_connection`` builds one). ``async with`` closes the
+    client at the end, as ``aclose`` does.
     """
 
     def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
@@ -35,16 +28,10 @@ class AsyncCallStore(CallAccess):
         super().__init__(client, keys, lifetimes, acks)
         self._ready, self._initializing = False, asyncio.Lock()
 
-    def _run(self, work: Work) -> Awaitable[Any]:
-        return self._initialized_run(work)
-
-    async def _initialized_run(self, work: Work) -> Any:
-        """Run ``work`` once the client is initialized.
-
-        redis-py's asyncio Cluster client initializes itself lazily; when 50 tasks start at once
-        on a new client, some send to the wrong node, and the reinitialization the MOVED answer
-        causes drops connections the others are using. One initialization first avoids it.
-        """
+    async def _run(self, work: Work) -> Any:
+        # redis-py's asyncio Cluster client initializes itself lazily; when 50 tasks start at once
+        # on a new client, some send to the wrong node, and the reinitialization the MOVED answer
+        # causes drops connections the others are using. One initialization first avoids it.
         if not self._ready:
             async with self._initializing:
                 if not self._ready:

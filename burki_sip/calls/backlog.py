@@ -33,11 +33,6 @@ class StreamState:
     groups: tuple[GroupState, ...]
 
 
-def id_ms(entry_id: str) -> int:
-    """The milliseconds part of a stream entry id (when Redis added it)."""
-    return int(entry_id.split("-", 1)[0])
-
-
 def stream_states(client: redis.Redis, keys: Keys) -> list[StreamState]:
     """The state of every event stream (a few commands per group; not for the request path)."""
     now_s, now_us = client.time()
@@ -65,6 +60,7 @@ def group_state(client: redis.Redis, stream: str, info: dict, length: int,
     elif unacknowledged:
         after = client.xrange(stream, min="(" + info["last-delivered-id"], count=1)
         oldest = after[0][0] if after else None
-    age = max(0, now_ms - id_ms(oldest)) / 1000 if oldest else None
+    # An entry id's first part is when Redis added it, in ms.
+    age = max(0, now_ms - int(oldest.split("-", 1)[0])) / 1000 if oldest else None
     return GroupState(info["name"], info["consumers"], pending, lag, unacknowledged,
                       info["last-delivered-id"], oldest, age)

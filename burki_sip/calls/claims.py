@@ -1,41 +1,39 @@
-"""Claims: which media stream holds a call's context; shared by the sync and asyncio stores.
-
-A claim is atomic in Redis (``claim.lua``, ``release.lua``) and lives in the call's status hash,
-so it shows in the call's timeline. The rules are in docs/lifecycle.md ("Claims").
-"""
+"""Claims: which media stream holds a call's context (``claim.lua``, ``release.lua``, kept in
+the call's status hash), and a claim that waits for it. Rules: docs/lifecycle.md ("Claims")."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
-from typing import ClassVar
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, ClassVar
 
-from .clock import epoch_ms
+from redis.exceptions import (ClusterDownError, ConnectionError, ReadOnlyError, RedisError,
+                              TimeoutError)
+
+from .clock import utc_now
+from .drivers import Work
 from .keys import Keys
 from .scripts import ScriptCall
 
 CLAIMED, ALREADY_CLAIMED, MISSING = "claimed", "already_claimed", "missing"
-# Fields of the status hash (see claim.lua); the timeline shows the *_at ones.
-TOKEN_FIELD, OWNER_FIELD = "claim_token", "claimed_by"
-# Written with a new claim: how long it waited for the context, and when that context was made.
-WAITED_FIELD, PREWARMED_FIELD = "claim_waited_ms", "prewarmed_at"
-TIMELINE_EVENTS = ("claimed", "released")
+# Fields of the status hash (see claim.lua): the claim, and how long it waited for the context.
+TOKEN_FIELD, OWNER_FIELD, WAITED_FIELD = "claim_token", "claimed_by", "claim_waited_ms"
 OWNER_MAX = 128
 # The most a claim over HTTP may wait for its context: it holds a request (a greenlet) that long.
 WAIT_MAX = 10.0
+# A waiting claim takes these for "not yet" and waits on until its deadline: a Sentinel failover
+# (connections refused, then a primary turned replica answers READONLY), a Cluster electing.
+PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """The outcome of ``claim``: one of ``CLAIMED``, ``ALREADY_CLAIMED`` or ``MISSING``.
-
-    ``claimed``: ``context`` and ``token`` (for ``release``), ``owner`` and ``claimed_at`` of the
-    claim. ``already_claimed``: only ``owner`` and ``claimed_at``, of the claim that holds it.
-    ``missing``: the call was never prewarmed, or its context expired (after ``wait`` seconds,
-    when the claim waited). ``waited``: seconds the claim waited for the context to arrive (0.0
-    when it was there at once); for ``missing`` after a wait, the whole wait.
-    """
+    """The outcome of ``claim``: ``claimed`` (``context``, and ``token`` for ``release``),
+    ``already_claimed`` (by the ``owner`` of the claim that holds it, at ``claimed_at``) or
+    ``missing`` (never prewarmed, or expired). ``waited``: seconds the claim waited for the
+    context (0.0 when it was there at once; for ``missing`` after a wait, the whole wait)."""
 
     outcome: str
     call_sid: str
@@ -59,21 +57,6 @@ class Claim:
     def missing(self) -> bool:
         """True when there is no context to claim."""
         return self.outcome == MISSING
-
-
-def handoff(state: dict) -> str | None:
-    """How the latest claim met its context, from the status hash: ``context arrived N ms after
-    the stream asked`` (it waited) or ``ready N ms before the stream asked`` (prewarm to claim,
-    two machines' clocks); ``None`` for a claim made without these facts (an older process)."""
-    waited = state.get(WAITED_FIELD)
-    if waited is None:
-        return None
-    if int(waited) > 0:
-        return f"context arrived {int(waited)} ms after the stream asked"
-    prewarmed, claimed = epoch_ms(state.get(PREWARMED_FIELD)), epoch_ms(state.get("claimed_at"))
-    if prewarmed is None or claimed is None:
-        return None
-    return f"ready {max(claimed - prewarmed, 0)} ms before the stream asked"
 
 
 def check_owner(owner: str) -> str:
@@ -100,10 +83,7 @@ class ClaimScript(ScriptCall):
     idle_ttl: int
     waited: float = 0.0
 
-    @property
-    def waited_ms(self) -> int:
-        """``waited`` in whole milliseconds, as the status hash keeps it."""
-        return round(self.waited * 1000)
+    waited_ms = property(lambda self: round(self.waited * 1000))  # as the status hash keeps it
 
     @classmethod
     def build(cls, keys: Keys, call_sid: str, owner: str | None, now: str,
@@ -115,15 +95,14 @@ class ClaimScript(ScriptCall):
 
     def result(self, reply: list) -> Claim:
         """The ``Claim`` a reply of ``claim.lua`` tells."""
-        outcome, waited = reply[0], self.waited
-        if outcome == MISSING:
-            return Claim(MISSING, self.call_sid, waited=waited)
+        if reply[0] == MISSING:
+            return Claim(MISSING, self.call_sid, waited=self.waited)
         context, token, owner, claimed_at = reply[1:5]
-        if outcome == ALREADY_CLAIMED:
+        if reply[0] == ALREADY_CLAIMED:
             return Claim(ALREADY_CLAIMED, self.call_sid, owner=owner, claimed_at=claimed_at,
-                         waited=waited)
+                         waited=self.waited)
         return Claim(CLAIMED, self.call_sid, json.loads(context), token, owner, claimed_at,
-                     waited)
+                     self.waited)
 
 
 @dataclass(frozen=True)
@@ -139,5 +118,36 @@ class ReleaseScript(ScriptCall):
     now: str
 
     def result(self, reply: int) -> bool:
-        """Whether the claim was released."""
         return bool(reply)
+
+
+def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
+                  clock: Callable[[], float] = time.monotonic) -> Work[Claim]:
+    """Claim now; if the context is missing, wait up to ``wait`` seconds for ``listener`` to
+    hear it announced on ``channel`` (``waiters.py``). A broken connection meanwhile is no
+    error (``PASSING``): the claim waits on, and looks once more at the deadline."""
+    asked = clock()
+    claim = yield from script.work()
+    if not claim.missing or wait <= 0:
+        return claim
+    watch = listener.watch(channel)
+    try:
+        wake = listener.reader(watch.source)
+        try:
+            if listener.waiters.add(watch):  # the first claim for a channel subscribes it
+                yield lambda client: listener.subscribe(watch.channel)
+        except RedisError:  # the reader sends it once it is connected again
+            listener.waiters.unsent(watch.channel)
+        wake.set()
+        while (left := asked + wait - clock()) > 0:
+            yield lambda client: listener.sleep(watch.signal, left)
+            attempt = replace(script, now=utc_now(), waited=clock() - asked)
+            try:
+                claim = yield from attempt.work()
+            except PASSING:
+                continue
+            if not claim.missing:
+                return claim
+        return replace(claim, waited=clock() - asked)
+    finally:
+        listener.waiters.remove(watch)

@@ -13,10 +13,6 @@ from redis.retry import Retry
 
 from .following import Sentinel, follow
 
-# What a Sentinel setup takes from REDIS_URL: the primary's address comes from the Sentinels.
-SENTINEL_URL_PARTS = ("username", "password", "db")
-
-
 # Connections one process keeps to one server. Under gevent a worker runs up to 1,000 requests
 # at once; beyond this many, a command waits (up to REDIS_SOCKET_TIMEOUT) for a free connection
 # instead of opening one more, so dynos x workers x 50 bounds what Redis's maxclients must take.
@@ -27,14 +23,12 @@ SERVER, CLUSTER, SENTINEL = "server", "cluster", "sentinel"
 
 
 def redis_target(config: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Which kind of Redis the settings name, its URL and the options every client of it takes.
+    """Which kind of Redis the settings name, its URL, and the options every client of it takes
+    (sync or asyncio): decoded responses, ``REDIS_SOCKET_TIMEOUT``, and for ``rediss://``
+    certificates checked unless ``REDIS_SSL_CERT_REQS=none``.
 
-    The one place both ``client_from_config`` and its asyncio twin (``async_connection.py``) read
-    the ``REDIS_*`` settings: every kind decodes responses, gives up after ``REDIS_SOCKET_TIMEOUT``
-    seconds and checks certificates as ``tls_options`` says.
-
-    Returns:
-        ``(SERVER | CLUSTER | SENTINEL, url, options)``.
+    No ``health_check_interval``: its PING before a command on an idle connection would be a
+    second round trip; ``quick_retry`` replaces a connection the server closed instead.
 
     Raises:
         ValueError: no ``REDIS_URL`` (nor ``REDIS_SENTINELS``) says which Redis to use; or
@@ -45,31 +39,31 @@ def redis_target(config: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     if not config.get("REDIS_URL") and not config.get("REDIS_SENTINELS"):
         raise ValueError("REDIS_URL is not set: set it to the Redis to use, "
                          "e.g. REDIS_URL=redis://localhost:6379/0")
-    url = config.get("REDIS_URL") or "redis://"
-    options = {**base_options(config["REDIS_SOCKET_TIMEOUT"]), **tls_options(config, url)}
+    url, timeout = config.get("REDIS_URL") or "redis://", config["REDIS_SOCKET_TIMEOUT"]
+    options = {"decode_responses": True, "socket_timeout": timeout,
+               "socket_connect_timeout": timeout}
+    if uses_tls(url):  # plain connections take no ssl_* options at all
+        options["ssl_cert_reqs"] = config.get("REDIS_SSL_CERT_REQS") or "required"
+        if config.get("REDIS_SSL_CA_CERTS"):
+            options["ssl_ca_certs"] = config["REDIS_SSL_CA_CERTS"]
     kind = SENTINEL if config.get("REDIS_SENTINELS") else (
         CLUSTER if config.get("REDIS_CLUSTER") else SERVER)
     return kind, url, options
 
 
 def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
-    """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py).
-
-    Every kind is configured by ``redis_target`` and retries a broken connection briefly
-    (``quick_retry``); idle connections are checked before reuse.
-
-    Args:
-        config: the app's checked settings.
-
-    Returns:
-        A ``redis.Redis`` (one server, or the primary Sentinel names) or a ``RedisCluster``.
+    """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py):
+    a ``redis.Redis`` (one server, or the primary Sentinel names, followed) or a
+    ``RedisCluster``, configured by ``redis_target`` and retrying as ``quick_retry`` says.
 
     Raises:
         ValueError: as ``redis_target``.
     """
     kind, url, options = redis_target(config)
     if kind == SENTINEL:
-        return sentinel_primary(config, url, options)
+        addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options, quick_retry())
+        sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
+        return follow(sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry()))
     if kind == CLUSTER:
         return RedisCluster.from_url(url, retry=quick_retry(), **options)
     pool = redis.BlockingConnectionPool.from_url(
@@ -84,58 +78,24 @@ def is_cluster(client: Any) -> bool:
     return isinstance(client, (RedisCluster, AsyncRedisCluster))
 
 
-def base_options(socket_timeout: float) -> dict[str, Any]:
-    """The connection options every kind of client shares.
-
-    No ``health_check_interval``: its PING before a command on an idle connection would be a
-    second round trip; ``quick_retry`` replaces a connection the server closed instead.
-    """
-    return {"decode_responses": True, "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_timeout}
-
-
 def uses_tls(url: str) -> bool:
     """True for a ``rediss://`` URL."""
     return url.lower().startswith("rediss://")
 
 
-def tls_options(config: Mapping[str, Any], url: str) -> dict[str, Any]:
-    """Certificate checking for ``rediss://``: on unless ``REDIS_SSL_CERT_REQS=none``.
-
-    Plain connections take no ``ssl_*`` options at all, so none are given to them.
-    """
-    if not uses_tls(url):
-        return {}
-    options = {"ssl_cert_reqs": config.get("REDIS_SSL_CERT_REQS") or "required"}
-    if config.get("REDIS_SSL_CA_CERTS"):
-        options["ssl_ca_certs"] = config["REDIS_SSL_CA_CERTS"]
-    return options
-
-
 def sentinel_parts(config: Mapping[str, Any], url: str, options: dict[str, Any],
                    retry: Any) -> tuple[list, dict[str, Any], dict[str, Any]]:
-    """What a ``Sentinel`` (sync or asyncio) is built from: addresses, its own options, the primary's.
-
-    ``REDIS_URL`` gives the primary's credentials, db and TLS (``rediss://``); its host is unused.
-    ``retry`` is the Sentinels' own (``quick_retry`` of the client's kind).
-    """
+    """What a ``Sentinel`` (sync or asyncio) is built from: addresses, its own options (with
+    ``retry``), and the primary's: ``REDIS_URL``'s credentials, db and TLS (not its host)."""
     timeout = config["REDIS_SOCKET_TIMEOUT"]
     primary = {name: value for name, value in parse_url(url).items()
-               if name in SENTINEL_URL_PARTS}
+               if name in ("username", "password", "db")}
     if uses_tls(url):
         primary["ssl"] = True
     # redis-py's default retry backs off for ~10 s while no Sentinel answers; fail promptly.
     sentinel_kwargs = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
                        "password": config.get("REDIS_SENTINEL_PASSWORD"), "retry": retry}
     return config["REDIS_SENTINELS"], sentinel_kwargs, {**options, **primary}
-
-
-def sentinel_primary(config: Mapping[str, Any], url: str,
-                     options: dict[str, Any]) -> redis.Redis:
-    """A client of the primary the Sentinels name; it follows a failover (``following``)."""
-    addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options, quick_retry())
-    sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
-    return follow(sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry()))
 
 
 def quick_retry(retry_class: type = Retry) -> Retry:

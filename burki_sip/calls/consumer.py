@@ -1,20 +1,17 @@
 """Consume an event stream through a consumer group: at least once, retried, dead-lettered.
 
-    from burki_sip.calls import open_store
-    from burki_sip.calls.consumer import Consumer, ConsumerSettings
-
-    store = open_store()
-    consumer = Consumer(store.client, store.keys, ConsumerSettings("status", "billing", "billing-1"))
+    consumer = Consumer(store.client, store.keys, ConsumerSettings("status", "billing", "b-1"))
     consumer.run(handle)   # handle(event: Event); returning acknowledges, raising retries
+    await AsyncConsumer(async_client, keys, settings).run(handle)   # async def handle(event)
 
-Each step is written once, as work for ``drivers``: a generator of operations on the client (the
-handler's run is one of them). ``Consumer`` runs it with the sync driver, ``AsyncConsumer``
-(``async_consumer.py``) with the asyncio one, so the two cannot drift apart.
-docs/events.md has the guarantees, the duplicates to expect and the entry schema.
+Each step is written once, as driver work (the handler's run is one of its operations) that
+``Consumer`` runs with the sync driver and ``AsyncConsumer`` with the asyncio one. docs/events.md
+has the guarantees, the duplicates to expect and the entry schema.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Callable
@@ -22,12 +19,12 @@ from typing import Any, Callable
 import redis
 
 from .connection import is_cluster
-from .delivery import ConsumerSettings, GROUP_LUA, Delivery, group_lost
-from .drivers import Work, pipelined, run as run_sync
+from .delivery import ConsumerSettings, Delivery
+from .drivers import Work, pipelined, run, run_async
 from .events import Event
-from .intake import next_entries, release
+from .intake import ConsumerState
 from .keys import Keys
-from .pending import ConsumerState
+from .scripts import lua
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +43,14 @@ def never() -> bool:
 class Consumer:
     """One consumer of a group on one event stream (sync; ``AsyncConsumer`` for asyncio)."""
 
-    drive = staticmethod(run_sync)  # how work meets the client
+    drive = staticmethod(run)  # how work meets the client
     sleep = staticmethod(time.sleep)  # how the consumer waits for Redis to come back
 
     def __init__(self, client: Any, keys: Keys, settings: ConsumerSettings) -> None:
         self.client = client
         self.settings = settings
         self.state = ConsumerState(keys, settings)
-        self._group = client.register_script(GROUP_LUA)
+        self._group = client.register_script(lua("group.lua"))
 
     def ensure_group(self) -> bool:
         """Create the group (and the stream) if absent, and make sure Redis knows its lag
@@ -65,16 +62,8 @@ class Consumer:
         return self.drive(self._run(handler, stop), self.client)
 
     def poll(self, handler: Handler, stop: Stop = never) -> int:
-        """One round: own due retries, else entries dead peers left, else new entries.
-
-        Returns:
-            How many events the handler finished.
-        """
+        """One round (``ConsumerState.next_entries``): how many events the handler finished."""
         return self.drive(self._poll(handler, stop), self.client)
-
-    def deliver(self, delivery: Delivery, handler: Handler) -> int:
-        """Run the handler on one delivery and acknowledge it; or dead-letter it. 1 if handled."""
-        return self.drive(self._deliver(delivery, handler), self.client)
 
     def _ensure_group(self) -> Work[bool]:
         start = "0" if self.settings.from_start else "$"
@@ -99,30 +88,48 @@ class Consumer:
                 self.state.recover()  # an acknowledgement may have been lost
                 yield lambda client, seconds=wait: self.sleep(seconds)
                 wait = min(wait * 2, BACKOFF[1])
-                continue
             except redis.ResponseError as exc:
-                if not group_lost(exc):
+                # NOGROUP, or UNBLOCKED to a read waiting on the stream: deleted while we ran
+                if not str(exc).startswith(("NOGROUP", "UNBLOCKED")):
                     raise
                 log.warning("consumer %s: the stream or group %s is gone; creating it again",
                             self.settings.consumer, self.settings.group)
                 ready = False
-                continue
-            wait = BACKOFF[0]
+            else:
+                wait = BACKOFF[0]
 
     def _poll(self, handler: Handler, stop: Stop) -> Work[int]:
-        deliveries = yield from next_entries(self.state)
+        deliveries = yield from self.state.next_entries()
         received, handled = time.monotonic(), 0
         for done, delivery in enumerate(deliveries):
             if stop():  # the rest stay pending, run first after the restart
-                yield from release(self.state, deliveries[done:], received)
+                yield from self._release(deliveries[done:], received)
                 break
             handled += yield from self._deliver(delivery, handler)
         return handled
 
+    def _release(self, unrun: list[Delivery], received: float) -> Work[None]:
+        """Give entries read at ``received`` (monotonic) but not run their delivery count back:
+        ``XCLAIM ... RETRYCOUNT n JUSTID`` sets it without counting a delivery, its min idle time
+        the time since they were read, so that an entry a peer took since stays the peer's."""
+        idle_ms = int((time.monotonic() - received) * 1000)
+        counts: dict[int, list[str]] = {}  # the count each had before it was handed to us
+        for delivery in unrun:
+            counts.setdefault(delivery.deliveries - 1, []).append(delivery.entry_id)
+        yield pipelined(*(lambda pipe, count=count, ids=ids: pipe.xclaim(
+            self.state.stream, self.settings.group, self.settings.consumer, idle_ms, ids,
+            retrycount=count, justid=True) for count, ids in counts.items()))
+
     def _deliver(self, delivery: Delivery, handler: Handler) -> Work[int]:
         state, settings = self.state, self.settings
-        if state.is_dead(delivery):
-            yield from self._dead_letter(delivery)
+        if state.is_dead(delivery):  # to the dead-letter stream, atomically on one server
+            yield pipelined(
+                lambda pipe: pipe.xadd(state.dead_stream, state.dead_fields(delivery),
+                                       maxlen=settings.dead_maxlen, approximate=True),
+                lambda pipe: pipe.xack(state.stream, settings.group, delivery.entry_id),
+                transaction=not is_cluster(self.client))
+            log.error("event %s dead-lettered after %d deliveries", delivery.entry_id,
+                      delivery.deliveries - 1)
             return 0
         try:
             yield lambda client: handler(Event.parse(settings.kind, delivery.entry_id,
@@ -133,16 +140,13 @@ class Consumer:
             state.failed(delivery, exc)
             return 0
         yield lambda client: client.xack(state.stream, settings.group, delivery.entry_id)
-        state.acked(delivery)
+        state.errors.pop(delivery.entry_id, None)
         return 1
 
-    def _dead_letter(self, delivery: Delivery) -> Work[None]:
-        """Move an entry to the dead-letter stream and acknowledge it (atomic on one server)."""
-        state, settings = self.state, self.settings
-        yield pipelined(
-            lambda pipe: pipe.xadd(state.dead_stream, state.dead_fields(delivery),
-                                   maxlen=settings.dead_maxlen, approximate=True),
-            lambda pipe: pipe.xack(state.stream, settings.group, delivery.entry_id),
-            transaction=not is_cluster(self.client))
-        log.error("event %s dead-lettered after %d deliveries", delivery.entry_id,
-                  delivery.deliveries - 1)
+
+class AsyncConsumer(Consumer):
+    """``Consumer`` on a ``redis.asyncio`` client: its methods return awaitables, the handler is
+    awaited (``async def handle(event)``), and waits for Redis do not block the loop."""
+
+    drive = staticmethod(run_async)
+    sleep = staticmethod(asyncio.sleep)

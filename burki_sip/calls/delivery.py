@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
-from importlib.resources import files
 
-import redis
-
-from .events import BLOCK_SHARE_OF_TIMEOUT, MAX_BLOCK_MS
-
-MAX_ERROR_CHARS = 2000
-GROUP_LUA = files(__package__).joinpath("group.lua").read_text()
+from .events import MAX_BLOCK_MS, block_ms
 
 
 @dataclass(frozen=True)
@@ -50,10 +44,9 @@ class ConsumerSettings:
                     **options: Any) -> "ConsumerSettings":
         """The settings the service's configuration implies (``config.load()``): reads shorter
         than the socket timeout, the dead-letter cap and retention; then ``options``."""
-        timeout_ms = config["REDIS_SOCKET_TIMEOUT"] * 1000
         implied = {"dead_maxlen": config["SIP_EVENTS_MAXLEN"],
                    "dead_retention": config["SIP_EVENTS_RETENTION"],
-                   "block_ms": max(1, min(MAX_BLOCK_MS, int(timeout_ms * BLOCK_SHARE_OF_TIMEOUT)))}
+                   "block_ms": block_ms(config["REDIS_SOCKET_TIMEOUT"])}
         return cls(kind, group, consumer, **{**implied, **options})
 
 
@@ -64,14 +57,3 @@ class Delivery:
     entry_id: str
     fields: dict
     deliveries: int
-
-
-def error_text(exc: BaseException) -> str:
-    """The last error kept with a dead-lettered entry."""
-    return (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS]
-
-
-def group_lost(exc: redis.ResponseError) -> bool:
-    """True when the stream or its group was deleted while a consumer ran: Redis answers NOGROUP,
-    or UNBLOCKED to a read that was waiting on the deleted stream."""
-    return str(exc).startswith(("NOGROUP", "UNBLOCKED"))

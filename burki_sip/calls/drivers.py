@@ -10,34 +10,46 @@ back each operation's reply (or, raised at the ``yield``, its exception)::
     run(load_context(keys, sid), redis_client)               # redis.Redis: the reply itself
     await run_async(load_context(keys, sid), async_client)   # redis.asyncio: an awaitable
 
-The logic (what to send, how to read the replies) is then the same code for both clients; only
-these two loops differ, by one ``await``. An operation may also call something that is not Redis
-(a consumer's handler): the sync driver calls it, the asyncio one awaits what it returns.
+Only the two loops differ, by one ``await``. An operation may also call something that is not
+Redis (a consumer's handler): the sync driver calls it, the asyncio one awaits what it returns.
 
-Both drivers take the store's ``acks`` (``writes.Acks``): it turns each operation marked as a
-write (``writes.written``) into the same commands followed by ``WAIT``, in the same round trip.
+A store write marks its writing operation ``written(...)``: with ``REDIS_ACK_REPLICAS`` = N > 0
+(``Acks``) the drivers send it as one pipeline ending in ``WAIT N timeout``, and fewer replicas
+is ``NotAcknowledgedError`` (a Redis error: 503, and the sender retries). Not marked: a
+consumer's acknowledgements (one lost in a failover delivers its entry again), ``/readyz``'s key.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Generator, Mapping, TypeVar
+
+import redis
 
 T = TypeVar("T")
 Operation = Callable[[Any], Any]
 Work = Generator[Operation, Any, T]
 
+# How long a write waits for its replicas (at most half the socket timeout): they answer within
+# milliseconds on a healthy network; longer means one is missing, and the sender is better told
+# at once to retry than kept waiting.
+ACK_TIMEOUT_MS = 500
 
-def run(work: Work[T], client: Any, acks: Any = None) -> T:
+
+class NotAcknowledgedError(redis.RedisError):
+    """Fewer replicas than ``REDIS_ACK_REPLICAS`` acknowledged a write in time."""
+
+
+def run(work: Work[T], client: Any, acks: "Acks | None" = None) -> T:
     """Run ``work`` on a sync client: each operation's reply is sent back into it."""
-    send, value = work.send, None
+    send, value, acks = work.send, None, acks or NO_ACKS
     while True:
         try:
-            operation = send(value)
+            operation, read = acks.applied(send(value))
         except StopIteration as done:
             return done.value
-        operation, read = _as_sent(operation, acks)
         try:
-            value, send = read(operation(client)), work.send
+            value, send = _read(read, operation(client)), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
         except BaseException:  # a gevent Timeout, a KeyboardInterrupt: its ``finally`` runs now
@@ -45,17 +57,16 @@ def run(work: Work[T], client: Any, acks: Any = None) -> T:
             raise
 
 
-async def run_async(work: Work[T], client: Any, acks: Any = None) -> T:
+async def run_async(work: Work[T], client: Any, acks: "Acks | None" = None) -> T:
     """Run ``work`` on an asyncio client: each operation's awaited reply is sent back into it."""
-    send, value = work.send, None
+    send, value, acks = work.send, None, acks or NO_ACKS
     while True:
         try:
-            operation = send(value)
+            operation, read = acks.applied(send(value))
         except StopIteration as done:
             return done.value
-        operation, read = _as_sent(operation, acks)
         try:
-            value, send = read(await operation(client)), work.send
+            value, send = _read(read, await operation(client)), work.send
         except Exception as exc:  # the work decides: it may catch it at its yield
             value, send = exc, work.throw
         except BaseException:  # cancelled (its WebSocket closed): its ``finally`` runs now
@@ -63,26 +74,15 @@ async def run_async(work: Work[T], client: Any, acks: Any = None) -> T:
             raise
 
 
-def _as_sent(operation: Operation, acks: Any) -> tuple[Operation, Callable[[Any], Any]]:
-    """The operation to send and how to read its reply: ``acks.applied`` decides for writes."""
-    sent, read = (operation, None) if acks is None else acks.applied(operation)
-    return sent, read or _reply
+def _read(read: Callable[[Any], Any] | None, reply: Any) -> Any:
+    return reply if read is None else read(reply)
 
 
-def _reply(reply: Any) -> Any:
-    return reply
-
-
-def single(operation: Operation) -> Work[Any]:
-    """Work of one operation: its reply."""
-    return (yield operation)
-
-
-def pipelined(*commands: Callable[[Any], Any], transaction: bool = False) -> Operation:
+def pipelined(*commands: Operation, transaction: bool = False) -> Operation:
     """One operation sending ``commands`` (each queues itself on a pipeline) in one round trip.
 
-    The reply is the list of their replies. ``execute`` resets the pipeline, so no ``with`` is
-    needed, and for an asyncio client it returns the awaitable the driver awaits.
+    Its reply is the list of their replies. ``execute`` resets the pipeline (no ``with`` needed)
+    and, for an asyncio client, returns the awaitable the driver awaits.
     """
     def operation(client: Any) -> Any:
         pipe = client.pipeline(transaction=transaction)
@@ -90,3 +90,52 @@ def pipelined(*commands: Callable[[Any], Any], transaction: bool = False) -> Ope
             command(pipe)
         return pipe.execute()
     return operation
+
+
+@dataclass(frozen=True)
+class Written:
+    """An operation that writes: one command (its reply), or several in one pipeline (theirs)."""
+
+    commands: tuple[Operation, ...]
+
+    def __call__(self, client: Any) -> Any:
+        if len(self.commands) == 1:
+            return self.commands[0](client)
+        return pipelined(*self.commands)(client)
+
+
+def written(*commands: Operation) -> Written:
+    """Mark ``commands`` as one write: with ``REDIS_ACK_REPLICAS`` its round trip ends in WAIT."""
+    return Written(commands)
+
+
+@dataclass(frozen=True)
+class Acks:
+    """How many replicas must acknowledge each write (0: none, no WAIT), and for how long."""
+
+    replicas: int = 0
+    timeout_ms: int = ACK_TIMEOUT_MS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Acks":
+        """``REDIS_ACK_REPLICAS``, waiting at most half of ``REDIS_SOCKET_TIMEOUT``."""
+        half_timeout_ms = max(1, int(config["REDIS_SOCKET_TIMEOUT"] * 500))
+        return cls(config.get("REDIS_ACK_REPLICAS") or 0, min(ACK_TIMEOUT_MS, half_timeout_ms))
+
+    def applied(self, operation: Operation) -> tuple[Operation, Callable[[Any], Any] | None]:
+        """``operation`` as the drivers send it, and how they read its reply (``None``: as is)."""
+        if not self.replicas or not isinstance(operation, Written):
+            return operation, None
+        count = len(operation.commands)
+
+        def acknowledged(replies: list) -> Any:
+            *replies, replicas = replies
+            if replicas < self.replicas:
+                raise NotAcknowledgedError(f"{replicas} of {self.replicas} replicas acknowledged "
+                                           f"the write within {self.timeout_ms} ms")
+            return replies[0] if count == 1 else replies
+        return pipelined(*operation.commands,
+                         lambda pipe: pipe.wait(self.replicas, self.timeout_ms)), acknowledged
+
+
+NO_ACKS = Acks()

@@ -1,7 +1,7 @@
 """Erasing calls, or a caller's numbers and every call they took part in: what to erase
-(``Erasure``) and what was (``Erased``); ``erasure_run.Run`` does it, as driver work.
-
-In order, so that a run cut short (Redis failed, the process stopped) can simply be run again:
+(``Erasure``), what was (``Erased``), and its record for ``GET /sip-erasures/<id>``.
+``erasure_run.Run`` does it, as driver work, in this order, so that a run cut short (Redis
+failed, the process stopped) can simply be run again:
 
 1. **Find** (numbers only; nothing changes): the keys and stream entries holding a number, and
    the calls they name.
@@ -12,21 +12,34 @@ In order, so that a run cut short (Redis failed, the process stopped) can simply
 4. **Erase the rest**: what arrived for the calls meanwhile (their lists of entries), then the
    entries and keys that hold a number, then the calls' keys once more.
 
-Every pass is bounded (pages of ``PAGE_ENTRIES`` entries, ``PAGE_KEYS`` keys), so Redis serves
-other clients between them. Writes go through ``writes.written`` and scripts, as all others,
-so replicas acknowledge them when ``REDIS_ACK_REPLICAS`` asks.
+Every pass is bounded (pages of entries or keys), so Redis serves other clients between them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
 
+from ..jsontext import compact_json
+from .clock import utc_now
+from .drivers import Work, pipelined
+from .keys import Keys
 from .numbers import e164
 
 # The most calls, or numbers, one erasure names (the numbers' forms are looked for in every
 # entry, so each number adds to every page's work).
 MAX_CALL_SIDS = 1000
 MAX_NUMBERS = 20
+
+RUNNING, FINISHED, FAILED, INTERRUPTED = "running", "finished", "failed", "interrupted"
+# Seconds a record is kept after its latest change.
+RECORD_TTL = 86400
+# Seconds without a change after which a running erasure is taken for stopped (a deploy, a
+# crash; running it again finishes it): its record is written after every page of work
+# (milliseconds each), at most once a second.
+STALE_SECONDS = 30
 
 
 def ignore(stage: str, done: int, total: int | None) -> None:
@@ -71,3 +84,36 @@ class Erased:
     def count(self, stream: str, removed: int) -> None:
         """Add ``removed`` entries of ``stream``."""
         self.entries[stream] = self.entries.get(stream, 0) + removed
+
+
+def record_fields(erasure: Erasure, erased: Erased, state: str, error: str = "") -> dict:
+    """The record's fields for ``erased`` so far, in ``state``: counts and times, no number."""
+    return {"state": state, "dry_run": "true" if erasure.dry_run else "false",
+            "calls": len(erased.calls), "keys": erased.keys,
+            "entries": compact_json(erased.entries), "event_id": erased.event_id or "",
+            "error": error, "updated_at": utc_now()}
+
+
+def save_record(keys: Keys, erasure_id: str, fields: dict, created: bool = False) -> Work[None]:
+    """Write an erasure's record (``created``: with its start time), kept ``RECORD_TTL``."""
+    key = keys.erasure(erasure_id)
+    start = {"started_at": fields["updated_at"]} if created else {}
+    yield pipelined(lambda pipe: pipe.hset(key, mapping={**fields, **start}),
+                    lambda pipe: pipe.expire(key, RECORD_TTL))
+
+
+def load_record(keys: Keys, erasure_id: str) -> Work[dict | None]:
+    """An erasure's record as the API answers it (a running one not written lately is
+    ``interrupted``), or ``None`` when unknown or expired."""
+    found: dict[str, Any] = yield lambda client: client.hgetall(keys.erasure(erasure_id))
+    if not found:
+        return None
+    state, updated = found["state"], datetime.fromisoformat(found["updated_at"])
+    if state == RUNNING and (datetime.now(timezone.utc) - updated).total_seconds() \
+            > STALE_SECONDS:
+        state = INTERRUPTED
+    return {"id": erasure_id, "state": state, "dry_run": found["dry_run"] == "true",
+            "calls": int(found["calls"]), "keys": int(found["keys"]),
+            "entries": json.loads(found["entries"]), "event_id": found["event_id"] or None,
+            "error": found["error"] or None, "started_at": found.get("started_at"),
+            "updated_at": found["updated_at"]}

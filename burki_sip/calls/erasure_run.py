@@ -1,4 +1,8 @@
-"""One erasure's run as driver work: ``Run`` (the steps are in erasure.py's docstring)."""
+"""One erasure's run as driver work: ``Run`` (its steps are in erasure.py's docstring).
+
+Every write is a script's run or a ``drivers.written`` operation, as the store's other writes
+are, so replicas acknowledge it when ``REDIS_ACK_REPLICAS`` asks.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,24 @@ from typing import Any, Iterable, Iterator
 
 from ..jsontext import compact_json
 from .clock import utc_now
-from .drivers import Work, pipelined
-from .writes import written
+from .drivers import Work, pipelined, written
 from .erasure import Erased, Erasure
 from .events import ERASURE, SCHEMA_VERSION
-from .key_sweep import keys_holding, primaries, sweep_keys
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
 from .reads import EventRef
-from .record_script import RecordScript
-from .stream_sweep import Progress, sweep_stream
+from .recording import RecordScript
+from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
 
-# Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands. Every
-# write is a script's run or a ``written`` operation, as the store's other writes are.
+# Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
 BATCH = 500
 
 
-def _batches(items: Iterable[str]) -> Iterator[list[str]]:
+def _batches(items: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each batch of ``items``, with how many are done once it is."""
     items = list(items)
     for start in range(0, len(items), BATCH):
-        yield items[start:start + BATCH]
+        yield min(start + BATCH, len(items)), items[start:start + BATCH]
 
 
 class Run:
@@ -43,7 +45,7 @@ class Run:
         erased.calls.update(erasure.call_sids)
 
     def work(self) -> Work[Erased]:
-        """The erasure, step by step (the module's docstring)."""
+        """The erasure, step by step."""
         if self.match:
             yield from self.find()
         yield from self.erase_unheld()
@@ -57,8 +59,8 @@ class Run:
         """Which calls the numbers took part in; nothing is changed."""
         yield from sweep_keys(self.nodes, self.keys, self._find_keys, self.progress, "find keys")
         for stream in self.streams:
-            yield from sweep_stream(self.store.scripts, stream, self.match, self.erased.calls,
-                                    False, self.progress, f"find {stream}")
+            yield from sweep_stream(stream, self.match, self.erased.calls, False, self.progress,
+                                    f"find {stream}")
 
     def _find_keys(self, page: list[str]) -> Work[None]:
         held = yield from keys_holding(page, self.match)
@@ -68,11 +70,11 @@ class Run:
     def erase_unheld(self) -> Work[None]:
         """The calls' entries and keys that hold no number."""
         for stream in self.streams:
-            swept = yield from sweep_stream(self.store.scripts, stream, self.match,
-                                            self.erased.calls, not self.dry_run, self.progress,
-                                            f"erase {stream}")
-            self.erased.count(stream, swept.members)
-            self.held_entries[stream] = [found.entry_id for found in swept.found]
+            members, held = yield from sweep_stream(stream, self.match, self.erased.calls,
+                                                    not self.dry_run, self.progress,
+                                                    f"erase {stream}")
+            self.erased.count(stream, members)
+            self.held_entries[stream] = held
         yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
                               "erase keys")
 
@@ -96,32 +98,32 @@ class Run:
     def _arrivals(self) -> Work[None]:
         """Entries recorded for the calls since their keys were swept (their new lists)."""
         calls = sorted(self.erased.calls)
-        for done, batch in enumerate(_batches(calls), 1):
+        for done, batch in _batches(calls):
             lists = yield pipelined(*(lambda pipe, call=call: pipe.lrange(
                 self.keys.call_events(call), 0, -1) for call in batch))
             refs = [EventRef.parse(text) for found in lists for text in found]
             for kind in EVENT_KINDS:
                 yield from self._xdel(self.keys.events(kind),
                                       [ref.entry_id for ref in refs if ref.kind == kind])
-            self.progress("erase arrivals", min(done * BATCH, len(calls)), len(calls))
+            self.progress("erase arrivals", done, len(calls))
 
     def _xdel(self, stream: str, ids: list[str]) -> Work[None]:
-        for done, batch in enumerate(_batches(ids), 1):
+        for done, batch in _batches(ids):
             removed = len(batch)
             if not self.dry_run:
                 removed = yield written(lambda client, batch=batch: client.xdel(stream, *batch))
             self.erased.count(stream, removed)
-            self.progress(f"erase {stream}", min(done * BATCH, len(ids)), len(ids))
+            self.progress(f"erase {stream}", done, len(ids))
 
     def _unlink(self, doomed: list[str]) -> Work[int]:
         if self.dry_run or not doomed:
             return len(doomed)
         removed = 0
-        for done, batch in enumerate(_batches(doomed), 1):
+        for done, batch in _batches(doomed):
             # One UNLINK per key: on a Cluster the keys of a batch live in different slots.
             replies = yield written(*(lambda pipe, key=key: pipe.unlink(key) for key in batch))
             removed += replies if len(batch) == 1 else sum(replies)
-            self.progress("delete keys", min(done * BATCH, len(doomed)), len(doomed))
+            self.progress("delete keys", done, len(doomed))
         return removed
 
     def tell(self) -> Work[None]:
@@ -137,5 +139,5 @@ class Run:
         reply = yield from RecordScript(
             "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
             maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
-        ).work(store.scripts)
+        ).work()
         erased.event_id = reply[3]

@@ -10,10 +10,11 @@ from typing import Any, Mapping
 # parse as schema "0" (the same fields, without delivery_id, provider and provider_call_id).
 SCHEMA_VERSION = "1"
 
-# Entry fields the schema names; any other field is kept in ``Event.extra``.
-KNOWN_FIELDS = ("schema", "received_at", "call_sid", "provider", "provider_call_id",
-                "content_type", "payload", "request_id", "delivery_id", "status", "applied",
-                "type")
+# Entry fields an entry may lack; these and the required ones are the fields the schema names,
+# and any other field is kept in ``Event.extra``.
+OPTIONAL_FIELDS = ("call_sid", "provider", "provider_call_id", "request_id", "delivery_id",
+                   "status", "type")
+KNOWN_FIELDS = ("schema", "received_at", "content_type", "payload", "applied", *OPTIONAL_FIELDS)
 
 # The ``type`` of an entry that tells of an erasure; a received request's entry has no ``type``.
 ERASURE = "erasure"
@@ -76,8 +77,7 @@ class Event:
         return cls(id=entry_id, kind=kind, schema=fields.get("schema", "0"),
                    received_at=fields["received_at"], content_type=fields["content_type"],
                    payload=payload, applied=_applied(entry_id, fields.get("applied")),
-                   **{name: fields.get(name) for name in ("call_sid", "provider",
-                      "provider_call_id", "request_id", "delivery_id", "status", "type")},
+                   **{name: fields.get(name) for name in OPTIONAL_FIELDS},
                    extra={k: v for k, v in fields.items() if k not in KNOWN_FIELDS})
 
     @property
@@ -100,10 +100,13 @@ def _applied(entry_id: str, value: str | None) -> bool | None:
     return value == "true"
 
 
-def block_ms_for(client: Any) -> int:
-    """How long a blocking stream read may wait: half the client's socket timeout, at most 1 s."""
-    kwargs = getattr(client, "get_connection_kwargs", lambda: {})()
-    timeout = kwargs.get("socket_timeout")
-    if not timeout:
+def block_ms(socket_timeout: float | None) -> int:
+    """How long a blocking stream read may wait: half the socket timeout, at most 1 s."""
+    if not socket_timeout:
         return MAX_BLOCK_MS
-    return max(1, min(MAX_BLOCK_MS, int(timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+
+
+def block_ms_for(client: Any) -> int:
+    """``block_ms`` of ``client``'s socket timeout."""
+    return block_ms(getattr(client, "get_connection_kwargs", dict)().get("socket_timeout"))

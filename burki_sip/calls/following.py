@@ -29,12 +29,10 @@ FOLLOW_INTERVAL = 0.25
 
 
 class NamesThePromoted:
-    """A redis-py ``Sentinel`` (sync or asyncio) that skips a Sentinel leading a failover.
-
-    The leader names the old primary in ``SENTINEL MASTERS`` until every replica follows the new
-    one, a second or more after the promotion; the other Sentinels name the new one as soon as
-    it is promoted. With a single Sentinel, no primary is named during its failover: a 503.
-    """
+    """A redis-py ``Sentinel`` (sync or asyncio) that skips a Sentinel leading a failover: the
+    leader names the old primary in ``SENTINEL MASTERS`` until every replica follows the new one,
+    a second or more after the promotion; the others name the new one as soon as it is promoted.
+    With a single Sentinel, no primary is named during its failover: a 503."""
 
     def check_master_state(self, state: dict, service_name: str) -> bool:
         """redis-py's check (a primary that is up), and no failover in progress."""
@@ -48,11 +46,9 @@ class Sentinel(NamesThePromoted, SyncSentinel):
 
 
 def following(pool: Any) -> Work[None]:
-    """Ask for ``pool``'s primary every ``FOLLOW_INTERVAL`` for as long as the pool exists.
-
-    Driver work on a clock: ``drivers.run(following(pool), time)`` in a thread, or
-    ``drivers.run_async(following(pool), asyncio)`` in a task: the clock's ``sleep`` waits.
-    """
+    """Ask for ``pool``'s primary every ``FOLLOW_INTERVAL`` for as long as the pool exists:
+    driver work on a clock, ``run(following(pool), time)`` in a thread or ``run_async(...,
+    asyncio)`` in a task."""
     pool_ref = weakref.ref(pool)
     del pool  # held only while asking, so a client nobody uses can be collected
     while (current := pool_ref()) is not None:
@@ -65,11 +61,8 @@ def following(pool: Any) -> Work[None]:
 
 
 def follow(client: redis.Redis) -> redis.Redis:
-    """Start following the primary of a sync Sentinel ``client`` in a daemon thread; ``client``.
-
-    The thread belongs to the process that built the client (gunicorn builds the app in each
-    worker); it ends once the client is collected.
-    """
+    """Start following the primary of a sync Sentinel ``client`` in a daemon thread of the
+    process that built it (gunicorn builds the app in each worker), ending once it is collected."""
     threading.Thread(target=run, args=(following(client.connection_pool), time),
                      name="burki-sip-follow-primary", daemon=True).start()
     return client

@@ -1,4 +1,4 @@
-"""Every Redis key name the service uses, and nothing else.
+"""Every Redis key name the service uses (``Keys``), and how long each kind lives (``Lifetimes``).
 
 The call_sid sits in braces: a Redis Cluster hash tag, so every key of one call lives in one slot.
 See the README ("Inspecting with redis-cli") for the same names as operators type them.
@@ -7,6 +7,8 @@ See the README ("Inspecting with redis-cli") for the same names as operators typ
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 DEFAULT_PREFIX = "burki:sip"
 
@@ -44,38 +46,32 @@ class Keys:
         return f"{self.call(call_sid)}:status"
 
     def prewarmed(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel (``SPUBLISH``) a prewarm is
-        announced on, in the call's slot, for claims waiting for the context (``waiters.py``).
-        A channel, not a key: nothing is stored under this name."""
+        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel a prewarm is announced on
+        (``SPUBLISH``), for claims waiting for it; a channel, so nothing is stored here."""
         return f"{self.call(call_sid)}:prewarmed"
 
     def call_events(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are.
-
-        Each element is ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the newest
-        ``recording.EVENT_REFS_KEPT`` kept; record.lua appends it with the entry and gives the list
-        the status hash's TTL, so a call's events are found without scanning the streams.
-        """
+        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are, each
+        ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the newest
+        ``recording.EVENT_REFS_KEPT``; record.lua appends it with the entry and gives the list the
+        status hash's TTL, so a call's events are found without scanning streams."""
         return f"{self.call(call_sid)}:events"
 
     def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
-        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries.
-
+        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries:
         ``<prefix>:call:{CALL_SID}:delivery:<kind>:<id>`` when the payload names a call (so it
-        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``.
-        """
+        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``."""
         if call_sid:
             return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
         return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
 
     def health(self) -> str:
-        """``<prefix>:health:readyz``: written (with a TTL of seconds) by ``/readyz`` to prove
-        that Redis accepts writes, not only PING."""
+        """``<prefix>:health:readyz``: written (with a TTL) by ``/readyz`` to prove that Redis
+        accepts writes, not only PING."""
         return f"{self.prefix}:health:readyz"
 
     def erasure(self, erasure_id: str) -> str:
-        """``<prefix>:erasure:{ID}``: hash of one erasure's progress, for ``GET /sip-erasures/ID``
-        (counts only: never a number)."""
+        """``<prefix>:erasure:{ID}``: hash of one erasure's progress (counts only: no number)."""
         return f"{self.prefix}:erasure:{{{erasure_id}}}"
 
     def events(self, kind: str) -> str:
@@ -87,3 +83,19 @@ class Keys:
     def dead_letters(self, kind: str) -> str:
         """``<prefix>:events:<kind>:dead``: entries no consumer could handle (docs/events.md)."""
         return f"{self.events(kind)}:dead"
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long each kind of key lives, in seconds (see the settings of the same names)."""
+
+    prewarm_ttl: int = 300
+    dedupe_ttl: int = 72 * 3600
+    idle_ttl: int = 6 * 3600
+    retention: int = 86400
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Lifetimes":
+        """The lifetimes the ``SIP_*_TTL`` and ``SIP_CALL_*`` settings give."""
+        return cls(config["SIP_PREWARM_TTL"], config["SIP_DEDUPE_TTL"],
+                   config["SIP_CALL_IDLE_TTL"], config["SIP_CALL_RETENTION"])

@@ -1,46 +1,33 @@
-"""The call status vocabulary: ranks, and how provider words and SIP codes map onto it."""
+"""The call status vocabulary (ranks, provider words, SIP codes), ``Transition``, and a call's
+status hash as the API and the CLI show it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .claims import OWNER_FIELD, TIMELINE_EVENTS, TOKEN_FIELD, WAITED_FIELD, handoff
+from .claims import OWNER_FIELD, TOKEN_FIELD, WAITED_FIELD
+from .clock import epoch_ms
 
 # Ranked; a callback moves a call forward only. Every terminal status shares the top rank.
-RANKS = {
-    "queued": 0,
-    "initiated": 1,
-    "ringing": 2,
-    "early-media": 3,
-    "in-progress": 4,
-    "completed": 5,
-    "busy": 5,
-    "no-answer": 5,
-    "canceled": 5,
-    "failed": 5,
-}
 TERMINAL_RANK = 5
+RANKS = {"queued": 0, "initiated": 1, "ringing": 2, "early-media": 3, "in-progress": 4,
+         **dict.fromkeys(("completed", "busy", "no-answer", "canceled", "failed"), TERMINAL_RANK)}
 TERMINAL = frozenset(status for status, rank in RANKS.items() if rank == TERMINAL_RANK)
 
 # "hangup" is completed after in-progress and canceled before it: only Redis knows which, so the
 # update script resolves it (see record.lua), unless the callback itself says (``hangup_after``).
 HANGUP = "hangup"
 
-ALIASES = {
-    "answered": "in-progress",
-    "in_progress": "in-progress",
-    "inprogress": "in-progress",
-    "early_media": "early-media",
-    "no_answer": "no-answer",
-    "noanswer": "no-answer",
-    "cancelled": "canceled",
-    "trying": "initiated",
-    "hangup": HANGUP,
-    "ended": HANGUP,
-}
+ALIASES = {"answered": "in-progress", "in_progress": "in-progress", "inprogress": "in-progress",
+           "early_media": "early-media", "no_answer": "no-answer", "noanswer": "no-answer",
+           "cancelled": "canceled", "trying": "initiated", "hangup": HANGUP, "ended": HANGUP}
 
 ACCEPTED_WORDS = tuple(RANKS) + tuple(ALIASES)
+
+SIP_CODES = {100: "initiated", 180: "ringing", 181: "ringing", 182: "ringing",
+             183: "early-media", 200: "in-progress", 486: "busy", 600: "busy",
+             408: "no-answer", 480: "no-answer", 487: "canceled"}
 
 # How the call's latest <Dial> ended: event facts of the call that dialled, shown with the call.
 DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
@@ -49,27 +36,14 @@ DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
 OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD,
                         WAITED_FIELD})
 
-SIP_CODES = {
-    100: "initiated",
-    180: "ringing",
-    181: "ringing",
-    182: "ringing",
-    183: "early-media",
-    200: "in-progress",
-    486: "busy",
-    600: "busy",
-    408: "no-answer",
-    480: "no-answer",
-    487: "canceled",
-}
+# Besides the statuses, the timeline places the latest claim and release by their time.
+TIMELINE_EVENTS = ("claimed", "released")
 
 
 def status_from_word(word: str) -> str | None:
     """The canonical status (or ``HANGUP``) a provider's word means; ``None`` if unknown."""
     normalised = word.strip().lower()
-    if normalised in RANKS:
-        return normalised
-    return ALIASES.get(normalised)
+    return normalised if normalised in RANKS else ALIASES.get(normalised)
 
 
 def status_from_sip_code(code: int) -> str | None:
@@ -78,9 +52,7 @@ def status_from_sip_code(code: int) -> str | None:
         return SIP_CODES[code]
     if 200 <= code < 300:
         return "in-progress"
-    if 300 <= code < 700:
-        return "failed"
-    return None
+    return "failed" if 300 <= code < 700 else None
 
 
 def hangup_after(code: int | None) -> str:
@@ -113,7 +85,7 @@ def status_view(call_sid: str, state: dict, ttl: int | None = None) -> dict:
 
 def timeline(state: dict) -> dict[str, str]:
     """When each status was first reached, in rank order, with the latest claim and release
-    (``claims.TIMELINE_EVENTS``) placed among them by their time."""
+    placed among them by their time."""
     events = [(status, state[f"{status}_at"]) for status in RANKS if f"{status}_at" in state]
     for event in TIMELINE_EVENTS:
         at = state.get(f"{event}_at")
@@ -123,16 +95,30 @@ def timeline(state: dict) -> dict[str, str]:
     return dict(events)
 
 
+def handoff(state: dict) -> str | None:
+    """How the latest claim met its context: ``context arrived N ms after the stream asked`` (it
+    waited) or ``ready N ms before the stream asked`` (prewarm to claim, two machines' clocks);
+    ``None`` for a claim made without these facts (an older process)."""
+    waited = state.get(WAITED_FIELD)
+    if waited is None:
+        return None
+    if int(waited) > 0:
+        return f"context arrived {int(waited)} ms after the stream asked"
+    prewarmed, claimed = epoch_ms(state.get("prewarmed_at")), epoch_ms(state.get("claimed_at"))
+    if prewarmed is None or claimed is None:
+        return None
+    return f"ready {max(claimed - prewarmed, 0)} ms before the stream asked"
+
+
 @dataclass(frozen=True, init=False)
 class Transition:
     """What a callback says about a call: a status (canonical or ``HANGUP``; ``''``: none), the
-    sequence that orders callbacks of equal rank, and its facts (name -> text) for the status hash.
+    sequence that orders callbacks of equal rank, and facts (name -> text; ``None`` and empty
+    values left out): ``Transition("completed", sip_code=200, reason="bye")``.
 
-    ``Transition("completed", sip_code=200, reason="bye")``. record.lua applies facts without
-    knowing their names: written when the transition applies, else added only where the hash lacks
-    them. ``event_facts`` describe an event the callback reports rather than the call's state (a
-    ``<Dial>``'s dialled leg): written whether or not the status moves, so the latest event's
-    stand. ``None`` and empty values are left out.
+    record.lua writes facts when the transition applies, else only where the hash lacks them.
+    ``event_facts`` tell of an event the callback reports rather than of the call (a ``<Dial>``'s
+    leg): written whether or not the status moves, so the latest event's stand.
     """
 
     status: str

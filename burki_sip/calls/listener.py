@@ -1,124 +1,142 @@
-"""The sync driver of ``waiters.py``: ``Listener`` (threads; ``async_listener.py``: asyncio).
-
-Each holds one redis-py pub/sub object for its store and runs ``waiters.reading`` for each
-source: the server (or Sentinel primary), or each Cluster node a waited call's slot lives on.
-A waiting claim sends its own subscription at once (the reader only retries one that failed,
-and drops those nobody needs within ``waiters.READ_S``), then sleeps on its watch's event.
-Under gunicorn's gevent worker the threads and events are greenlets' (gevent patches them).
-"""
+"""The I/O of waiting claims for each driver: one redis-py pub/sub object, and a reader per
+source (the server or Sentinel primary, or each Cluster node a waited call's slot lives on)
+running ``waiters.reading``: a thread in ``Listener`` (a greenlet under gevent, which patches
+threading), a task in ``AsyncListener``."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from .connection import is_cluster
-from .drivers import run
+from .drivers import Work, run, run_async
 from .waiters import READ_S, Waiters, Watch, reading
 
 
-class Reader:
-    """One source's connection as ``reading`` uses it (sync); ``wake`` ends its ``idle``.
+class Listener:
+    """Wakes a sync store's waiting claims: a reader thread per source, started when needed.
 
-    Commands are sent one at a time (``sending``, the listener's lock): redis-py's pub/sub
-    object opens its connection at its first command, and two opened at once would leave one
-    subscription on a connection nobody reads. Reading needs no lock: one reader per source.
+    Commands are sent one at a time (``_sending``): redis-py's pub/sub object opens its
+    connection at its first command, and two opened at once would leave one subscription on a
+    connection nobody reads. Reading needs no lock: one reader per source.
     """
 
-    def __init__(self, pubsub: Any, node: Any, wake: Any, sending: Any) -> None:
-        self.pubsub, self.node, self.wake, self.sending = pubsub, node, wake, sending
-
-    def subscribe(self, *channels: str) -> None:
-        with self.sending:
-            self.pubsub.ssubscribe(*channels)
-
-    def unsubscribe(self, *channels: str) -> None:
-        with self.sending:
-            self.pubsub.sunsubscribe(*channels)
-
-    def read(self, timeout: float) -> Any:
-        if self.node is None:
-            return self.pubsub.get_message(timeout=timeout)
-        return self.pubsub.get_sharded_message(target_node=self.node, timeout=timeout)
-
-    def idle(self, timeout: float) -> None:
-        self.wake.wait(timeout)
-        self.wake.clear()
-
-    def pause(self, seconds: float) -> None:
-        time.sleep(seconds)  # looked up now: under gevent, the patched one
-
-
-class Listener:
-    """Wakes a sync store's waiting claims: a reader thread per source, started when needed."""
-
-    reader_class = Reader
-
     def __init__(self, client: Any) -> None:
+        # Looked up now, not bound at import: gunicorn's gevent worker patches threading after
+        # this module may have been imported (by gunicorn.conf.py, in the master).
+        self._open(client, threading.Lock(), threading.Lock(), threading.Event)
+
+    def _open(self, client: Any, lock: Any, sending: Any, event: Any) -> None:
         self.client = client
-        self.waiters = Waiters(self._lock())
-        self.readers: dict[str, Reader] = {}
-        self.threads: list[threading.Thread] = []
+        self.waiters = Waiters(lock)
+        self.readers: dict[str, Any] = {}  # source -> the event that wakes its idle reader
         self.closed = False
+        self.runs: list = []  # the readers' threads or tasks
         self._pubsub = None
-        self._sending = self._sending_lock()
-
-    # Made when needed, not bound at import: gunicorn's gevent worker patches threading after
-    # this module may have been imported (by gunicorn.conf.py, in the master).
-    @staticmethod
-    def _lock() -> Any:
-        return threading.Lock()
-
-    @staticmethod
-    def event_class() -> Any:
-        return threading.Event()
-
-    @staticmethod
-    def _sending_lock() -> Any:
-        return threading.Lock()
+        self._sending, self._event = sending, event
 
     def watch(self, channel: str) -> Watch:
-        """A new watch of ``channel`` (not yet registered: ``subscribe`` does that)."""
+        """A new watch of ``channel`` (``waiters.add`` registers it)."""
         source = self.client.get_node_from_key(channel).name if is_cluster(self.client) else ""
-        return Watch(channel, source, self.event_class())
+        return Watch(channel, source, self._event())
 
-    def sleep(self, watch: Watch, timeout: float) -> None:
-        """Until the watch is woken (its channel spoke, its subscription holds) or ``timeout``."""
-        watch.signal.wait(timeout)
-        watch.signal.clear()
-
-    def forget(self, watch: Watch) -> None:
-        """The claim is done (or cancelled): its reader drops the subscription if unused."""
-        self.waiters.remove(watch)
-
-    def reader(self, source: str) -> Reader:
-        """The reader of ``source``, started now if it was not yet."""
+    def reader(self, source: str) -> Any:
+        """The event that wakes the reader of ``source``, started now if it was not yet."""
         with self.waiters.lock:  # threads: one pub/sub object, one reader per source
-            return self._reader_of(source)
+            if source not in self.readers:
+                if self._pubsub is None:
+                    self._pubsub = self.client.pubsub()
+                node = self.client.get_node(node_name=source) if source else None
+                wake = self.readers[source] = self._event()
+                self._start(reading(self.waiters, source, node, wake, lambda: self.closed))
+            return self.readers[source]
 
-    def _reader_of(self, source: str) -> Reader:
-        if source not in self.readers:
-            if self._pubsub is None:
-                self._pubsub = self.client.pubsub()
-            node = self.client.get_node(node_name=source) if source else None
-            reader = self.readers[source] = self.reader_class(self._pubsub, node,
-                                                              self.event_class(), self._sending)
-            self._start(reading(self.waiters, source, lambda: self.closed), reader)
-        return self.readers[source]
-
-    def _start(self, work: Any, reader: Reader) -> None:
-        thread = threading.Thread(target=run, args=(work, reader), daemon=True,
+    def _start(self, work: Work[None]) -> None:
+        thread = threading.Thread(target=run, args=(work, self), daemon=True,
                                   name="burki-sip-listener")
         thread.start()
-        self.threads.append(thread)
+        self.runs.append(thread)
+
+    def subscribe(self, *channels: str) -> None:
+        with self._sending:
+            self._pubsub.ssubscribe(*channels)
+
+    def unsubscribe(self, *channels: str) -> None:
+        with self._sending:
+            self._pubsub.sunsubscribe(*channels)
+
+    def read(self, node: Any, timeout: float) -> Any:
+        if node is None:
+            return self._pubsub.get_message(timeout=timeout)
+        return self._pubsub.get_sharded_message(target_node=node, timeout=timeout)
+
+    @staticmethod
+    def sleep(event: Any, timeout: float) -> None:
+        """Until ``event`` is set or ``timeout`` passed; then clear it."""
+        event.wait(timeout)
+        event.clear()
+
+    @staticmethod
+    def pause(seconds: float) -> None:
+        time.sleep(seconds)  # looked up now: under gevent, the patched one
 
     def close(self) -> None:
         """Stop the readers and close the subscriber connections."""
         self.closed = True
-        for reader in self.readers.values():
-            reader.wake.set()
+        for wake in self.readers.values():
+            wake.set()
         if self._pubsub is not None:
             self._pubsub.close()
-        for thread in self.threads:
+        for thread in self.runs:
             thread.join(READ_S + 1)
+
+
+class AsyncListener(Listener):
+    """Wakes an asyncio store's waiting claims: a reader task per source, on the store's loop."""
+
+    def __init__(self, client: Any) -> None:
+        # One event loop: nothing runs between the registry's steps, which need no lock.
+        self._open(client, nullcontext(), asyncio.Lock(), asyncio.Event)
+
+    def _start(self, work: Work[None]) -> None:
+        self.runs.append(asyncio.get_running_loop().create_task(run_async(work, self)))
+
+    async def subscribe(self, *channels: str) -> None:
+        async with self._sending:
+            await self._pubsub.ssubscribe(*channels)
+
+    async def unsubscribe(self, *channels: str) -> None:
+        async with self._sending:
+            await self._pubsub.sunsubscribe(*channels)
+
+    async def read(self, node: Any, timeout: float) -> Any:
+        if node is None:
+            async with self._sending:  # get_message needs a connection, subscribed or not
+                await self._pubsub.connect()
+        return await super().read(node, timeout)
+
+    @staticmethod
+    async def sleep(event: asyncio.Event, timeout: float) -> None:
+        """Until ``event`` is set or ``timeout`` passed; then clear it (no task is made for it)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await event.wait()
+        except TimeoutError:
+            pass
+        event.clear()
+
+    @staticmethod
+    async def pause(seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def aclose(self) -> None:
+        """Cancel the reader tasks and close the subscriber connections."""
+        self.closed = True
+        for task in self.runs:
+            task.cancel()
+        await asyncio.gather(*self.runs, return_exceptions=True)
+        if self._pubsub is not None:
+            await self._pubsub.aclose()

@@ -61,21 +61,15 @@ class NumberMatch:
         return cls(tuple(dict.fromkeys(tuple(sorted(forms(number), key=len))
                                        for number in numbers)))
 
-    @property
-    def forms(self) -> tuple[str, ...]:
-        """Every form of every number."""
-        return tuple(form for group in self.groups for form in group)
-
     def __bool__(self) -> bool:
         return bool(self.groups)
 
     def found_in(self, text: str) -> bool:
         """True when a form stands in ``text`` between non-digits."""
-        if not self.forms:
-            return False
-        return bool(_pattern(self.forms).search(text))
+        return bool(self.groups) and bool(_pattern(self.groups).search(text))
 
 
 @cache
-def _pattern(found: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<!\d)(?:" + "|".join(found) + r")(?!\d)")
+def _pattern(groups: tuple[tuple[str, ...], ...]) -> re.Pattern:
+    either = "|".join(form for group in groups for form in group)
+    return re.compile(r"(?<!\d)(?:" + either + r")(?!\d)")

@@ -1,4 +1,4 @@
-"""Reading one call, as driver work (``drivers.run``/``run_async``): the same code for both stores.
+"""Reading one call, as driver work the same for both stores, and the event streams (sync).
 
 Besides its context and status hash, every call keeps the ids of its own stream entries
 (``Keys.call_events``, written by record.lua with each entry), so its events are read by id,
@@ -8,11 +8,18 @@ one ``XRANGE`` each, in O(the call's events): no stream is scanned for them.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+import logging
+import time
+from typing import Iterator, NamedTuple
+
+import redis
 
 from .claims import TOKEN_FIELD
 from .drivers import Work, pipelined
+from .events import block_ms_for
 from .keys import Keys
+
+log = logging.getLogger("burki_sip.calls.store")
 
 
 class EventRef(NamedTuple):
@@ -43,10 +50,9 @@ def load_context(keys: Keys, call_sid: str) -> Work[dict | None]:
 def inspect_context(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int, bool]]:
     """A call's context, its remaining TTL in seconds and whether it is claimed."""
     context = keys.context(call_sid)
-    raw, ttl, claimed = yield pipelined(lambda pipe: pipe.get(context),
-                                        lambda pipe: pipe.ttl(context),
-                                        lambda pipe: pipe.hexists(keys.status(call_sid),
-                                                                  TOKEN_FIELD))
+    raw, ttl, claimed = yield pipelined(
+        lambda pipe: pipe.get(context), lambda pipe: pipe.ttl(context),
+        lambda pipe: pipe.hexists(keys.status(call_sid), TOKEN_FIELD))
     return _json(raw), ttl, bool(claimed)
 
 
@@ -73,7 +79,45 @@ def load_events(keys: Keys, refs: list[EventRef]) -> Work[list[tuple[EventRef, d
     return [(ref, found[0][1] if found else None) for ref, found in zip(refs, replies)]
 
 
-def call_events(keys: Keys, call_sid: str) -> Work[list[tuple[EventRef, dict | None]]]:
-    """The call's events with their fields, oldest first: ``event_refs`` then ``load_events``."""
-    refs = yield from event_refs(keys, call_sid)
-    return (yield from load_events(keys, refs))
+class StreamReading:
+    """``CallStore``'s reads of whole streams; needs ``client``, ``keys`` and ``_run``."""
+
+    def newest_events(self, kind: str, count: int,
+                      call_sid: str | None = None) -> list[tuple[str, dict]]:
+        """The newest ``count`` entries of a stream, oldest first; with ``call_sid``, of that call
+        only, read by the ids it keeps (entries trimmed since are left out)."""
+        if not call_sid:
+            return self.client.xrevrange(self.keys.events(kind), count=count)[::-1]
+        refs = [ref for ref in self._run(event_refs(self.keys, call_sid)) if ref.kind == kind]
+        found = self._run(load_events(self.keys, refs[-count:] if count else []))
+        return [(ref.entry_id, fields) for ref, fields in found if fields is not None]
+
+    def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
+                      backoff: tuple[float, float] = (0.2, 5.0)) -> Iterator[tuple[str, dict]]:
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
+
+        Each read blocks less than the socket timeout (``block_ms_for``), so an idle stream is no
+        error. When Redis fails it waits (``backoff``: first and longest wait in seconds,
+        doubling) and reads on after the last entry it yielded.
+        """
+        stream, block_ms = self.keys.events(kind), block_ms or block_ms_for(self.client)
+        wait = backoff[0]
+        while True:
+            try:
+                after = self.last_event_id(kind) if after == "$" else after
+                batches = self.client.xread({stream: after}, block=block_ms, count=100) or ()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("reading %s failed (%s); retrying in %.1f s", stream, exc, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, backoff[1])
+                continue
+            wait = backoff[0]
+            for _, entries in batches:
+                for entry_id, fields in entries:
+                    after = entry_id
+                    yield entry_id, fields
+
+    def last_event_id(self, kind: str) -> str:
+        """The id of a stream's newest entry (``0-0`` when it has none): where "now" is."""
+        newest = self.client.xrevrange(self.keys.events(kind), count=1)
+        return newest[0][0] if newest else "0-0"

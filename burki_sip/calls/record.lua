@@ -1,6 +1,6 @@
 -- Records one webhook or status request in one atomic step: the backlog check, the duplicate
 -- check, the call's lifecycle, the stream entry and the call's reference to it.
--- Inputs: record_script.RecordScript. Each part runs when its keys are given, so on a Redis
+-- Inputs: recording.RecordScript. Each part runs when its keys are given, so on a Redis
 -- Cluster, where the stream lives in another slot than the call's keys, the store runs the parts
 -- slot by slot (recording.record). Reads come first and the duplicate marker is written last, so a
 -- script that fails half way (for example on OOM) leaves no marker and the bridge's retry counts.

@@ -1,25 +1,34 @@
 """The Lua scripts, and the one way their inputs are laid out: ``ScriptCall``.
 
 Each script opens by naming every ``KEYS[n]`` and ``ARGV[n]`` it reads; the dataclass of its call
-(``RecordScript``, ``ClaimScript``, ``ReleaseScript``) holds the same inputs as named fields and
-says their order once, in ``KEYS`` and ``ARGS``. No other code builds a script's arguments.
+(``RecordScript``, ``ClaimScript``, ``ReleaseScript``, ``StreamPage``) holds the same inputs as
+named fields and says their order once, in ``KEYS`` and ``ARGS``. No other code builds a
+script's arguments.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from importlib.resources import files
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from redis.exceptions import NoScriptError
 
-from .drivers import Work
-from .writes import written
+from .drivers import Work, written
 
 
+@cache
 def lua(name: str) -> str:
     """The text of the package's script ``name`` (e.g. ``record.lua``)."""
     return files(__package__).joinpath(name).read_text()
+
+
+@cache
+def sha(name: str) -> str:
+    """The SHA1 that ``EVALSHA`` names the package's script ``name`` by."""
+    return hashlib.sha1(lua(name).encode()).hexdigest()
 
 
 class ScriptCall:
@@ -42,31 +51,23 @@ class ScriptCall:
         an attribute of a field (``lifetimes.idle_ttl``)."""
         return ["" if value is None else value for value in (read(self) for read in self._readers)]
 
-    def work(self, scripts: "Scripts") -> Work[Any]:
-        """The script's run as driver work (``drivers.run``/``run_async``): its reply, read.
+    def work(self) -> Work[Any]:
+        """The script's run as driver work, a write (``drivers.written``): its reply, read.
 
-        A write (``writes.written``): ``EVALSHA`` alone, or followed by ``WAIT`` in the same
-        pipeline when replicas must acknowledge it. redis-py's own ``Script`` in a pipeline would
-        first send ``SCRIPT EXISTS``, a round trip more; a server that lacks the script (restarted,
-        just promoted) answers NOSCRIPT instead, and the script is loaded and run again.
+        ``EVALSHA`` alone, or followed by ``WAIT`` in the same pipeline when replicas must
+        acknowledge it. redis-py's own ``Script`` in a pipeline would first send ``SCRIPT
+        EXISTS``, a round trip more; a server that lacks the script (restarted, just promoted)
+        answers NOSCRIPT instead, and the script is loaded and run again.
         """
-        script, keys, args = getattr(scripts, self.SCRIPT), self.keys(), self.args()
-        evalsha = written(lambda client: client.evalsha(script.sha, len(keys), *keys, *args))
+        name, keys, args = f"{self.SCRIPT}.lua", self.keys(), self.args()
+        evalsha = written(lambda client: client.evalsha(sha(name), len(keys), *keys, *args))
         try:
             reply = yield evalsha
         except NoScriptError:
-            yield lambda client: client.script_load(script.script)
+            yield lambda client: client.script_load(lua(name))
             reply = yield evalsha
         return self.result(reply)
 
     def result(self, reply: Any) -> Any:
         """What the reply means; subclasses read it into their own result."""
         return reply
-
-
-class Scripts:
-    """The scripts of one client (redis-py's ``Script``: its text and SHA; run by ``work``)."""
-
-    def __init__(self, client: Any, names: tuple[str, ...] = ("record", "claim", "release", "sweep")):
-        for name in names:
-            setattr(self, name, client.register_script(lua(f"{name}.lua")))

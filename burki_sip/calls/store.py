@@ -7,33 +7,26 @@ from typing import Any, Mapping
 import redis
 
 from ..jsontext import compact_json
-from . import erasure_records
 from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
-from .drivers import Work, run, single
-from .erasure import Erased, Erasure, ignore
+from .drivers import Acks, Work, run, written
+from .erasure import Erased, Erasure, ignore, load_record, save_record
 from .erasure_run import Run
-from .events import SCHEMA_VERSION
-from .keys import Keys
+from .keys import Keys, Lifetimes
 from .lifecycle import NO_TRANSITION, Transition
-from .lifetimes import Lifetimes
 from .listener import Listener
-from .reading import StreamReading
-from .recording import Recorded, Request, record
-from .writes import Acks, written
+from .reads import StreamReading
+from .recording import Recorded, entry_fields, record
 
-__all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "compact_json", "store_from_config",
-           "utc_now"]
+__all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "store_from_config"]
 
 
 class CallStore(CallAccess, StreamReading):
     """Reads and writes one deployment's call data.
 
     Args:
-        client: a redis-py client created with ``decode_responses=True``.
-        keys: the key names under this deployment's prefix.
-        lifetimes: TTLs of contexts, duplicate markers and call status.
+        client, keys, lifetimes, acks: as ``CallAccess``'s; ``client`` is a sync redis-py one.
         events_maxlen: approximate cap on each event stream; with consumer groups only entries every
             group acknowledged are trimmed (docs/events.md).
         streams_in_script: append stream entries inside the update script (one round trip). Redis
@@ -42,7 +35,6 @@ class CallStore(CallAccess, StreamReading):
             group has this many entries unacknowledged; ``None``: never refuse.
         events_retention: seconds entries are kept: each append also trims older ones (but none a
             group has not acknowledged); ``None``: trimmed by length only.
-        acks: how many replicas acknowledge each write (``writes.Acks``; default none).
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
@@ -70,30 +62,25 @@ class CallStore(CallAccess, StreamReading):
         """Store a call's context with its TTL and announce it, in one round trip.
 
         ``SET ... EX`` replaces any earlier context; ``SPUBLISH`` on the call's channel
-        (``Keys.prewarmed``, in the call's slot) wakes claims waiting for it (``claim(wait=)``).
-        Both go in one pipeline, which other commands of the same round trip may join.
+        (``Keys.prewarmed``) wakes the claims waiting for it (``claim(wait=)``).
 
         Args:
-            context: validated prewarm fields; must hold ``call_sid``. ``None`` values are dropped
-                and ``prewarmed_at`` is added.
-            pipeline: a pipeline to queue the commands on instead of sending them now (then the
-                caller sends them, without the ``WAIT`` of ``acks``).
+            context: validated prewarm fields with ``call_sid``; ``None`` values are dropped and
+                ``prewarmed_at`` is added.
+            pipeline: a pipeline to queue both commands on, for the caller to send (then without
+                the ``WAIT`` of ``acks``).
         """
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         call_sid = context["call_sid"]
-        key, text = self.keys.context(call_sid), compact_json(stored)
-
-        def store(client):
-            return client.set(key, text, ex=self.lifetimes.prewarm_ttl)
-
-        def announce(client):
-            return client.spublish(self.keys.prewarmed(call_sid), stored["prewarmed_at"])
-        if pipeline is not None:
-            store(pipeline)
-            announce(pipeline)
-        else:
-            self._run(single(written(store, announce)))
+        key, channel = self.keys.context(call_sid), self.keys.prewarmed(call_sid)
+        commands = (lambda pipe: pipe.set(key, compact_json(stored), ex=self.lifetimes.prewarm_ttl),
+                    lambda pipe: pipe.spublish(channel, stored["prewarmed_at"]))
+        if pipeline is None:
+            self._run(_one(written(*commands)))
+            return
+        for command in commands:
+            command(pipeline)
 
     def record_event(self, kind: str, payload: dict, content_type: str,
                      call_sid: str | None = None, delivery_id: str | None = None,
@@ -102,27 +89,22 @@ class CallStore(CallAccess, StreamReading):
         """Record one received request: one round trip on one server (see ``recording``).
 
         Args:
-            kind: ``"webhook"`` or ``"status"``.
-            payload: the decoded body, stored as JSON in the stream entry.
-            content_type: the request's media type.
-            call_sid: the call the payload names, when it names one; the call keeps the entry's id.
+            kind, payload, content_type: the stream (``"webhook"`` or ``"status"``), the decoded
+                body (stored as JSON in the entry) and its media type.
+            call_sid: the call the payload names, if any; the call keeps the entry's id.
             delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
                 dropped and reported as a duplicate.
             transition: the status this request moves the call to, and its facts (needs
                 ``call_sid``).
-            extra: more text fields of the stream entry (``request_id``, ``provider``, ...);
-                empty values are left out.
-
-        Returns:
-            The stream entry id, whether it was a duplicate, and the call's status after it.
+            extra: more text fields of the entry (``request_id``, ``provider``, ...); empty
+                values are left out.
 
         Raises:
             BacklogFullError: a consumer group of the stream is too far behind; nothing was written.
         """
         entry = entry_fields(payload, content_type, call_sid, delivery_id, extra or {})
-        request = Request(kind, entry, call_sid, delivery_id, transition or NO_TRANSITION)
-        return self._run(record(self, request))
-
+        return self._run(record(self, kind, entry, call_sid, delivery_id,
+                                transition or NO_TRANSITION))
 
     def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
         """Erase calls, or numbers and their calls, from keys and streams (``erasure.py``).
@@ -138,29 +120,20 @@ class CallStore(CallAccess, StreamReading):
         return self._run(Run(self, erasure, erased or Erased(), progress).work())
 
     def save_erasure_record(self, erasure_id: str, fields: dict, created: bool = False) -> None:
-        """Write an erasure's progress (``erasure_records.record_fields``) for the API to read."""
-        self._run(erasure_records.save(self.keys, erasure_id, fields, created))
+        """Write an erasure's progress (``erasure.record_fields``) for the API to read."""
+        self._run(save_record(self.keys, erasure_id, fields, created))
 
     def erasure_record(self, erasure_id: str) -> dict | None:
         """An erasure's progress as the API answers it; ``None`` when unknown or expired."""
-        return self._run(erasure_records.load(self.keys, erasure_id))
+        return self._run(load_record(self.keys, erasure_id))
 
 
-def entry_fields(payload: dict, content_type: str, call_sid: str | None,
-                 delivery_id: str | None, extra: Mapping[str, str]) -> dict[str, str]:
-    """A request's stream entry (docs/events.md, ``SCHEMA_VERSION``); empty extras left out."""
-    optional = {"call_sid": call_sid, "delivery_id": delivery_id, **extra}
-    return {"schema": SCHEMA_VERSION, "received_at": utc_now(), "content_type": content_type,
-            "payload": compact_json(payload), **{name: value for name, value in optional.items()
-                                                   if value}}
+def _one(operation: Any) -> Work[Any]:
+    return (yield operation)
 
 
 def store_from_config(client: redis.Redis, config: Mapping[str, Any]) -> CallStore:
-    """A ``CallStore`` on ``client`` with the lifetimes and prefix the settings give.
-
-    On a Redis Cluster the event streams live in other slots than a call's keys, so they are
-    appended outside the update script (more round trips: see ``recording``).
-    """
+    """A ``CallStore`` on ``client`` with the settings' prefix, lifetimes and stream limits."""
     return CallStore(client, Keys(config["REDIS_KEY_PREFIX"]), Lifetimes.from_config(config),
                      events_maxlen=config["SIP_EVENTS_MAXLEN"],
                      streams_in_script=not is_cluster(client),

@@ -1,6 +1,6 @@
 -- One page of an erasure's sweep through an event stream (erasure.py): which entries hold one of
 -- the numbers being erased, and which belong to the calls being erased (their call_sid or
--- provider_call_id). Inputs: stream_sweep.StreamPage. At most `count` entries, so Redis is held
+-- provider_call_id). Inputs: sweeps.StreamPage. At most `count` entries, so Redis is held
 -- for milliseconds. A number is held where one of its forms (numbers.py) stands between
 -- non-digits, in any field's value. With `delete`, the calls' entries that hold no number are deleted;
 -- those that hold one are left for the end of the erasure, so that a run cut short leaves what

@@ -1,16 +1,10 @@
 """Claims that wait for their context: who waits for which call, and what wakes them. No I/O here.
 
-A prewarm announces its context on the call's shard channel (``SPUBLISH``, in the same round
-trip as its ``SET``: ``CallStore.save_context``). A claim that found nothing registers a
-``Watch`` on that channel and sleeps; one subscriber connection per process (per node on a
-Cluster) reads the channels every waiting claim of the process needs, and wakes the watches of a
-channel when its message arrives, and also when Redis confirms the subscription: the claim then
-looks again, so a context that landed before the subscription held is not missed. After a
-broken connection every channel is subscribed anew, and each confirmation wakes its claims again.
-
-``reading`` (here) and ``waiting.waiting_claim`` are driver work (``drivers.py``): the same
-code runs on a thread with a sync client (``listener.py``) and on an event loop
-(``async_listener.py``).
+A prewarm announces its context on the call's shard channel (``CallStore.save_context``). A claim
+that found nothing registers a ``Watch`` on it and sleeps (``claims.waiting_claim``); the reader
+of the process (``reading``, driver work run by ``listener.py``) wakes a channel's watches when
+its message arrives, and also when Redis confirms the subscription, so a context that landed
+before the subscription held is not missed. docs/lifecycle.md ("How it works") has the whole.
 """
 
 from __future__ import annotations
@@ -36,13 +30,13 @@ class Watch:
     """One waiting claim's interest in a channel; ``signal`` (the driver's event) wakes it."""
 
     channel: str
-    source: str
+    source: str  # '', or the Cluster node the channel's slot lives on
     signal: Any
 
 
 @dataclass
 class Waiters:
-    """The channels one process waits on, by source (``''``, or a Cluster node's name)."""
+    """The channels one process waits on, by source."""
 
     lock: Any
     watches: dict[str, set[Watch]] = field(default_factory=dict)
@@ -66,7 +60,7 @@ class Waiters:
             self.sent.pop(channel, None)
 
     def remove(self, watch: Watch) -> None:
-        """Forget ``watch`` (local only: its reader drops the subscription if nobody needs it)."""
+        """Forget ``watch``; its reader drops the subscription if nobody else needs it."""
         with self.lock:
             watches = self.watches.get(watch.channel, set())
             watches.discard(watch)
@@ -81,17 +75,18 @@ class Waiters:
             drop = [channel for channel, owner in self.sent.items()
                     if owner == source and channel not in self.watches]
             self.sent.update(dict.fromkeys(subscribe, source))
-            for channel in drop:
-                del self.sent[channel]
-                self.live.discard(channel)
+            self._unsend(drop)
             return subscribe, drop
 
     def lost(self, source: str) -> None:
         """The connection of ``source`` broke: each of its channels is to be subscribed anew."""
         with self.lock:
-            for channel in [channel for channel, owner in self.sent.items() if owner == source]:
-                del self.sent[channel]
-                self.live.discard(channel)
+            self._unsend([channel for channel, owner in self.sent.items() if owner == source])
+
+    def _unsend(self, channels: list[str]) -> None:
+        for channel in channels:
+            del self.sent[channel]
+            self.live.discard(channel)
 
     def handle(self, message: dict | None) -> None:
         """Wake the watches a message concerns (a publication, or a subscription confirmed)."""
@@ -113,38 +108,39 @@ class Waiters:
     def waiting(self, source: str) -> bool:
         """True while some claim waits on a channel of ``source``."""
         with self.lock:
-            return any(owner == source for owner in self.sent.values()) or any(
+            return source in self.sent.values() or any(
                 next(iter(watches)).source == source for watches in self.watches.values())
 
 
-def reading(waiters: Waiters, source: str, closed: Callable[[], bool],
+def reading(waiters: Waiters, source: str, node: Any, wake: Any, closed: Callable[[], bool],
             clock: Callable[[], float] = time.monotonic) -> Work[None]:
-    """The loop of one subscriber connection: subscribe what the waiters need, hand over what
-    Redis sends; after an error, back off and subscribe everything again."""
+    """The loop of the reader of ``source`` (its Cluster ``node``, or ``None``): subscribe what
+    the waiters need, hand over what Redis sends; after an error, back off and subscribe anew.
+    ``wake`` ends its idle wait at once."""
     pause = RETRY_S
     while not closed():
         started = clock()
         try:
             if not waiters.waiting(source):
-                yield lambda reader: reader.idle(READ_S)
+                yield lambda listener: listener.sleep(wake, READ_S)
                 continue
             subscribe, drop = waiters.changes(source)
             if drop:
-                yield lambda reader: reader.unsubscribe(*drop)
+                yield lambda listener: listener.unsubscribe(*drop)
             if subscribe:
-                yield lambda reader: reader.subscribe(*subscribe)
-            message = yield lambda reader: reader.read(READ_S)
+                yield lambda listener: listener.subscribe(*subscribe)
+            message = yield lambda listener: listener.read(node, READ_S)
         except Exception as exc:  # whatever broke, the claims keep waiting: subscribe anew
             if closed():
                 return
             log.warning("subscriber connection failed (%s: %s); retrying in %.2f s",
                         type(exc).__name__, exc, pause)
             waiters.lost(source)
-            yield lambda reader: reader.pause(pause)
+            yield lambda listener: listener.pause(pause)
             pause = min(pause * 2, RETRY_CAP_S)
             continue
         pause = RETRY_S
         waiters.handle(message)
         if message is None and clock() - started < READ_S / 2:
             # Nothing to read from yet (a Cluster node's connection not made): don't spin.
-            yield lambda reader: reader.pause(RETRY_S / 5)
+            yield lambda listener: listener.pause(RETRY_S / 5)

@@ -2,7 +2,7 @@
 
 ``POST /sip-erasures`` is answered with the result when the erasure finished within
 ``WAIT_SECONDS``, else 202 and the URL of its record, which the thread keeps writing
-(``calls/erasure_records.py``). A worker that stops (every deploy) stops its erasures too: their
+(``calls/erasure.py``). A worker that stops (every deploy) stops its erasures too: their
 records then read ``interrupted``, and posting the same request again finishes the work, as
 any erasure can be run again. Under gevent the thread is a greenlet; its work is Redis round
 trips, the searching is done inside Redis, so it holds the worker no longer than a request does.
@@ -16,7 +16,7 @@ import time
 import uuid
 
 from ..calls.erasure import Erased, Erasure
-from ..calls.erasure_records import FAILED, FINISHED, RUNNING, record_fields
+from ..calls.erasure import FAILED, FINISHED, RUNNING, record_fields
 from ..calls.store import CallStore
 from ..redact import redact_text
 

@@ -10,7 +10,7 @@ from flask import g, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..calls.erasure import MAX_CALL_SIDS, MAX_NUMBERS, Erasure
-from ..calls.erasure_records import FAILED, FINISHED, INTERRUPTED, RUNNING
+from ..calls.erasure import FAILED, FINISHED, INTERRUPTED, RUNNING
 from ..calls.numbers import e164
 from .blueprint import errors
 from .erasure_jobs import WAIT_SECONDS, BusyError, Job

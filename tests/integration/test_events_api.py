@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from burki_sip.calls.async_consumer import AsyncConsumer
+from burki_sip.calls.consumer import AsyncConsumer
 from burki_sip.calls.consumer import Consumer
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.delivery import ConsumerSettings

@@ -8,10 +8,9 @@ import time
 from flask import request
 from marshmallow import ValidationError
 
-from ...calls.claims import handoff
 from ...calls.drivers import run
 from ...calls.keys import EVENT_KINDS
-from ...calls.lifecycle import RANKS
+from ...calls.lifecycle import RANKS, handoff
 from ...calls.reads import EventRef, load_events
 from .. import redaction
 from ..extension import get_store
