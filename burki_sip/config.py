@@ -125,6 +125,12 @@ def check(config: dict[str, Any]) -> None:
     if config.get("REDIS_ACK_REPLICAS") and config.get("REDIS_CLUSTER"):
         raise SettingError("REDIS_ACK_REPLICAS applies to one primary (REDIS_URL or "
                            "REDIS_SENTINELS), not to REDIS_CLUSTER=true: set it to 0")
+    # Trimming keeps at least MAXLEN entries, and a group whose lag Redis lost counts the whole
+    # stream as its backlog: at or below MAXLEN, such a group would refuse every write.
+    if config["SIP_EVENTS_MAX_BACKLOG"] <= config["SIP_EVENTS_MAXLEN"]:
+        raise SettingError("SIP_EVENTS_MAX_BACKLOG must be greater than SIP_EVENTS_MAXLEN "
+                           f"({config['SIP_EVENTS_MAX_BACKLOG']} <= "
+                           f"{config['SIP_EVENTS_MAXLEN']}): e.g. twice it")
 
 
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.
