@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 def defaults() -> dict[str, Any]:
-    """Return every setting at its default value."""
+    """Every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}
 
 
@@ -105,7 +105,6 @@ def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:
         try:
             values[setting.name] = setting.parse(value)
         except (TypeError, ValueError) as exc:
-            # A secret's value is never shown, not even in part.
             shown = f"{setting.name} (value not shown: secret)" if setting.secret \
                 else f"{setting.name}={without_password(value)!r}"
             raise SettingError(f"{shown} is invalid: {exc}; expected {setting.parse.accepts}") \
