@@ -60,11 +60,6 @@ def _answers(url: str, process: subprocess.Popen) -> bool:
     return False
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.kill()  # it keeps nothing on disk: nothing to shut down gracefully
-    process.wait()
-
-
 def start_embedded(binary: str = "redis-server") -> str:
     """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers."""
     for _ in range(3):  # another process may take the free port before redis-server binds it
@@ -82,7 +77,8 @@ def start_embedded(binary: str = "redis-server") -> str:
         if _answers(url, process):
             _started[url] = process
             return url
-        _stop(process)
+        process.kill()
+        process.wait()
     raise EmbeddedRedisError(f"{binary} did not start on a free loopback port (run it by hand "
                              "to see why), or set REDIS_URL")
 
@@ -107,7 +103,8 @@ def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
     """Stop the server at ``url`` if started here; remove ``runtime_file`` if it still names it."""
     process = _started.pop(url, None)
     if process is not None:
-        _stop(process)
+        process.kill()  # it keeps nothing on disk: nothing to shut down gracefully
+        process.wait()
     with contextlib.suppress(OSError):  # gone already, or never written
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()
