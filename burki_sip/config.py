@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 def defaults() -> dict[str, Any]:
-    """Return every setting at its default value."""
+    """Every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}
 
 
@@ -105,7 +105,6 @@ def _parse(settings: tuple[Setting, ...], values: dict[str, Any]) -> None:
         try:
             values[setting.name] = setting.parse(value)
         except (TypeError, ValueError) as exc:
-            # A secret's value is never shown, not even in part.
             shown = f"{setting.name} (value not shown: secret)" if setting.secret \
                 else f"{setting.name}={without_password(value)!r}"
             raise SettingError(f"{shown} is invalid: {exc}; expected {setting.parse.accepts}") \
@@ -125,6 +124,12 @@ def check(config: dict[str, Any]) -> None:
     if config.get("REDIS_ACK_REPLICAS") and config.get("REDIS_CLUSTER"):
         raise SettingError("REDIS_ACK_REPLICAS applies to one primary (REDIS_URL or "
                            "REDIS_SENTINELS), not to REDIS_CLUSTER=true: set it to 0")
+    # Trimming keeps at least MAXLEN entries, and a group whose lag Redis lost counts the whole
+    # stream as its backlog: at or below MAXLEN, such a group would refuse every write.
+    if config["SIP_EVENTS_MAX_BACKLOG"] <= config["SIP_EVENTS_MAXLEN"]:
+        raise SettingError("SIP_EVENTS_MAX_BACKLOG must be greater than SIP_EVENTS_MAXLEN "
+                           f"({config['SIP_EVENTS_MAX_BACKLOG']} <= "
+                           f"{config['SIP_EVENTS_MAXLEN']}): e.g. twice it")
 
 
 # Read by gunicorn.conf.py, not by the app: checked with the others before any port is bound.

@@ -1,12 +1,8 @@
-"""Which Redis ``make run`` uses: ``REDIS_URL`` when it is set, else a redis-server of its own.
+"""``make run``'s Redis: ``REDIS_URL`` when set, else a redis-server of its own for development.
 
-``python -m burki_sip.devredis gunicorn wsgi:app`` (what ``make run`` runs): without ``REDIS_URL``
-(or Sentinel or Cluster settings) it starts ``redis-server`` on a free loopback port, in memory
-only, runs gunicorn on it and stops it after gunicorn: development runs on the same Redis as
-production, so every feature behaves as it will there. Its URL goes to ``RUNTIME_FILE``, where
-``burki-sip`` and ``redis-cli -u "$(cat ...)"`` find it. A Redis of the machine (say on
-localhost:6379) is never used unless ``REDIS_URL`` names it. The Procfile's bare ``gunicorn
-wsgi:app`` never starts one: without ``REDIS_URL`` it stops at once, saying so.
+A real redis-server (not a fake), so every feature behaves as in production; on a free loopback
+port, so a Redis of the machine is used only when ``REDIS_URL`` names it. Its URL goes to
+``RUNTIME_FILE`` for ``burki-sip`` and ``redis-cli``.
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ MISSING = ("redis-server is not installed: install the package redis-server (Deb
 
 log = logging.getLogger(__name__)
 
-# The servers this process started, by URL, until ``stop_embedded`` stops them.
 _started: dict[str, subprocess.Popen] = {}
 
 
@@ -65,18 +60,8 @@ def _answers(url: str, process: subprocess.Popen) -> bool:
     return False
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def start_embedded(binary: str = "redis-server") -> str:
-    """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers
-    (``EmbeddedRedisError`` if the binary is missing or no server came up)."""
+    """Start ``redis-server`` on a free loopback port, in memory only; its URL once it answers."""
     for _ in range(3):  # another process may take the free port before redis-server binds it
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -92,7 +77,8 @@ def start_embedded(binary: str = "redis-server") -> str:
         if _answers(url, process):
             _started[url] = process
             return url
-        _stop(process)
+        process.kill()
+        process.wait()
     raise EmbeddedRedisError(f"{binary} did not start on a free loopback port (run it by hand "
                              "to see why), or set REDIS_URL")
 
@@ -114,19 +100,18 @@ def resolve_redis_url(environ: Mapping[str, str], logger: logging.Logger = log,
 
 
 def stop_embedded(url: str, runtime_file: Path = RUNTIME_FILE) -> None:
-    """Stop the server at ``url`` if this process started it, and remove ``runtime_file`` if it
-    still names ``url`` (a later ``make run`` may own it now)."""
+    """Stop the server at ``url`` if started here; remove ``runtime_file`` if it still names it."""
     process = _started.pop(url, None)
     if process is not None:
-        _stop(process)
+        process.kill()  # it keeps nothing on disk: nothing to shut down gracefully
+        process.wait()
     with contextlib.suppress(OSError):  # gone already, or never written
         if runtime_file.read_text().strip() == url:
             runtime_file.unlink()
 
 
 def url_for_cli(environ: Mapping[str, str], runtime_file: Path = RUNTIME_FILE) -> dict:
-    """``environ``, with the embedded server's ``REDIS_URL`` when it is unset and one runs here;
-    ``ValueError`` saying what to do when nothing says which Redis to use."""
+    """``environ``, with the embedded server's ``REDIS_URL`` when it is unset and one runs here."""
     if _needs_no_fallback(environ):
         return dict(environ)
     try:

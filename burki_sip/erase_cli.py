@@ -14,29 +14,26 @@ from .calls.erasure import Erased, Erasure
 
 # Seconds between two progress lines on a terminal.
 PROGRESS_EVERY = 0.2
+ERASE_LINE = "\033[K"  # to the end of the line, what a longer line before left there
 
 
 class Progress:
     """The erasure's progress on one line of stderr, rewritten in place; only on a terminal."""
 
     def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.last, self.width = 0.0, 0
+        self.stream, self.last = stream or sys.stderr, 0.0
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if self.stream.isatty() and time.monotonic() - self.last >= PROGRESS_EVERY:
             self.last = time.monotonic()
-            self._write(f"{stage}: {done:,}" + (f" of {total:,}" if total is not None else ""))
+            of = f" of {total:,}" if total is not None else ""
+            self.stream.write(f"\r{stage}: {done:,}{of}{ERASE_LINE}")
+            self.stream.flush()
 
     def clear(self) -> None:
         """Remove the progress line before the result is printed."""
-        if self.width:
-            self._write("")
-
-    def _write(self, text: str) -> None:
-        self.stream.write("\r" + text.ljust(self.width) + ("\r" if not text else ""))
-        self.stream.flush()
-        self.width = len(text)
+        if self.last:
+            self.stream.write("\r" + ERASE_LINE)
 
 
 def summary(erased: Erased, dry_run: bool) -> str:

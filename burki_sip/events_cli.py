@@ -71,12 +71,10 @@ class HandlerFailedError(Exception):
 
 
 def run_handler(command: str, event: Event) -> None:
-    """Run the shell ``command`` once, the event as one JSON object (one line) on its stdin.
+    """Run the shell ``command`` once, the event as one JSON line on its stdin.
 
-    Its stdin and stderr are unnamed temporary files, not pipes: the event is written whole
-    before the command starts, so a consumer killed while the command runs can leave it neither
-    an empty nor a cut event (a pipe holds 64 KiB, and what the consumer had not written yet
-    would be lost), and its stderr never breaks (no SIGPIPE for a command left running).
+    Temporary files, not pipes: the event is whole before the command starts, so a consumer killed
+    meanwhile leaves it neither an empty nor a cut event, and no SIGPIPE on its stderr.
     """
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
         stdin.write(json.dumps(event.as_dict(), ensure_ascii=False).encode() + b"\n")

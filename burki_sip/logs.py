@@ -20,8 +20,8 @@ def json_line(created: float, level: str, logger: str, message: str, fields: dic
 
 
 class JsonFormatter(logging.Formatter):
-    """A record as one JSON line: its ``fields`` (``extra={"fields": ...}``), else ``context()``'s
-    (the web layer's gives the current request's id)."""
+    """A record as one JSON line with its ``fields`` (``extra={"fields": ...}``) or
+    ``context()``'s."""
 
     def __init__(self, context: Callable[[], dict] = dict) -> None:
         super().__init__()
@@ -38,8 +38,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class ConsoleHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stdout`` (or ``sys.stderr``) is at each line: pytest and click's
-    test runner swap them."""
+    """Writes to whatever ``sys.stdout`` (or ``stderr``) is at each line: test runners swap them."""
 
     def __init__(self, stream_name: str = "stdout",
                  formatter: logging.Formatter | None = None) -> None:
@@ -54,11 +53,7 @@ class ConsoleHandler(logging.StreamHandler):
 
 def configure(level: str, stream_name: str = "stdout",
               formatter: logging.Formatter | None = None) -> None:
-    """Send every log line of the process to ``stream_name`` as JSON, at ``level`` and above.
-
-    On the root logger, so library lines (redis-py, werkzeug) are JSON too; replacing an earlier
-    call's handler, so several apps log each line once.
-    """
+    """Send every log line of the process (libraries' too) to ``stream_name`` as JSON, once."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, ConsoleHandler)]:
         root.removeHandler(handler)

@@ -24,10 +24,8 @@ def accepts(form: str) -> Callable[[Callable], Callable]:
 
 
 def _integer(value: str | int) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
     try:
-        return int(str(value))  # int() ignores surrounding spaces itself
+        return int(str(value))  # through str: True and 2.5 are not whole numbers
     except ValueError:
         raise ValueError("not a whole number") from None
 

@@ -1,8 +1,5 @@
-"""Secrets and phone numbers kept out of logs: ``mask_phone``, ``redact_mapping``, a log filter.
-
-What logs request data (headers, bodies, provider payloads) passes it through ``redact_mapping`` or
-``redact_text`` first; a ``RedactingFilter`` on the loggers (``web.redaction`` puts the app's there)
-catches what slips through. Nothing here holds state: the filter's secrets are given to it.
+"""Secrets and phone numbers kept out of logs (docs/security.md): what logs request data passes
+it through ``redact_mapping`` or ``redact_text``; a ``RedactingFilter`` catches what slips through.
 """
 
 from __future__ import annotations
@@ -64,11 +61,8 @@ def _mask_number(number: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """``+15559876543`` as ``+1******6543``: the country code and the last 2 to 4 digits.
-
-    A value that is only a number (with ``+``, spaces, dashes, dots, brackets) is masked whole;
-    in any other text (``sip:+4915112345678@host``) the numbers inside it are masked.
-    """
+    """``+15559876543`` as ``+1******6543``: the country code and the last 2 to 4 digits; in
+    other text (``sip:+4915112345678@host``) the numbers inside it."""
     if re.fullmatch(r"\s*\+?[\d ().-]*\d[\d ().-]*", value):
         return _mask_number(value)
     return PHONE_IN_TEXT.sub(lambda match: _mask_number(match.group()), value)

@@ -1,8 +1,5 @@
-"""Standard Webhooks signatures: HMAC-SHA256 over ``id.timestamp.body``, standard library only.
-
-The scheme is https://www.standardwebhooks.com; a secret is ``whsec_`` plus base64. No URL is
-signed, so a proxy in front of the service cannot make a valid signature fail.
-"""
+"""Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
+``id.timestamp.body``; no URL is signed, so a proxy in front cannot make a valid one fail."""
 
 from __future__ import annotations
 
@@ -30,8 +27,7 @@ class SignatureError(Exception):
 
 
 def decode_secret(text: str | bytes) -> bytes:
-    """The key bytes of one ``whsec_...`` secret (the prefix is optional, as in the reference
-    code), or key bytes as given; ``ValueError`` unless it is base64 of 24 bytes or more."""
+    """The key bytes of one ``whsec_...`` secret (prefix optional), or key bytes as given."""
     if isinstance(text, bytes):
         return text
     encoded = text.removeprefix(SECRET_PREFIX)
@@ -46,8 +42,7 @@ def decode_secret(text: str | bytes) -> bytes:
 
 def checked_timestamp(text: str | None, now: float, tolerance: int = TOLERANCE_SECONDS,
                       name: str = "webhook-timestamp") -> int:
-    """The timestamp header ``name`` as integer Unix seconds within ``tolerance`` of ``now``, or
-    ``SignatureError`` saying why not."""
+    """The timestamp header ``name`` as Unix seconds, checked to be within ``tolerance``."""
     if not TIMESTAMP_PATTERN.fullmatch((text or "").strip()):
         raise SignatureError(f"{name} must be an integer Unix time in seconds")
     timestamp = int(text)

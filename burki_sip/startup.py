@@ -1,9 +1,7 @@
-"""The start-up check of the service's settings, run by gunicorn.conf.py and by ``make run``.
+"""The start-up check of the settings: one line naming the first bad one, exit status 1.
 
-Exit status 1 with one line on stderr naming the first bad setting, 0 when all are valid. ``make
-run`` (``devredis.main``) runs it before gunicorn, because gunicorn itself parses
-``WEB_CONCURRENCY`` as it is imported, before it reads gunicorn.conf.py: a value that is not a
-number would be its traceback.
+Run by gunicorn.conf.py, and by ``make run`` before gunicorn, which parses ``WEB_CONCURRENCY``
+(a traceback if it is bad) before it reads gunicorn.conf.py.
 """
 
 from __future__ import annotations
@@ -17,12 +15,10 @@ import redis
 from redis.exceptions import RedisClusterException
 
 from . import config as settings
-from .config import startup_problem
 from .redact import without_password
 
 log = logging.getLogger(__name__)
-# How long the start-up check waits for Redis to answer; the oldest Redis major version with
-# everything the service sends (sharded pub/sub, XADD MINID).
+# The oldest Redis with everything the service sends (sharded pub/sub, XADD MINID).
 PING_TIMEOUT = 0.5
 MIN_REDIS = 7
 
@@ -51,12 +47,11 @@ NO_REDIS = ("REDIS_URL is not set: set it to the Redis to use, e.g. "
 
 
 def main(warn: bool = True, need_redis: bool = True) -> int:
-    """Print the first problem with the settings in ``os.environ`` (with ``need_redis``: also
-    when no Redis is named) and, with ``warn``, a line for each former setting still set; return
-    the exit status."""
+    """Print the first problem with ``os.environ``'s settings (``need_redis``: also no Redis named)
+    and, with ``warn``, a line per former setting still set; return the exit status."""
     for name in [name for name in RETIRED if name in os.environ] if warn else ():
         print(f"Warning: {name} is no longer read: {RETIRED[name]}", file=sys.stderr)
-    problem = startup_problem(os.environ)
+    problem = settings.startup_problem(os.environ)
     if not problem and need_redis and not (os.environ.get("REDIS_URL")
                                            or os.environ.get("REDIS_SENTINELS")):
         problem = NO_REDIS
@@ -66,8 +61,8 @@ def main(warn: bool = True, need_redis: bool = True) -> int:
 
 
 def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log) -> bool:
-    """Log one warning when the configured Redis does not answer PING promptly, and an error when
-    it is older than ``MIN_REDIS``; True if it answers."""
+    """Log a warning if the Redis does not answer promptly, an error if it is older than
+    ``MIN_REDIS``; True if it answers."""
     from .calls.connection import client_from_config
 
     config = {**settings.load(environ), "REDIS_SOCKET_TIMEOUT": PING_TIMEOUT}
@@ -87,5 +82,5 @@ def warn_if_unreachable(environ: Mapping[str, str], logger: logging.Logger = log
 
 
 def too_old(version: str) -> bool:
-    """True for a Redis version (``INFO``'s ``redis_version``) older than ``MIN_REDIS``.0."""
+    """True for an ``INFO`` ``redis_version`` older than ``MIN_REDIS``.0."""
     return int(version.split(".")[0]) < MIN_REDIS

@@ -38,6 +38,21 @@ def test_invalid_setting_is_named_at_startup(name, value, fake_redis):
         create_app({name: value}, redis_client=fake_redis)
 
 
+@pytest.mark.parametrize("backlog", ["500", "499"])
+def test_a_backlog_limit_not_above_the_stream_cap_stops_the_start_with_one_line(
+        monkeypatch, capsys, backlog):
+    """A group whose lag Redis lost counts the whole stream, never trimmed below MAXLEN: with the
+    limit at or below it, that group would refuse every write."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("SIP_EVENTS_MAXLEN", "500")
+    monkeypatch.setenv("SIP_EVENTS_MAX_BACKLOG", backlog)
+    assert startup.main() == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("Error: SIP_EVENTS_MAX_BACKLOG must be greater than SIP_EVENTS_MAXLEN")
+    monkeypatch.setenv("SIP_EVENTS_MAX_BACKLOG", "501")
+    assert startup.main() == 0
+
+
 def test_create_app_reads_the_environment(monkeypatch, fake_redis):
     monkeypatch.setenv("SIP_PREWARM_TTL", "42")
     monkeypatch.setenv("REDIS_KEY_PREFIX", "staging:sip")

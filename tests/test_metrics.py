@@ -2,7 +2,6 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from burki_sip.bridge import metrics as bridge_metrics
 from burki_sip.web import metrics
 
 
@@ -74,17 +73,6 @@ def test_redis_errors_are_counted_by_class(client, fake_redis, seed_prewarm):
     before = sample("burki_sip_redis_errors_total", error="ConnectionError")
     assert client.post("/sip-prewarm", json=seed_prewarm).status_code == 503
     assert sample("burki_sip_redis_errors_total", error="ConnectionError") == before + 1
-
-
-@pytest.mark.parametrize(("helper", "args", "name", "labels"), [
-    (bridge_metrics.bridge_sync_attempted, (), "burki_sip_bridge_sync_attempts_total", {}),
-    (bridge_metrics.bridge_sync_failed, ("timeout",), "burki_sip_bridge_sync_failures_total",
-     {"reason": "timeout"}),
-])
-def test_bridge_sync_helpers(helper, args, name, labels):
-    before = sample(name, **labels)
-    helper(*args)
-    assert sample(name, **labels) == before + 1
 
 
 def test_metrics_endpoint_speaks_the_prometheus_text_format(client):

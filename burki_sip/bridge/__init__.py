@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-# Each attempt's timeouts and the retries: ``BridgeClient``'s defaults, which the sync command's
-# options show.
+# ``BridgeClient``'s defaults, which the sync command's options show.
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 RETRIES = 3
@@ -11,13 +10,7 @@ BACKOFF = 0.5
 
 
 class BridgeError(Exception):
-    """The SIP bridge's API failed or answered with an error.
-
-    Attributes:
-        bridge_status: the bridge's HTTP status, or ``None`` when it never answered.
-        bridge_message: the bridge's error message, truncated; ``None`` without one.
-        attempts: how many requests were sent, retries included.
-    """
+    """The SIP bridge's API failed or answered with an error (attributes: docs/bridge-sync.md)."""
 
     status_code = 502  # of an API request that needed the bridge
 

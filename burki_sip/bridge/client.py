@@ -41,20 +41,8 @@ class CountingRetry(Retry):
 
 
 class BridgeClient:
-    """Talks to one SIP bridge over one pooled ``requests.Session``.
-
-    Args:
-        base_url: the bridge's API root (``SIP_BRIDGE_URL``); ``/api/sync-organization`` is added.
-        api_key: sent as ``Authorization: Bearer``; never written to a message or a log.
-        connect_timeout: seconds to wait for a connection, per attempt.
-        read_timeout: seconds to wait for the bridge to answer, per attempt.
-        retries: retries after the first attempt (connection errors, timeouts, 429, 502-504).
-        backoff: backoff factor in seconds; also the most jitter added to a wait.
-        max_wait: cap in seconds on one wait, backoff or ``Retry-After``.
-
-    Raises:
-        BridgeConfigError: the URL or the key is missing or malformed.
-    """
+    """Talks to one SIP bridge over one pooled ``requests.Session`` (docs/bridge-sync.md); the
+    API key is never written to a message or a log."""
 
     def __init__(self, base_url: str | None, api_key: str | None,
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
@@ -88,7 +76,6 @@ class BridgeClient:
         return cls(config.get("SIP_BRIDGE_URL"), config.get("SIP_BRIDGE_API_KEY"), **options)
 
     def close(self) -> None:
-        """Close the pooled connections."""
         self.session.close()
 
     def __enter__(self) -> BridgeClient:
@@ -98,19 +85,8 @@ class BridgeClient:
         self.close()
 
     def sync_organization(self, config: Any) -> Any:
-        """Validate an organization config and send it to the bridge.
-
-        Args:
-            config: the organization config (see ``OrganizationSchema``).
-
-        Returns:
-            The bridge's answer, parsed from JSON (``None`` for an empty body).
-
-        Raises:
-            marshmallow.ValidationError: the config is invalid (messages keyed by field path);
-                nothing was sent.
-            BridgeError: the bridge was unreachable or answered with an error.
-        """
+        """Validate ``config`` (``ValidationError``: nothing sent), send it and return the bridge's
+        JSON answer (``None`` if empty); ``BridgeError`` when the bridge failed."""
         body = canonical_json(validate_organization(config))
         # The key follows the content, so the bridge can tell a retry from a new sync.
         headers = {"Content-Type": "application/json",
@@ -140,9 +116,9 @@ class BridgeClient:
                              ) from exc
         log.info("organization %s synced to %s in %d attempt(s)",
                  config["organization_id"], self.url, attempts)
-        metrics.bridge_sync_attempted(attempts)
+        metrics.BRIDGE_SYNCS.inc(attempts)
         if attempts > 1:
-            metrics.bridge_sync_failed("retried", attempts - 1)
+            metrics.BRIDGE_FAILURES.labels("retried").inc(attempts - 1)
         return answer
 
     def _fail(self, what: str, check: str, attempts: int, detail: str = "",
@@ -150,7 +126,8 @@ class BridgeClient:
         """The error of a failed sync, counted and logged."""
         message = (f"POST {self.url}: the SIP bridge {what} ({attempts} "
                    f"attempt{'' if attempts == 1 else 's'}): check {check}{detail}")
-        metrics.bridge_sync_attempted(attempts)
-        metrics.bridge_sync_failed(f"{status // 100}xx" if status else "unreachable", attempts)
+        metrics.BRIDGE_SYNCS.inc(attempts)
+        reason = f"{status // 100}xx" if status else "unreachable"
+        metrics.BRIDGE_FAILURES.labels(reason).inc(attempts)
         log.warning("SIP bridge sync failed: %s", message)
         return BridgeError(message, bridge_status=status, bridge_message=said, attempts=attempts)

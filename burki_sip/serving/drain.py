@@ -1,19 +1,13 @@
 """How a worker stops: SIGTERM serves what already arrived, and a quick stop runs once.
 
-The SIGTERM drain is the one place that relies on gunicorn's internals. On SIGTERM gunicorn's
-workers close their listening sockets as they exit, and the kernel resets every connection still
-in the accept queue, though its client sent the request before the signal: every deploy would
-drop requests the platform had handed over. A SIGTERM that reaches a booting worker is lost, and
-the master waits out the whole graceful timeout. No setting or hook changes either (a drain is an
-open request upstream: https://github.com/benoitc/gunicorn/issues/3397). So two documented hooks
-put our SIGTERM handler in front of gunicorn's in each worker: the worker serves until its accept
-queue is empty (or half of ``graceful_timeout`` has gone), then gunicorn's handler stops it as
-usual. Any stock worker class works.
-
-Beyond the hooks it relies on, as ``tests/test_drain.py`` checks so that a gunicorn upgrade that
-changes it fails there first: ``worker.sockets`` (with ``getsockopt``) and ``worker.cfg``, nothing
-in the worker's boot unblocking SIGTERM, and the worker's SIGTERM handler installed by the time
-``post_worker_init`` runs. The quick stop relies only on gunicorn's documented signals.
+The one place that relies on gunicorn's internals. On SIGTERM a worker closes its listeners and
+the kernel resets every connection still in the accept queue, requests a deploy would drop; no
+setting or hook prevents it (https://github.com/benoitc/gunicorn/issues/3397). So two documented
+hooks put our SIGTERM handler in front of gunicorn's: the worker serves until its queue is empty
+(or half of ``graceful_timeout`` has gone), then gunicorn's handler stops it. It relies on
+``worker.sockets``, ``worker.cfg``, SIGTERM staying blocked through the boot and the worker's
+handler being installed by ``post_worker_init``: ``tests/test_drain.py`` fails when an upgrade
+changes any of it.
 """
 
 from __future__ import annotations
@@ -43,11 +37,8 @@ def queued_connections(listener) -> int:
 
 
 def hold_sigterm(server, worker) -> None:
-    """``post_fork``: keep a SIGTERM that arrives while the worker boots pending, not lost.
-
-    Until gunicorn installs the worker's handlers, the master's (copied by the fork) would
-    swallow it, and the master would then wait out the whole graceful timeout.
-    """
+    """``post_fork``: keep a SIGTERM that arrives while the worker boots pending: the master's
+    handler, copied by the fork, would swallow it and the master wait out the graceful timeout."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 
 
@@ -87,12 +78,9 @@ class Drain:
 
 
 def quick_stop_once() -> None:
-    """A quick stop (SIGINT, SIGQUIT) runs gunicorn's handler once, not once per signal.
-
-    After Ctrl-C's SIGINT the master sends SIGQUIT as well; a gevent worker would begin stopping
-    a second time, mid-exit, and print that as a traceback. (Not ``SIG_IGN`` after the first:
-    Python reports a signal already on its way to an ignored handler as an error.)
-    """
+    """A quick stop (SIGINT, SIGQUIT) runs gunicorn's handler once: after Ctrl-C the master sends
+    SIGQUIT too, and a gevent worker stopping twice prints a traceback. (Not ``SIG_IGN``: Python
+    reports a signal already on its way to an ignored handler as an error.)"""
     quick_stop, stopping = signal.getsignal(signal.SIGQUIT), []
 
     def stop_once(sig, frame) -> None:

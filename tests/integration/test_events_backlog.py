@@ -137,7 +137,8 @@ def test_a_cluster_checks_the_backlog_before_the_call_keys(cluster_redis):
 def test_gunicorn_workers_show_the_backlog_once_and_add_up_refusals(redis_server, real_redis,
                                                                     tmp_path):
     real_redis.xgroup_create(STREAM, "billing", "$", mkstream=True)
-    service = Gunicorn(redis_server.url, workers=2, SIP_EVENTS_MAX_BACKLOG="3",
+    service = Gunicorn(redis_server.url, workers=2, SIP_EVENTS_MAXLEN="2",
+                       SIP_EVENTS_MAX_BACKLOG="3",
                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path)).start()
     try:
         codes = [requests.post(f"{service.url}/sip-status", timeout=10,
