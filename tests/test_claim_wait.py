@@ -119,7 +119,7 @@ def test_async_claims_wait_and_a_cancelled_one_leaves_nothing_behind(topology):
 
     results, listener, tasks = asyncio.run(main())
     assert isinstance(results[0], asyncio.CancelledError)
-    assert all(claim.claimed and claim.waited > 0.1 for claim in results[1:]), results[1:]
+    assert all(claim.claimed and claim.waited > 0 for claim in results[1:]), results[1:]
     # no watch left; the only tasks left are the readers (one per server or Cluster node)
     assert listener.waiters.watches == {} and tasks == len(listener.readers)
     # no claim for the cancelled stream, and no subscription left

@@ -57,7 +57,7 @@ def test_bad_ack_settings_stop_the_start(environ):
 @pytest.mark.integration
 def test_each_write_waits_for_its_replica_in_the_same_round_trip(redis_replicated):
     primary, [replica] = redis_replicated.primary.client(), redis_replicated.replicas
-    store = CallStore(primary, Keys(), acks=Acks(1))
+    store = CallStore(primary, Keys(), acks=Acks(1, 5_000))  # 5 s: a loaded machine must not flake
     writes_and_reads(store, "first")  # the server loads each script on its first NOSCRIPT
     primary.config_resetstat()
 
@@ -73,7 +73,7 @@ def test_each_write_waits_for_its_replica_in_the_same_round_trip(redis_replicate
 @pytest.mark.integration
 def test_a_server_without_the_script_loads_it_and_runs_it_again(redis_replicated):
     primary = redis_replicated.primary.client()
-    store = CallStore(primary, Keys(), acks=Acks(1))
+    store = CallStore(primary, Keys(), acks=Acks(1, 5_000))
     primary.script_flush()  # as after a restart, or on a replica just promoted
 
     recorded = store.record_event("status", {}, "application/json", CALL,
