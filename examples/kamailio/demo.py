@@ -23,8 +23,8 @@ ROOT = HERE.parent.parent
 BIN = Path(sys.executable).parent
 KEY = "demo-bridge-key"
 LOGIN = "demo:demo"
-CALLERS = ("caller-hangup", "callee-hangup", "reinvite", "busy", "unavailable", "no-answer",
-           "cancel", "failure")
+CALLERS = ("caller-hangup", "callee-hangup", "reinvite", "busy", "busy-everywhere", "unavailable",
+           "terminated", "no-answer", "cancel", "failure", "no-reply")
 SHOWN = "carrier-demo-caller-hangup-1"  # that scenario names its call with X-Call-SID
 
 
@@ -119,7 +119,7 @@ def place_calls(children: Children, bridge_port: int) -> None:
         "-timeout_error", f"127.0.0.1:{bridge_port}"]) for name in CALLERS}
     for name, caller in callers.items():
         went = "as scripted" if caller.wait(timeout=40) == 0 else "NOT as scripted"
-        print(f"  {name:14} call demo-{name}-1 went {went}")
+        print(f"  {name:15} call demo-{name}-1 went {went}")
     time.sleep(0.5)  # the bridge posts the last statuses right after the calls end
 
 
