@@ -92,8 +92,7 @@ def serve(children: Children) -> str:
     children.wait_for("redis", lambda: accepts(redis_port))
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"  # for burki-sip call too
     children.start("service", [BIN / "gunicorn", "wsgi:app", "--chdir", ROOT], HOST="127.0.0.1",
-                   PORT=str(web_port), SIP_BRIDGE_API_KEY=KEY, SIP_CONSOLE_ENABLED="true",
-                   SIP_CONSOLE_USERS=LOGIN)
+                   PORT=str(web_port), SIP_BRIDGE_API_KEY=KEY, SIP_CONSOLE_USERS=LOGIN)
     children.wait_for("service", lambda: accepts(web_port))
     return f"http://127.0.0.1:{web_port}"
 
