@@ -2,8 +2,9 @@
 
 Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64),
 BENCH_THREADS of wrk (1), BENCH_COUNT requests per scenario for the Redis counters (1200),
-BENCH_MEMORY_CALLS prewarms for the memory figure (10000), BENCH_SCENARIOS (all; the no-op
-floor always runs), WEB_CONCURRENCY (gunicorn.conf.py's default unless set), and
+BENCH_MEMORY_CALLS prewarms for the memory figure (10000), BENCH_HANDOFFS per handoff
+measurement (200, bench/handoff.py), BENCH_SCENARIOS (all; the no-op floor always runs, the
+handoff when the list names it), WEB_CONCURRENCY (gunicorn.conf.py's default unless set), and
 GUNICORN_CMD_ARGS to try other gunicorn settings (gunicorn reads it over gunicorn.conf.py).
 
 The "peer" scenario is the same prewarm sent to bench/peer/app.py (FastAPI + pydantic v2 +

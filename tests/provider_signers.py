@@ -159,3 +159,15 @@ PROVIDERS = [
     Provider("livekit", {"LIVEKIT_API_KEYS": f"{LIVEKIT_KEY}:{LIVEKIT_SECRET}"},
              "webhook-answered", livekit, timestamped=True),
 ]
+# The corner cases' shapes, signed the same way: Twilio's <Dial> action callbacks (Dial* fields
+# beside the parent's own), Telnyx's call.initiated and a hangup with no SIP code to tell, and
+# Telnyx's TeXML completed callback with Dial fields. (Plivo's callback without CallUUID is not
+# let in to a record but answered 400: test_providers_signatures.py signs it on its own.)
+PROVIDERS += [
+    *(Provider("twilio", {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN}, f"webhook-dial-{outcome}", twilio,
+               signs_url=True)
+      for outcome in ("busy", "no-answer", "failed", "canceled", "completed", "completed-hangup")),
+    *(Provider("telnyx", {"TELNYX_PUBLIC_KEY": TELNYX_PUBLIC}, name, telnyx, timestamped=True)
+      for name in ("webhook-initiated", "webhook-initiated-incoming",
+                   "webhook-hangup-unspecified", "status-completed-dial")),
+]

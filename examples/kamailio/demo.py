@@ -23,8 +23,8 @@ ROOT = HERE.parent.parent
 BIN = Path(sys.executable).parent
 KEY = "demo-bridge-key"
 LOGIN = "demo:demo"
-CALLERS = ("caller-hangup", "callee-hangup", "reinvite", "busy", "unavailable", "no-answer",
-           "cancel", "failure")
+CALLERS = ("caller-hangup", "callee-hangup", "reinvite", "busy", "busy-everywhere", "unavailable",
+           "terminated", "no-answer", "cancel", "failure", "no-reply")
 SHOWN = "carrier-demo-caller-hangup-1"  # that scenario names its call with X-Call-SID
 
 
@@ -92,8 +92,7 @@ def serve(children: Children) -> str:
     children.wait_for("redis", lambda: accepts(redis_port))
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"  # for burki-sip call too
     children.start("service", [BIN / "gunicorn", "wsgi:app", "--chdir", ROOT], HOST="127.0.0.1",
-                   PORT=str(web_port), SIP_BRIDGE_API_KEY=KEY, SIP_CONSOLE_ENABLED="true",
-                   SIP_CONSOLE_USERS=LOGIN)
+                   PORT=str(web_port), SIP_BRIDGE_API_KEY=KEY, SIP_CONSOLE_USERS=LOGIN)
     children.wait_for("service", lambda: accepts(web_port))
     return f"http://127.0.0.1:{web_port}"
 
@@ -119,7 +118,7 @@ def place_calls(children: Children, bridge_port: int) -> None:
         "-timeout_error", f"127.0.0.1:{bridge_port}"]) for name in CALLERS}
     for name, caller in callers.items():
         went = "as scripted" if caller.wait(timeout=40) == 0 else "NOT as scripted"
-        print(f"  {name:14} call demo-{name}-1 went {went}")
+        print(f"  {name:15} call demo-{name}-1 went {went}")
     time.sleep(0.5)  # the bridge posts the last statuses right after the calls end
 
 

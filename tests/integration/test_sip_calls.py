@@ -46,11 +46,16 @@ ENDINGS = {
                             ("initiated", "early-media", "in-progress", "completed"), "1",
                             "callee hung up"),
     "busy": Ending("busy", "486", ("initiated", "busy")),
+    "busy-everywhere": Ending("busy", "600", ("initiated", "busy")),
     "no-answer": Ending("no-answer", "408", ("initiated", "ringing", "no-answer")),
     "unavailable": Ending("no-answer", "480", ("initiated", "ringing", "no-answer")),
+    "terminated": Ending("no-answer", "487", ("initiated", "ringing", "no-answer")),
     "cancel": Ending("canceled", "487", ("initiated", "ringing", "canceled"), None,
                      "caller canceled"),
     "failure": Ending("failed", "404", ("initiated", "failed")),
+    # Not even a 100 Trying: the bridge gives up after its fr_timer (5 s), the longest scenario.
+    "no-reply": Ending("failed", "408", ("initiated", "failed"), None,
+                       "no reply from the callee"),
     "reinvite": Ending("completed", "200", ("initiated", "ringing", "in-progress", "completed"),
                        "1", "caller hung up"),
 }
@@ -75,6 +80,9 @@ def sip_redis(sip_tools):
 def sip_service(sip_redis):
     """The service as deployed, with the bridge's key required."""
     server = Gunicorn(sip_redis.url, workers=2, SIP_BRIDGE_API_KEY=KEY).start()
+    # Listening is not serving: a worker still booting would make the bridge's first posts time
+    # out (1 s), and the bridge then stops waiting for the service, as it should.
+    requests.get(f"{server.url}/readyz", timeout=30).raise_for_status()
     yield server
     server.stop()
 
@@ -172,10 +180,51 @@ def test_each_call_is_announced_once_and_its_posts_numbered_in_order(
     assert len(statuses) == len(ENDINGS[scenario].timeline) - 1  # initiated is the webhook's
 
 
+def answer_first_invite(uas: socket.socket, code: str) -> tuple[str, tuple]:
+    """Wait for an INVITE on ``uas`` (a bare UDP socket standing in for the callee); its Call-ID,
+    and a final ``code`` answer to it sent back to where it came from."""
+    while True:
+        data, sender = uas.recvfrom(65535)
+        lines = data.decode().split("\r\n\r\n", 1)[0].split("\r\n")
+        if lines[0].startswith("INVITE "):
+            break
+    kept = [line for line in lines[1:]
+            if line.split(":", 1)[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+    reply = [f"SIP/2.0 {code}"] + [line + ";tag=callee" if line.lower().startswith("to:")
+                                   else line for line in kept] + ["Content-Length: 0", "", ""]
+    call_id = next(line.split(":", 1)[1].strip() for line in kept
+                   if line.lower().startswith("call-id:"))
+    return call_id, ("\r\n".join(reply).encode(), sender)
+
+
+def test_the_call_is_open_before_the_callee_sees_the_invite(sip_service, sip_redis, tmp_path):
+    """The bridge posts the prewarm and the webhook, and waits for their answers, before it
+    relays the INVITE: when the callee receives it, the service has recorded both."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as uas:
+        uas.bind(("127.0.0.1", 0))
+        uas.settimeout(20)
+        bridge, port = start_bridge(sip_service.url, uas.getsockname()[1], KEY, tmp_path)
+        try:
+            caller = place(Calls("busy", 1, f"{uuid.uuid4().hex[:8]}-first"), port, tmp_path)
+            sid, (busy, sender) = answer_first_invite(uas, "486 Busy Here")
+            # Read while the INVITE is unanswered: what the service had when the callee got it.
+            webhooks = posts_of(sip_redis, "webhook", sid)
+            prewarm = requests.get(f"{sip_service.url}/sip-prewarm/{sid}", headers=AUTH,
+                                   timeout=5)
+            uas.sendto(busy, sender)
+            assert finish([caller]) == [0], caller.output()[-2000:]
+            view = ended(sip_service, sid)  # before the bridge stops: its last post is queued
+        finally:
+            assert bridge.stop() == 0
+    assert [post["event"] for post in webhooks] == ["inbound_call"], bridge.output()[-3000:]
+    assert prewarm.status_code == 200, prewarm.text
+    assert_ended(view, ENDINGS["busy"])
+
+
 def test_fifty_concurrent_calls_of_mixed_scenarios_all_end_right(bridge, sip_service,
                                                                   tmp_path):
     token = uuid.uuid4().hex[:8]
-    batches = [Calls(name, 8 if name == "caller-hangup" else 6, f"{token}-{name}")
+    batches = [Calls(name, 10 if name == "caller-hangup" else 4, f"{token}-{name}")
                for name in ENDINGS]
     assert sum(calls.count for calls in batches) == 50
     place_all(batches, bridge, tmp_path)
