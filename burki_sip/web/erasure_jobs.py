@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 5
 # Erasures one worker process runs at once; more are answered 503 until one ends.
 MAX_RUNNING = 2
+BUSY_RETRY_AFTER_SECONDS = 10
 # Seconds between two writes of a running erasure's record (its heartbeat).
 SAVE_EVERY = 1.0
 
