@@ -56,7 +56,7 @@ def errors(*codes: int):
 
 
 def posted(schema, **doc):
-    """Decorator documenting a body the view reads itself (``payload.json_or_form``): ``schema``
+    """Decorator documenting a body the view reads itself (``payload.callback_body``): ``schema``
     as JSON or as a provider's form; ``doc`` adds to the operation (e.g. ``parameters``)."""
     content = {media: {"schema": schema} for media in ("application/json", *payload.FORM_TYPES)}
     return Blueprint.doc(requestBody={"required": True, "content": content}, **doc)

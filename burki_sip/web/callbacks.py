@@ -8,8 +8,8 @@ provider's own call id. The provider's id is kept as ``provider_call_id`` either
 
 from __future__ import annotations
 
-from flask import Request, g
-from marshmallow import ValidationError
+from flask import g, request
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..calls.lifecycle import (ACCEPTED_WORDS, HANGUP, hangup_after, status_from_sip_code,
                                status_from_word)
@@ -29,15 +29,54 @@ INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
 INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
 MISSING = "Missing data for required field."
 
+DELIVERY_HEADERS = ("webhook-id", "Idempotency-Key")
+DELIVERY_ID_MAX = 200
 
-def read(request: Request, body: dict) -> tuple[registry.Adapter, Reading]:
+
+def _delivery_id(header: str, description: str) -> fields.String:
+    """A delivery id header, as ``delivery_id`` accepts it."""
+    return fields.String(data_key=header, validate=validate.Length(1, DELIVERY_ID_MAX), metadata={
+        "pattern": "^[!-~]+$", "description": description + ": a repeat within "
+        "`SIP_DEDUPE_TTL` is answered `duplicate: true` and recorded nowhere."})
+
+
+class DeliverySchema(Schema):
+    """The headers of a delivery that make its repeats duplicates (read by ``delivery_id``)."""
+
+    webhook_id = _delivery_id("webhook-id", "Standard Webhooks delivery id")
+    idempotency_key = _delivery_id("Idempotency-Key", "Used when there is no `webhook-id`")
+
+
+class CallbackQuerySchema(Schema):
+    """The query of a callback URL the bridge gave a provider (read by ``callbacks``)."""
+
+    provider = fields.String(validate=validate.OneOf(registry.NAMES), metadata={
+        "description": "Read the payload as this provider's (it is detected from the body and "
+                       "headers otherwise)."})
+    call_sid = fields.String(validate=check_call_sid, metadata={
+        "description": "The bridge's call_sid: the event is recorded under it, the provider's "
+                       "call id kept as `provider_call_id`."})
+
+
+CALLBACK_PARAMETERS = [{"in": "header", "schema": DeliverySchema},
+                       {"in": "query", "schema": CallbackQuerySchema}]
+# A GET callback's own fields, which the provider puts in the URL.
+QUERY_CALLBACK_PARAMETERS = [*CALLBACK_PARAMETERS, {
+    "in": "query", "name": "fields", "style": "form", "explode": True,
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+    "description": "The callback's fields as the provider sends them with GET (jambonz's hooks, "
+                   "Vonage's answer and event webhooks, ...): read, authenticated and recorded "
+                   "as the same fields posted as a form (docs/providers.md)."}]
+
+
+def read(body: dict) -> tuple[registry.Adapter, Reading]:
     """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
     GET's fields are URL-encoded, as a form's."""
     form = request.method == "GET" or request.mimetype in FORM_TYPES
     return registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
 
 
-def lifecycle_source(request: Request, adapter: registry.Adapter, reading: Reading,
+def lifecycle_source(adapter: registry.Adapter, reading: Reading,
                      body: dict) -> tuple[object, str]:
     """(value, field) of the call the payload is recorded under; the value is unchecked."""
     if request.args.get(QUERY_CALL_SID) is not None:
@@ -135,3 +174,16 @@ def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     return {"request_id": g.get("request_id"), "provider": reading.provider,
             "provider_call_id": None if provider_call_id is None else str(provider_call_id),
             "unattributed": None if call_sid else "true"}
+
+
+def delivery_id() -> str | None:
+    """The delivery's ``webhook-id`` (Standard Webhooks) or ``Idempotency-Key``, if sent."""
+    for header in DELIVERY_HEADERS:
+        value = request.headers.get(header)
+        if value is None:
+            continue
+        if not value or len(value) > DELIVERY_ID_MAX or not value.isprintable() or " " in value:
+            raise ApiError(f"{header} must be 1 to {DELIVERY_ID_MAX} printable characters "
+                           "without spaces")
+        return value
+    return None

@@ -16,11 +16,10 @@ from urllib.parse import parse_qs
 
 from flask import Request
 
-from .. import query
+from .. import payload
 from .registry import SCHEMES
 from .signing import Scheme, Signed, SignatureError, any_equal
 
-FORM = "application/x-www-form-urlencoded"
 
 
 def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
@@ -73,11 +72,11 @@ def signed_request(request: Request, base: str | None) -> Signed:
     body (Vonage, jambonz) the fields' JSON text (``query.signed_text``).
     """
     if request.method == "GET":
-        return Signed(public_url(request, base), request.headers, query.signed_text(request), {},
+        return Signed(public_url(request, base), request.headers, payload.signed_text(request), {},
                       time.time())
     body = request.get_data(cache=True)
     form = None
-    if request.mimetype == FORM:
+    if request.mimetype == payload.FORM_TYPES[0]:
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return Signed(public_url(request, base), request.headers, body, form, time.time())
 
