@@ -34,7 +34,7 @@ def json_object(request: Request) -> dict:
 
 
 def flat(fields: MultiDict) -> dict:
-    """Form or query fields in their order; a field sent several times keeps its values as a list."""
+    """Form or query fields in their order; a field sent several times keeps all its values."""
     return {name: values[0] if len(values) == 1 else values
             for name, values in fields.to_dict(flat=False).items()}
 

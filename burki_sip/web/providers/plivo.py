@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .base import Reading, facts, header, lowered, mapped, scalar_text, whole
+from .base import Reading, flat_reading, header, scalar_text, whole
 from .signing import Scheme, Signed, SignatureError, any_equal, shown_url
 
 NAME = "plivo"
@@ -48,13 +48,9 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a Plivo request says."""
-    word = lowered(body.get("CallStatus"))
-    status, known = mapped(STATUSES, word)
-    return Reading(NAME, scalar_text(body.get("CallUUID")), "CallUUID",
-                   facts(status, duration=whole(body.get("Duration")),
-                         reason=scalar_text(body.get("HangupCauseName")
-                                            or body.get("HangupCause"))),
-                   "CallStatus", word, stateless=known and status is None)
+    return flat_reading(NAME, body, "CallUUID", "CallStatus", STATUSES,
+                        duration=whole(body.get("Duration")),
+                        reason=scalar_text(body.get("HangupCauseName") or body.get("HangupCause")))
 
 
 def _sorted_query(query: dict[str, list[str]]) -> str:

@@ -3,16 +3,28 @@
 Detection uses the body and headers alone, most specific shape first; the bridge's JSON and the
 generic Twilio-style form are the fallbacks. ``?provider=<name>`` forces an adapter where shapes
 are ambiguous.
+
+The two fallbacks are the formats the service understood first (docs/contract.md). Both name the
+call ``call_sid`` (or Twilio's ``CallSid``) and the callback's fields by the bridge's names or
+Twilio's (``schemas.TWILIO_STATUS_FIELDS``); the bridge's names win. Their status words are
+checked by ``StatusSchema`` and ``lifecycle.status_from_word``, so they are passed on unmapped. A
+webhook in these formats moves no status, except that an inbound call opens it
+(``callbacks.looks_inbound``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Mapping
 
 from ..errors import ApiError
-from . import bridge, jambonz, livekit, plivo, signalwire, telnyx, twilio, vonage
+from ..schemas import TWILIO_STATUS_FIELDS
+from . import jambonz, livekit, plivo, signalwire, telnyx, twilio, vonage
 from .base import Reading
+
+CALL_SID_FIELDS = ("call_sid", "CallSid")
+BRIDGE_FIELDS = ("status", "sip_code", "reason", "timestamp", "sequence", "duration")
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,23 @@ def _native(module) -> Adapter:
     return Adapter(module.NAME, module.detect, module.read)
 
 
+def read_unmapped(name: str, body: dict) -> Reading:
+    """The bridge's JSON or a Twilio-style form under the bridge's names; the call id as given,
+    of any type (checked later)."""
+    renamed = {**{TWILIO_STATUS_FIELDS[key]: value for key, value in body.items()
+                  if key in TWILIO_STATUS_FIELDS}, **body}
+    found = {field: renamed[field] for field in BRIDGE_FIELDS if field in renamed}
+    field = next((each for each in CALL_SID_FIELDS if body.get(each) is not None), "call_sid")
+    return Reading(name, body.get(field), field, found, "status", None)
+
+
 # Most specific first: Telnyx TeXML before SignalWire's UUID forms before Twilio's forms.
 ADAPTERS = (
     *map(_native, (telnyx, signalwire, livekit, vonage, jambonz, plivo, twilio)),
-    Adapter(bridge.BRIDGE, bridge.detect_bridge, bridge.read_bridge, native=False),
-    Adapter(bridge.FORM, bridge.detect_form, bridge.read_form, native=False),
+    Adapter("bridge", lambda body, headers, form: not form, partial(read_unmapped, "bridge"),
+            native=False),
+    Adapter("form", lambda body, headers, form: form, partial(read_unmapped, "form"),
+            native=False),
 )
 BY_NAME = {adapter.name: adapter for adapter in ADAPTERS}
 NAMES = tuple(BY_NAME)

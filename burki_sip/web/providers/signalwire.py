@@ -58,7 +58,7 @@ def read(body: dict) -> Reading:
     """What a SignalWire payload says."""
     call = _relay(body)
     if call is None:
-        return twilio.read_form(NAME, body)
+        return twilio.read(body, NAME)
     where = "params" if call is body.get("params") else "call"
     word = lowered(call.get("call_state"))
     if word == "ended":
@@ -85,7 +85,7 @@ def verify(credentials: tuple, signed: Signed) -> None:
     """
     name = SIGNATURE_HEADER if header(signed.headers, SIGNATURE_HEADER) else twilio.SIGNATURE_HEADER
     if signed.form is not None:
-        twilio.verify_url_signed(credentials, signed, name)
+        twilio.verify(credentials, signed, name)
         return
     presented = [(signed.headers.get(name) or "").strip().lower().encode()]
     expected = [native_signature(key, url, signed.body) for key in credentials

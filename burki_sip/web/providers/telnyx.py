@@ -59,7 +59,7 @@ def detect(body: dict, headers, form: bool) -> bool:
 def read(body: dict) -> Reading:
     """What a Telnyx payload says."""
     if "data" not in body:
-        return twilio.read_form(NAME, body)
+        return twilio.read(body, NAME)
     event, call = lowered(dig(body, "data", "event_type")), mapping(dig(body, "data", "payload"))
     status, code = EVENTS.get(event), sip_code_of(call.get("sip_hangup_cause"))
     word = event

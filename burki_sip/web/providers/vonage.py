@@ -15,7 +15,7 @@ import hmac
 import jwt
 
 from ...signatures import TOLERANCE_SECONDS
-from .base import Reading, facts, lowered, mapped, scalar_text, whole
+from .base import Reading, flat_reading, scalar_text, whole
 from .signing import Scheme, Signed, SignatureError
 
 NAME = "vonage"
@@ -49,13 +49,10 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a Vonage webhook says (an answer webhook has no ``status``)."""
-    word = lowered(body.get("status"))
-    status, known = mapped(STATUSES, word)
-    return Reading(NAME, scalar_text(body.get("uuid")), "uuid",
-                   facts(status, duration=whole(body.get("duration")),
-                         reason=scalar_text(body.get("detail")),
-                         timestamp=scalar_text(body.get("timestamp"))),
-                   "status", word, stateless=known and status is None)
+    return flat_reading(NAME, body, "uuid", "status", STATUSES,
+                        duration=whole(body.get("duration")),
+                        reason=scalar_text(body.get("detail")),
+                        timestamp=scalar_text(body.get("timestamp")))
 
 
 def bearer_jwt(headers) -> str | None:
