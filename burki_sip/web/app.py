@@ -8,7 +8,7 @@ import redis
 from flask import Flask
 
 from ..config import check, defaults, from_env
-from . import (auth, console, docs, errors, extension, health, limits, metrics, openapi, redaction,
+from . import (auth, console, errors, extension, health, limits, metrics, openapi, redaction,
                sip, telemetry)
 from . import claims, erasures  # noqa: F401  (their routes join sip.bp on import, before it is
 #                                    registered)
@@ -61,6 +61,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     for blueprint in (sip.bp, health.bp, metrics.bp):  # their routes are in the document
         api.register_blueprint(blueprint)
     health.init_app(app, redis_client)
-    docs.init_app(app)
     console.init_app(app)
     return app

@@ -12,7 +12,6 @@ from ...calls.drivers import run
 from ...calls.keys import EVENT_KINDS
 from ...calls.lifecycle import RANKS, handoff
 from ...calls.reads import EventRef, load_events
-from .. import redaction
 from ..extension import get_store
 from ..schemas import check_call_sid
 from .calls import CallSummary, call_summary, page_of_calls
@@ -21,11 +20,6 @@ from .present import clock, marks, placed, row, shown
 
 PAGE_SIZE = 50
 LISTING_ARGUMENTS = ("page", "q", "status")
-
-
-def now_ms() -> int:
-    """The current time in milliseconds since the epoch."""
-    return int(time.time() * 1000)
 
 
 def known_call(call_sid: str) -> bool:
@@ -51,7 +45,7 @@ def listing() -> dict:
     if query and page == 1:
         found = named_call(query.strip(), matches) + [
             call for call in found if call.call_sid != query.strip()]
-    now = now_ms()
+    now = time.time_ns() // 1_000_000
     return {"rows": [row(call, now) for call in found[:PAGE_SIZE]], "page": page,
             "more": len(found) > PAGE_SIZE, "looked": looked if matches else None,
             "q": query, "status": status, "statuses": list(RANKS) + list(STATUS_GROUPS)}
@@ -69,9 +63,9 @@ def call_page_data(call_sid: str) -> dict | None:
     call = call_summary(get_store(), call_sid) if known_call(call_sid) else None
     if call is None:
         return None
-    now = now_ms()
+    now = time.time_ns() // 1_000_000
     return {"call": row(call, now), "timeline": placed(marks(call)),
-            "context": shown(call.context, secrets_of()) if call.context else None,
+            "context": shown(call.context) if call.context else None,
             "context_ttl": call.context_ttl, "context_until": until(now, call.context_ttl),
             "status_ttl": call.status_ttl, "status_until": until(now, call.status_ttl),
             "claimed_at": call.claimed_at, "handoff": handoff(call.state),
@@ -125,8 +119,3 @@ def stored_entry(kind: str, entry_id: str) -> dict | None:
     store = get_store()
     [(_, fields)] = run(load_events(store.keys, [EventRef(kind, entry_id)]), store.client)
     return fields
-
-
-def secrets_of() -> frozenset[str]:
-    """Every configured secret value, hidden wherever it might appear in stored data."""
-    return redaction.secrets()

@@ -32,11 +32,19 @@ def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
         return b""
 
 
+def basic_digests(pairs) -> list[bytes]:
+    """Digests of ``user:password`` pairs: compared at fixed length, the values never kept."""
+    return [hashlib.sha256(f"{user}:{password}".encode("utf-8")).digest()
+            for user, password in pairs]
+
+
+def basic_matches(digests: list[bytes], headers: Mapping[str, str]) -> bool:
+    """Whether the HTTP Basic credentials sent are one of ``digests`` (every one compared)."""
+    return any_equal(digests, [hashlib.sha256(_basic_offered(headers) or b"").digest()])
+
+
 def _verify_basic(credentials: tuple, signed: Signed) -> None:
-    offered = _basic_offered(signed.headers) or b""
-    expected = [hashlib.sha256(f"{user}:{password}".encode("utf-8")).digest()
-                for user, password in credentials]
-    if not any_equal(expected, [hashlib.sha256(offered).digest()]):
+    if not basic_matches(basic_digests(credentials), signed.headers):
         raise SignatureError("HTTP Basic credentials do not match SIP_BASIC_AUTH")
 
 
