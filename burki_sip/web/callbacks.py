@@ -170,9 +170,8 @@ def with_reading(transition: Transition | None, reading: Reading) -> Transition 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     """The stream entry's fields besides the body: request id, provider, its call id, and
     ``unattributed`` when no call could be identified (the entry schema of docs/events.md)."""
-    provider_call_id = reading.call_id
     return {"request_id": g.get("request_id"), "provider": reading.provider,
-            "provider_call_id": None if provider_call_id is None else str(provider_call_id),
+            "provider_call_id": None if reading.call_id is None else str(reading.call_id),
             "unattributed": None if call_sid else "true"}
 
 

@@ -10,14 +10,15 @@ from . import auth, callbacks, metrics, payload
 from .blueprint import Blueprint, errors, posted
 from .errors import ApiError
 from .extension import get_store
+from .callbacks import CALLBACK_PARAMETERS, QUERY_CALLBACK_PARAMETERS, delivery_id
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
-from .callbacks import CALLBACK_PARAMETERS, QUERY_CALLBACK_PARAMETERS, delivery_id
 from .schemas import (CallPathSchema, PrewarmSchema, StatusSchema, TwilioStatusSchema,
                       WebhookSchema)
 from .telemetry import note_call_sid, note_outcome
 
 bp = auth.guarded(Blueprint("sip", __name__))
+
 
 @bp.post("/sip-prewarm")
 @bp.arguments(PrewarmSchema())
@@ -63,10 +64,7 @@ def webhook():
 @bp.response(200, ReceivedSchema)
 @errors(400, 413, 503)
 def webhook_query():
-    """Record a provider event sent with GET: its fields are the query string.
-
-    Detected, authenticated and recorded as the same fields posted as a form.
-    """
+    """Record a provider event sent with GET: its fields are the query string."""
     return record_webhook(*payload.callback_body(request))
 
 
@@ -105,11 +103,7 @@ def status():
 @bp.response(200, StatusReceivedSchema)
 @errors(400, 413, 503)
 def status_query():
-    """Record a status callback sent with GET: its fields are the query string.
-
-    jambonz's call status hook and Vonage's event webhook can be sent so; read, authenticated
-    and folded into the call's lifecycle as the same fields posted as a form.
-    """
+    """Record a status callback sent with GET: its fields are the query string."""
     return record_status(*payload.callback_body(request))
 
 
