@@ -71,7 +71,8 @@ def call_page_data(call_sid: str) -> dict | None:
             "claimed_at": call.claimed_at, "handoff": handoff(call.state),
             "trimmed": len(call.refs) - len(call.events),
             "unlinked": not call.refs and bool(call.state.get("status")),
-            "after": version(call)}
+            "after": version(str(call.refs[-1]) if call.refs else None, call.context,
+                             call.claimed_at, call.state.get("released_at"))}
 
 
 def until(now: int, ttl: int) -> str:
@@ -80,14 +81,14 @@ def until(now: int, ttl: int) -> str:
     return clock(now + ttl * 1000) if ttl >= 0 else "-"
 
 
-def version(call: CallSummary) -> str:
+def version(newest_ref: str | None, context: dict | None, claimed_at: str | None,
+            released_at: str | None) -> str:
     """What the call page shows as of: its newest event, its prewarm, its claim and release.
 
     The page's poll sends it back; only when it changed is the call read again and redrawn.
     """
-    newest = str(call.refs[-1]) if call.refs else ""
-    return "|".join((newest, (call.context or {}).get("prewarmed_at", ""),
-                     call.state.get("claimed_at", ""), call.state.get("released_at", "")))
+    prewarmed_at = (context or {}).get("prewarmed_at")
+    return "|".join(value or "" for value in (newest_ref, prewarmed_at, claimed_at, released_at))
 
 
 def current_version(call_sid: str) -> str:
@@ -98,20 +99,12 @@ def current_version(call_sid: str) -> str:
         pipe.get(store.keys.context(call_sid))
         pipe.hmget(store.keys.status(call_sid), "claimed_at", "released_at")
         newest, context, (claimed, released) = pipe.execute()
-    state = {name: value for name, value in (("claimed_at", claimed), ("released_at", released))
-             if value}
-    return version(CallSummary(call_sid, json.loads(context) if context else None, state=state,
-                               refs=(EventRef.parse(newest),) if newest else ()))
+    return version(newest, json.loads(context) if context else None, claimed, released)
 
 
 def stream_heads() -> str:
     """The newest entry id of each stream, as one text: it changes when anything is recorded."""
-    store = get_store()
-    with store.client.pipeline(transaction=False) as pipe:
-        for kind in EVENT_KINDS:
-            pipe.xrevrange(store.keys.events(kind), count=1)
-        newest = pipe.execute()
-    return ",".join(found[0][0] if found else "0-0" for found in newest)
+    return ",".join(map(get_store().last_event_id, EVENT_KINDS))
 
 
 def stored_entry(kind: str, entry_id: str) -> dict | None:

@@ -1,10 +1,6 @@
 """jambonz: the application's call hook and call status hook (JSON, or a GET's query).
 
-Both carry ``call_sid`` (jambonz's id of the leg), ``account_sid``, ``application_sid``,
-``call_status`` and ``sip_status``/``sip_reason``. Sources: docs.jambonz.org/reference/webhooks/
-call-hook-post, docs.jambonz.org/docs/ws/call-status (the status words), jambonz-feature-server
-``lib/utils/base-requestor.js`` (the signer) and @jambonz/node-client
-``lib/webhook-response.js`` (the verifier).
+Fields and sources: docs/providers.md#jambonz.
 """
 
 from __future__ import annotations

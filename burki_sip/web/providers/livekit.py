@@ -1,11 +1,6 @@
-"""LiveKit SIP: webhook events (``application/webhook+json``) about SIP participants.
-
-The call is the participant's ``sip.callID`` attribute, its state ``sip.callStatus`` (``dialing``,
-``ringing``, ``automation``, ``active``, ``hangup``) and, once it left, its ``disconnectReason``.
-Events without a SIP participant (``room_started``, the agent joining) name no call. Sources:
-docs.livekit.io/home/server/webhooks, docs.livekit.io/sip/sip-participant, livekit/protocol
-``livekit/attrs.go`` and ``livekit_models.proto`` (DisconnectReason), livekit-api ``webhook.py``
-and ``access_token.py`` (the signature).
+"""LiveKit SIP: webhook events (``application/webhook+json``) about SIP participants; events
+without a SIP participant (``room_started``) name no call. Fields and sources:
+docs/providers.md#livekit-sip.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """Plivo Voice: answer, ring, hangup and callback requests (forms) and ``X-Plivo-Signature-V3``.
 
-The call is ``CallUUID``, its state ``CallStatus`` (with ``Event``: ``StartApp``, ``Ring``,
-``Hangup``) and a hangup's cause ``HangupCauseCode``/``HangupCauseName``. Sources:
-plivo.com/docs/voice/xml/request, plivo.com/docs/voice/xml/request/call-status,
-docs.plivo.com/docs/voice/troubleshooting/hangup-causes and plivo-python
-``utils/signature_v3.py`` (the signature).
+Fields and sources: docs/providers.md#plivo.
 """
 
 from __future__ import annotations

@@ -1,15 +1,8 @@
 """Which provider a payload comes from, and what it says: ``detect`` and ``read``.
 
 Detection uses the body and headers alone, most specific shape first; the bridge's JSON and the
-generic Twilio-style form are the fallbacks. ``?provider=<name>`` forces an adapter where shapes
-are ambiguous.
-
-The two fallbacks are the formats the service understood first (docs/contract.md). Both name the
-call ``call_sid`` (or Twilio's ``CallSid``) and the callback's fields by the bridge's names or
-Twilio's (``schemas.TWILIO_STATUS_FIELDS``); the bridge's names win. Their status words are
-checked by ``StatusSchema`` and ``lifecycle.status_from_word``, so they are passed on unmapped. A
-webhook in these formats moves no status, except that an inbound call opens it
-(``callbacks.looks_inbound``).
+generic Twilio-style form, the formats the service understood first (docs/contract.md), are the
+fallbacks. ``?provider=<name>`` forces an adapter where shapes are ambiguous.
 """
 
 from __future__ import annotations
@@ -46,8 +39,9 @@ def _native(module) -> Adapter:
 
 
 def read_unmapped(name: str, body: dict) -> Reading:
-    """The bridge's JSON or a Twilio-style form under the bridge's names; the call id as given,
-    of any type (checked later)."""
+    """The bridge's JSON or a Twilio-style form under the bridge's names (which win over Twilio's).
+    Status words pass unmapped (``StatusSchema`` and the lifecycle check them); the call id is
+    kept as given, of any type (checked later)."""
     renamed = {**{TWILIO_STATUS_FIELDS[key]: value for key, value in body.items()
                   if key in TWILIO_STATUS_FIELDS}, **body}
     found = {field: renamed[field] for field in BRIDGE_FIELDS if field in renamed}

@@ -1,12 +1,6 @@
-"""SignalWire: LaML/cXML forms (Twilio's names, UUID ids) and Relay/Calling JSON state events.
+"""SignalWire: LaML/cXML forms (Twilio's names, UUID ids) and Relay/SWML JSON call states.
 
-Relay ``calling.call.state`` events carry the call in ``params.call_id`` and its state in
-``params.call_state`` (``created``, ``ringing``, ``answered``, ``ending``, ``ended`` with an
-``end_reason``); SWML webhooks put the same in ``call.call_id``/``call.call_state``. Sources:
-developer.signalwire.com/compatibility-api/guides/signalwire-status-callbacks (voice),
-developer.signalwire.com/sdks/realtime-sdk/voice/call-state, .../calling/disconnect-reason,
-developer.signalwire.com/guides/webhook-security and the ``signalwire`` SDK's
-``request_validator.py`` (the signature).
+Fields and sources: docs/providers.md#signalwire.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks.
-
-Forms (``application/x-www-form-urlencoded``) with ``CallSid`` (``CA`` + 32 hex), ``CallStatus``,
-``SipResponseCode``, ``SequenceNumber``, ``Timestamp``, ``CallDuration``. A ``<Dial action>``
-callback is a request about the call that dialled (its ``CallSid`` and ``CallStatus``) and
-describes the dialled leg in ``DialCallSid``/``DialCallStatus``/``DialSipResponseCode``/
-``DialCallDuration``: the leg's outcome becomes facts of the parent call (``dial_*``). Sources:
-twilio.com/docs/voice/api/call-resource#statuscallback, twilio.com/docs/voice/twiml/dial#action,
-twilio-python ``request_validator.py`` (the signature). SignalWire's LaML and Telnyx's TeXML send
-the same names (see their modules).
+"""Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks
+(forms; a Dial action's leg becomes ``dial_*`` facts of the call that dialled). SignalWire's LaML
+and Telnyx's TeXML send the same names. Fields and sources: docs/providers.md#twilio.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Vonage Voice API: the answer and event webhooks (JSON, or a GET's query) and their signed JWT.
 
-Events carry the leg in ``uuid`` (and ``conversation_uuid``, ``CON-...``) and the state in
-``status``. Sources: developer.vonage.com/voice/voice-api/webhook-reference,
-developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks and
-vonage-jwt ``verify_jwt.py`` (which checks only the HS256 signature: ``payload_hash`` and ``iat``
-are checked here).
+vonage-jwt checks only the HS256 signature: ``payload_hash`` and ``iat`` are checked here. Fields
+and sources: docs/providers.md#vonage.
 """
 
 from __future__ import annotations
