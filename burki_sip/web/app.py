@@ -29,14 +29,8 @@ class App(Flask):
 
 def create_app(config: Mapping[str, Any] | None = None,
                redis_client: redis.Redis | None = None) -> Flask:
-    """Build the app: defaults, then the environment (or ``config`` instead of it), then checks.
-
-    Args:
-        config: settings to use instead of the environment (tests pass these).
-        redis_client: a client to use instead of connecting to ``REDIS_URL``.
-
-    Raises:
-        ValueError: a setting is invalid; the message names it.
+    """Build the app: defaults, then the environment (or ``config`` instead of it), then checks
+    (``ValueError`` names a bad setting); ``redis_client`` instead of connecting to ``REDIS_URL``.
     """
     app = App("burki_sip")
     app.config.from_mapping(defaults())

@@ -1,15 +1,10 @@
-"""The OpenAPI 3.1 document at ``/openapi.json``, written by flask-smorest from the routes, and the
-page a person opens: Swagger UI at ``/docs/`` (``/`` leads there).
+"""The OpenAPI 3.1 document at ``/openapi.json``, and Swagger UI on it at ``/docs/``.
 
-flask-smorest, not apispec's FlaskPlugin (an operation as YAML in each docstring): it documents
-the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises through, so the document cannot
-describe a body the route does not check. ``SharedParts`` adds what every route shares, reading
-``auth``'s tables, so the security shown is the one enforced.
-
-Swagger UI's files come from the flask-swagger-ui package, so the page works offline. The app's
-``templates/index.template.html`` replaces the package's page (Flask looks in the app's templates
-first) to start Swagger UI from ``static/docs.js``, not an inline script, under a strict
-Content-Security-Policy. Like ``/openapi.json`` it needs no credentials.
+flask-smorest documents the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises
+through, so the document cannot describe a body the route does not check; ``SharedParts`` reads
+``auth``'s tables, so the security shown is the one enforced. Swagger UI's files come from
+flask-swagger-ui (the page works offline); ``templates/index.template.html`` replaces its page to
+start it from ``static/docs.js`` under a strict Content-Security-Policy, with no inline script.
 """
 
 from __future__ import annotations
