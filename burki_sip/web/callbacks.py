@@ -9,7 +9,7 @@ provider's own call id. The provider's id is kept as ``provider_call_id`` either
 from __future__ import annotations
 
 from flask import g, request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
 from ..calls.lifecycle import (ACCEPTED_WORDS, HANGUP, hangup_after, status_from_sip_code,
                                status_from_word)
@@ -29,46 +29,6 @@ INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
 INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
 MISSING = "Missing data for required field."
 
-DELIVERY_HEADERS = ("webhook-id", "Idempotency-Key")
-DELIVERY_ID_MAX = 200
-
-
-def _delivery_id(header: str, description: str) -> fields.String:
-    """A delivery id header, as ``delivery_id`` accepts it."""
-    return fields.String(data_key=header, validate=validate.Length(1, DELIVERY_ID_MAX), metadata={
-        "pattern": "^[!-~]+$", "description": description + ": a repeat within "
-        "`SIP_DEDUPE_TTL` is answered `duplicate: true` and recorded nowhere."})
-
-
-class DeliverySchema(Schema):
-    """The headers of a delivery that make its repeats duplicates (read by ``delivery_id``)."""
-
-    webhook_id = _delivery_id("webhook-id", "Standard Webhooks delivery id")
-    idempotency_key = _delivery_id("Idempotency-Key", "Used when there is no `webhook-id`")
-
-
-class CallbackQuerySchema(Schema):
-    """The query of a callback URL the bridge gave a provider (read by ``callbacks``)."""
-
-    provider = fields.String(validate=validate.OneOf(registry.NAMES), metadata={
-        "description": "Read the payload as this provider's (it is detected from the body and "
-                       "headers otherwise)."})
-    call_sid = fields.String(validate=check_call_sid, metadata={
-        "description": "The bridge's call_sid: the event is recorded under it, the provider's "
-                       "call id kept as `provider_call_id`."})
-
-
-CALLBACK_PARAMETERS = [{"in": "header", "schema": DeliverySchema},
-                       {"in": "query", "schema": CallbackQuerySchema}]
-# A GET callback's own fields, which the provider puts in the URL.
-QUERY_CALLBACK_PARAMETERS = [*CALLBACK_PARAMETERS, {
-    "in": "query", "name": "fields", "style": "form", "explode": True,
-    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
-    "description": "The callback's fields as the provider sends them with GET (jambonz's hooks, "
-                   "Vonage's answer and event webhooks, ...): read, authenticated and recorded "
-                   "as the same fields posted as a form (docs/providers.md)."}]
-
-
 def read(body: dict) -> tuple[registry.Adapter, Reading]:
     """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
     GET's fields are URL-encoded, as a form's."""
@@ -86,8 +46,10 @@ def lifecycle_source(adapter: registry.Adapter, reading: Reading,
     return reading.call_id, reading.call_id_field
 
 
-def call_sid_of(value, field: str) -> str | None:
-    """A payload's call id, checked like a prewarm's call_sid; ``None`` when absent."""
+def call_sid_of(adapter: registry.Adapter, reading: Reading, body: dict) -> str | None:
+    """The call a webhook is recorded under, checked like a prewarm's call_sid; ``None`` when
+    the payload names none."""
+    value, field = lifecycle_source(adapter, reading, body)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -121,8 +83,9 @@ def webhook_transition(adapter: registry.Adapter, reading: Reading, call_sid: st
     return Transition("initiated") if looks_inbound(body) else None
 
 
-def status_callback(adapter: registry.Adapter, reading: Reading, value, field: str) -> dict:
+def status_callback(adapter: registry.Adapter, reading: Reading, body: dict) -> dict:
     """The validated callback of ``/sip-status``; a 400 names the provider and what is missing."""
+    value, field = lifecycle_source(adapter, reading, body)
     if adapter.native:
         if value is None:
             raise ApiError(f"{reading.provider} callback without {field}: it names no call",
@@ -173,16 +136,3 @@ def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     return {"request_id": g.get("request_id"), "provider": reading.provider,
             "provider_call_id": None if reading.call_id is None else str(reading.call_id),
             "unattributed": None if call_sid else "true"}
-
-
-def delivery_id() -> str | None:
-    """The delivery's ``webhook-id`` (Standard Webhooks) or ``Idempotency-Key``, if sent."""
-    for header in DELIVERY_HEADERS:
-        value = request.headers.get(header)
-        if value is None:
-            continue
-        if not value or len(value) > DELIVERY_ID_MAX or not value.isprintable() or " " in value:
-            raise ApiError(f"{header} must be 1 to {DELIVERY_ID_MAX} printable characters "
-                           "without spaces")
-        return value
-    return None

@@ -10,7 +10,7 @@ from . import auth, callbacks, metrics, payload
 from .blueprint import Blueprint, errors, posted
 from .errors import ApiError
 from .extension import get_store
-from .callbacks import CALLBACK_PARAMETERS, QUERY_CALLBACK_PARAMETERS, delivery_id
+from .payload import CALLBACK_PARAMETERS, QUERY_CALLBACK_PARAMETERS, delivery_id
 from .responses import (CallStatusSchema, ContextSchema, PrewarmedSchema, ReceivedSchema,
                         StatusReceivedSchema)
 from .schemas import (CallPathSchema, PrewarmSchema, StatusSchema, TwilioStatusSchema,
@@ -71,13 +71,13 @@ def webhook_query():
 def record_webhook(body: dict, content_type: str) -> dict:
     """Record a webhook's payload; a provider event's state moves its call."""
     adapter, reading = callbacks.read(body)
-    call_sid = callbacks.call_sid_of(*callbacks.lifecycle_source(adapter, reading, body))
+    call_sid = callbacks.call_sid_of(adapter, reading, body)
     note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
-    transition = callbacks.with_reading(
-        callbacks.webhook_transition(adapter, reading, call_sid, body), reading)
-    recorded = get_store().record_event("webhook", body, content_type, call_sid, delivery_id(),
-                                        transition, callbacks.entry_fields(reading, call_sid))
+    transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
+    recorded = get_store().record_event(
+        "webhook", body, content_type, call_sid, delivery_id(request),
+        callbacks.with_reading(transition, reading), callbacks.entry_fields(reading, call_sid))
     if call_sid is None and not recorded.duplicate:  # counted once it is in the stream
         metrics.UNATTRIBUTED.labels(reading.provider).inc()
     return received("webhook", recorded)
@@ -110,17 +110,16 @@ def status_query():
 def record_status(body: dict, content_type: str) -> dict:
     """Record a status callback's payload and fold it into its call's lifecycle."""
     adapter, reading = callbacks.read(body)
-    value, field = callbacks.lifecycle_source(adapter, reading, body)
-    callback = callbacks.status_callback(adapter, reading, value, field)
-    note_call_sid(callback["call_sid"])
+    callback = callbacks.status_callback(adapter, reading, body)
+    call_sid = callback["call_sid"]
+    note_call_sid(call_sid)
     note_outcome(provider=reading.provider)
-    transition = None if reading.stateless else callbacks.with_reading(
-        callbacks.transition_of(callback), reading)
-    recorded = get_store().record_event("status", body, content_type, callback["call_sid"],
-                                        delivery_id(), transition,
-                                        callbacks.entry_fields(reading, callback["call_sid"]))
-    return {**received("status", recorded), "call_sid": callback["call_sid"],
-            "status": recorded.status, "applied": recorded.applied}
+    transition = None if reading.stateless else callbacks.transition_of(callback)
+    recorded = get_store().record_event(
+        "status", body, content_type, call_sid, delivery_id(request),
+        callbacks.with_reading(transition, reading), callbacks.entry_fields(reading, call_sid))
+    return {**received("status", recorded), "call_sid": call_sid, "status": recorded.status,
+            "applied": recorded.applied}
 
 
 @bp.get("/sip-status/<call_sid>")
@@ -138,15 +137,13 @@ def call_status(call_sid: str):
 
 def received(stream: str, recorded: Recorded) -> dict:
     """The common part of the webhook and status answers; counts and logs what was recorded."""
-    answer = {"received": True, "event_id": recorded.event_id}
     note_outcome(event_id=recorded.event_id, duplicate=recorded.duplicate)
     if recorded.status is not None:
         note_outcome(call_status=recorded.status, applied=recorded.applied)
     if recorded.duplicate:
-        answer["duplicate"] = True
         metrics.DUPLICATES.labels(stream).inc()
-        return answer
+        return {"received": True, "event_id": recorded.event_id, "duplicate": True}
     metrics.EVENTS.labels(stream).inc()
     if recorded.applied:
         metrics.TRANSITIONS.labels(recorded.status).inc()
-    return answer
+    return {"received": True, "event_id": recorded.event_id}
