@@ -77,7 +77,8 @@ def finish_request(response: Response) -> Response:
                   "status": response.status_code, "duration_ms": round(seconds * 1000, 3),
                   **request_fields()}
         for name, value in g.get("outcome", {}).items():
-            fields.setdefault(name, redacted(value))  # a view's name never hides the request's
+            # A view's name never hides the request's own fields.
+            fields.setdefault(name, redacted(value))
         # Through logging, so the app's redacting filter sees the fields as any line's.
         access_log.info("request", extra={"fields": fields})
     return response

@@ -21,7 +21,6 @@ from .registry import SCHEMES
 from .signing import Scheme, Signed, SignatureError, any_equal
 
 
-
 def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
     scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
     if scheme.lower() != "basic":
@@ -77,7 +76,7 @@ def signed_request(request: Request, base: str | None) -> Signed:
 
     A GET has its fields in the URL: the schemes that sign the URL (Twilio, SignalWire, Plivo)
     sign it with no form fields after it, as their SDKs do for a GET, and those that sign the
-    body (Vonage, jambonz) the fields' JSON text (``query.signed_text``).
+    body (Vonage, jambonz) the fields' JSON text (``payload.signed_text``).
     """
     if request.method == "GET":
         return Signed(public_url(request, base), request.headers, payload.signed_text(request), {},
