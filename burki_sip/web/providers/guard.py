@@ -103,8 +103,3 @@ def check(schemes: tuple[tuple[Scheme, tuple], ...], request: Request,
             continue
         return True, []
     return False, reasons
-
-
-def headers_of(schemes: tuple[tuple[Scheme, tuple], ...]) -> list[str]:
-    """The headers the configured schemes are presented in, for the 'send one of' message."""
-    return list(dict.fromkeys(scheme.header for scheme, _ in schemes))

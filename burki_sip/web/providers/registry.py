@@ -34,10 +34,6 @@ class Adapter:
     native: bool = True
 
 
-def _native(module) -> Adapter:
-    return Adapter(module.NAME, module.detect, module.read)
-
-
 def read_unmapped(name: str, body: dict) -> Reading:
     """The bridge's JSON or a Twilio-style form under the bridge's names (which win over Twilio's).
     Status words pass unmapped (``StatusSchema`` and the lifecycle check them); the call id is
@@ -51,7 +47,8 @@ def read_unmapped(name: str, body: dict) -> Reading:
 
 # Most specific first: Telnyx TeXML before SignalWire's UUID forms before Twilio's forms.
 ADAPTERS = (
-    *map(_native, (telnyx, signalwire, livekit, vonage, jambonz, plivo, twilio)),
+    *(Adapter(module.NAME, module.detect, module.read)
+      for module in (telnyx, signalwire, livekit, vonage, jambonz, plivo, twilio)),
     Adapter("bridge", lambda body, headers, form: not form, partial(read_unmapped, "bridge"),
             native=False),
     Adapter("form", lambda body, headers, form: form, partial(read_unmapped, "form"),
