@@ -119,6 +119,22 @@ def test_every_error_status_has_a_component(document):
             "UnsupportedMediaType", "ServiceUnavailable"} <= described
 
 
+def test_the_503_answer_names_every_cause_and_its_retry_after(document):
+    from burki_sip.calls.drivers import ACK_TIMEOUT_MS
+    from burki_sip.web.erasure_jobs import BUSY_RETRY_AFTER_SECONDS, MAX_RUNNING
+    from burki_sip.web.errors import BACKLOG_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS
+
+    answer = document["components"]["responses"]["ServiceUnavailable"]
+    text = answer["description"]
+    for cause in ("Redis is unreachable", "REDIS_SOCKET_TIMEOUT", "maxmemory", "OOM",
+                  "REDIS_ACK_REPLICAS", f"{ACK_TIMEOUT_MS} ms", "SIP_EVENTS_MAX_BACKLOG",
+                  f"already runs {MAX_RUNNING}", "too many erasures running"):
+        assert cause in text, cause
+    for seconds in {RETRY_AFTER_SECONDS, BACKLOG_RETRY_AFTER_SECONDS, BUSY_RETRY_AFTER_SECONDS}:
+        assert f"Retry-After {seconds}" in text
+    assert set(answer["headers"]) == {"Retry-After", "X-Request-ID"}
+
+
 def test_security_schemes_are_declared(document):
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}

@@ -12,7 +12,7 @@ from flask import request
 from vonage_jwt.verify_jwt import verify_signature
 
 from burki_sip import create_app
-from burki_sip.web import query
+from burki_sip.web import payload
 from provider_signers import (JAMBONZ_SECRET, PLIVO_TOKEN, TWILIO_TOKEN, VONAGE_SECRET, WRONG,
                               jambonz, plivo, query_payload, twilio, vonage)
 from providers_support import FORM, QUERY, fixture, last_entry, post
@@ -85,7 +85,7 @@ VECTOR_SHA256 = "99b49f382a05b619f5aa0fc382482ed459baca538b07d0024b646582192e71c
 
 def test_a_gets_signed_text_is_the_json_javascript_writes(app):
     with app.test_request_context(f"/sip-status?{VECTOR}"):
-        assert query.signed_text(request) == VECTOR_JSON.encode()
+        assert payload.signed_text(request) == VECTOR_JSON.encode()
     assert query_payload(VECTOR) == VECTOR_JSON.encode()
     assert hashlib.sha256(VECTOR_JSON.encode()).hexdigest() == VECTOR_SHA256
 

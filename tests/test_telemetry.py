@@ -78,3 +78,27 @@ def test_options_needs_the_key_when_one_is_set(fake_redis):
     refused = client.options("/sip-prewarm")
     assert refused.status_code == 401 and "error" in refused.get_json()
     assert client.options("/sip-prewarm", headers={"X-API-Key": "k1"}).status_code == 204
+
+
+def test_the_access_line_hides_secrets_and_numbers_a_caller_put_in_it(fake_redis, capsys):
+    """The path, the call_sid and a claim's owner are the caller's text: a key pasted into them,
+    or a phone number used as a call id, is redacted there as in any other log line."""
+    from burki_sip import create_app
+
+    key, number = "key-7f3a9c1e5b2d4f60", "+4915112345678"
+    client = create_app({"TESTING": True, "SIP_INBOUND_API_KEYS": key},
+                        redis_client=fake_redis).test_client()
+    headers = {"X-API-Key": key}
+    capsys.readouterr()
+    client.get(f"/sip-status/{key}", headers=headers)
+    client.post("/sip-prewarm", json={"call_sid": number}, headers=headers)
+    client.post(f"/sip-prewarm/{number}/claim", json={"owner": f"stream {key}"}, headers=headers)
+
+    missing, prewarm, claim = access_lines(capsys)
+    assert (missing["status"], prewarm["status"], claim["status"]) == (404, 200, 200)
+    assert missing["call_sid"] == "[redacted]" and missing["path"] == "/sip-status/[redacted]"
+    assert prewarm["call_sid"] == claim["call_sid"] == "+49*******5678"
+    assert claim["path"] == "/sip-prewarm/+49*******5678/claim"
+    assert claim["owner"] == "stream [redacted]"
+    lines = json.dumps([missing, prewarm, claim])
+    assert key not in lines and "15112345678" not in lines

@@ -8,7 +8,7 @@ import redis
 from flask import Flask
 
 from ..config import check, defaults, from_env
-from . import (auth, console, docs, errors, extension, health, limits, metrics, openapi, redaction,
+from . import (auth, console, errors, extension, health, limits, metrics, openapi, redaction,
                sip, telemetry)
 from . import claims, erasures  # noqa: F401  (their routes join sip.bp on import, before it is
 #                                    registered)
@@ -29,14 +29,8 @@ class App(Flask):
 
 def create_app(config: Mapping[str, Any] | None = None,
                redis_client: redis.Redis | None = None) -> Flask:
-    """Build the app: defaults, then the environment (or ``config`` instead of it), then checks.
-
-    Args:
-        config: settings to use instead of the environment (tests pass these).
-        redis_client: a client to use instead of connecting to ``REDIS_URL``.
-
-    Raises:
-        ValueError: a setting is invalid; the message names it.
+    """Build the app: defaults, then the environment (or ``config`` instead of it), then checks
+    (``ValueError`` names a bad setting); ``redis_client`` instead of connecting to ``REDIS_URL``.
     """
     app = App("burki_sip")
     app.config.from_mapping(defaults())
@@ -61,6 +55,5 @@ def create_app(config: Mapping[str, Any] | None = None,
     for blueprint in (sip.bp, health.bp, metrics.bp):  # their routes are in the document
         api.register_blueprint(blueprint)
     health.init_app(app, redis_client)
-    docs.init_app(app)
     console.init_app(app)
     return app

@@ -83,8 +83,8 @@ def missing_message(by_key: bool, by_signature: bool, natives: tuple = ()) -> st
         ways.append("a Standard Webhooks signature (webhook-id, webhook-timestamp and "
                     "webhook-signature headers)")
     if natives:
-        ways.append(f"a provider signature or credentials "
-                    f"({', '.join(providers.headers_of(natives))})")
+        headers = dict.fromkeys(scheme.header for scheme, _ in natives)  # each once, in order
+        ways.append(f"a provider signature or credentials ({', '.join(headers)})")
     return "authentication required: send " + " or ".join(ways)
 
 

@@ -1,9 +1,8 @@
 """The Blueprint of every documented route: flask-smorest's, reading bodies the service's way.
 
-``@bp.arguments(Schema())`` loads the body with the route's own schema and documents it; the body
-is read by ``payload`` (strict JSON, 415 for another media type) and a validation error goes to
-``errors``, so the answers keep the JSON error contract. Give it a schema instance: webargs would
-build one per request from a class.
+Bodies are read by ``payload`` (strict JSON, 415 for another media type) and validation errors go
+to ``errors``, so answers keep the JSON error contract. Give ``@bp.arguments`` a schema instance:
+webargs would build one per request from a class.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ def errors(*codes: int):
 
 
 def posted(schema, **doc):
-    """Decorator documenting a body the view reads itself (``payload.json_or_form``): ``schema``
+    """Decorator documenting a body the view reads itself (``payload.callback_body``): ``schema``
     as JSON or as a provider's form; ``doc`` adds to the operation (e.g. ``parameters``)."""
     content = {media: {"schema": schema} for media in ("application/json", *payload.FORM_TYPES)}
     return Blueprint.doc(requestBody={"required": True, "content": content}, **doc)

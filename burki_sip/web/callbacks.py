@@ -8,7 +8,7 @@ provider's own call id. The provider's id is kept as ``provider_call_id`` either
 
 from __future__ import annotations
 
-from flask import Request, g
+from flask import g, request
 from marshmallow import ValidationError
 
 from ..calls.lifecycle import (ACCEPTED_WORDS, HANGUP, hangup_after, status_from_sip_code,
@@ -29,15 +29,14 @@ INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
 INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
 MISSING = "Missing data for required field."
 
-
-def read(request: Request, body: dict) -> tuple[registry.Adapter, Reading]:
+def read(body: dict) -> tuple[registry.Adapter, Reading]:
     """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
     GET's fields are URL-encoded, as a form's."""
     form = request.method == "GET" or request.mimetype in FORM_TYPES
     return registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
 
 
-def lifecycle_source(request: Request, adapter: registry.Adapter, reading: Reading,
+def lifecycle_source(adapter: registry.Adapter, reading: Reading,
                      body: dict) -> tuple[object, str]:
     """(value, field) of the call the payload is recorded under; the value is unchecked."""
     if request.args.get(QUERY_CALL_SID) is not None:
@@ -47,8 +46,10 @@ def lifecycle_source(request: Request, adapter: registry.Adapter, reading: Readi
     return reading.call_id, reading.call_id_field
 
 
-def call_sid_of(value, field: str) -> str | None:
-    """A payload's call id, checked like a prewarm's call_sid; ``None`` when absent."""
+def call_sid_of(adapter: registry.Adapter, reading: Reading, body: dict) -> str | None:
+    """The call a webhook is recorded under, checked like a prewarm's call_sid; ``None`` when
+    the payload names none."""
+    value, field = lifecycle_source(adapter, reading, body)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -82,8 +83,9 @@ def webhook_transition(adapter: registry.Adapter, reading: Reading, call_sid: st
     return Transition("initiated") if looks_inbound(body) else None
 
 
-def status_callback(adapter: registry.Adapter, reading: Reading, value, field: str) -> dict:
+def status_callback(adapter: registry.Adapter, reading: Reading, body: dict) -> dict:
     """The validated callback of ``/sip-status``; a 400 names the provider and what is missing."""
+    value, field = lifecycle_source(adapter, reading, body)
     if adapter.native:
         if value is None:
             raise ApiError(f"{reading.provider} callback without {field}: it names no call",
@@ -131,7 +133,6 @@ def with_reading(transition: Transition | None, reading: Reading) -> Transition 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:
     """The stream entry's fields besides the body: request id, provider, its call id, and
     ``unattributed`` when no call could be identified (the entry schema of docs/events.md)."""
-    provider_call_id = reading.call_id
     return {"request_id": g.get("request_id"), "provider": reading.provider,
-            "provider_call_id": None if provider_call_id is None else str(provider_call_id),
+            "provider_call_id": None if reading.call_id is None else str(reading.call_id),
             "unattributed": None if call_sid else "true"}

@@ -1,11 +1,9 @@
 """Erasures asked for over HTTP: each runs in a thread of the worker, the request waits a little.
 
-``POST /sip-erasures`` is answered with the result when the erasure finished within
-``WAIT_SECONDS``, else 202 and the URL of its record, which the thread keeps writing
-(``calls/erasure.py``). A worker that stops (every deploy) stops its erasures too: their
-records then read ``interrupted``, and posting the same request again finishes the work, as
-any erasure can be run again. Under gevent the thread is a greenlet; its work is Redis round
-trips, the searching is done inside Redis, so it holds the worker no longer than a request does.
+A worker that stops (every deploy) stops its erasures too: their records then read
+``interrupted``, and posting the same request again finishes the work (docs/privacy.md). Under
+gevent the thread is a greenlet whose work is Redis round trips: it holds the worker no longer
+than a request does.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 5
 # Erasures one worker process runs at once; more are answered 503 until one ends.
 MAX_RUNNING = 2
+BUSY_RETRY_AFTER_SECONDS = 10
 # Seconds between two writes of a running erasure's record (its heartbeat).
 SAVE_EVERY = 1.0
 
@@ -47,11 +46,8 @@ class Job:
         self._saved = 0.0
 
     def start(self) -> None:
-        """Write its record (a Redis failure is the request's) and start its thread.
-
-        Raises:
-            BusyError: ``MAX_RUNNING`` erasures run in this worker already.
-        """
+        """Write its record (a Redis failure is the request's) and start its thread; ``BusyError``
+        when ``MAX_RUNNING`` erasures run in this worker already."""
         if not _running.acquire(blocking=False):
             raise BusyError()
         try:

@@ -13,14 +13,12 @@ from ..calls.erasure import MAX_CALL_SIDS, MAX_NUMBERS, Erasure
 from ..calls.erasure import FAILED, FINISHED, INTERRUPTED, RUNNING
 from ..calls.numbers import e164
 from .blueprint import errors
-from .erasure_jobs import WAIT_SECONDS, BusyError, Job
+from .erasure_jobs import BUSY_RETRY_AFTER_SECONDS, WAIT_SECONDS, BusyError, Job
 from .errors import ApiError
 from .extension import get_store
 from .schemas import check_call_sid, core_rule
 from .sip import bp
 from .telemetry import note_outcome
-
-BUSY_RETRY_AFTER_SECONDS = 10
 
 
 class Items(fields.List):

@@ -57,14 +57,14 @@ def handle_validation_error(exc: ValidationError):
 
 
 def handle_redis_error(exc: redis.RedisError | RedisClusterException):
-    metrics.redis_error(exc)
+    metrics.REDIS_ERRORS.labels(type(exc).__name__).inc()
     log.error("redis unavailable: %s: %s", type(exc).__name__, exc)
     return error_response("storage unavailable, retry later", 503,
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def handle_backlog_full(exc: BacklogFullError):
-    metrics.backlog_refused(exc.kind)
+    metrics.REFUSED.labels(exc.kind).inc()
     log.warning("refused a %s request: %s", exc.kind, exc)
     return error_response(f"{exc}, retry later", 503,
                           headers={"Retry-After": str(BACKLOG_RETRY_AFTER_SECONDS)})

@@ -1,4 +1,4 @@
-"""Prometheus metrics: their definitions, one helper per thing counted, and ``GET /metrics``.
+"""Prometheus metrics: their definitions, ``GET /metrics``, and the event backlog read at scrape.
 
 The metrics are module-level, as prometheus_client expects. Under gunicorn every worker writes its
 values to files in ``PROMETHEUS_MULTIPROC_DIR`` (set up by gunicorn.conf.py before this module is
@@ -7,17 +7,22 @@ imported) and ``/metrics`` adds up the files of all workers, so any worker answe
 
 from __future__ import annotations
 
+import logging
 import os
 
+import redis
 from flask import Response
 from flask_smorest import Blueprint
-
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
                                Histogram, generate_latest, multiprocess)
+from prometheus_client.core import GaugeMetricFamily
+from redis.exceptions import RedisClusterException
 
 from ..bridge import metrics as bridge_metrics  # noqa: F401  (its counters, in /metrics too)
-from .backlog_metrics import BacklogCollector
+from ..calls.backlog import stream_states
 from .extension import get_store
+
+log = logging.getLogger(__name__)
 
 # flask-smorest's Blueprint, not ``blueprint.Blueprint``: that one's parser imports ``errors``,
 # which imports this module; this route reads no body anyway.
@@ -50,53 +55,56 @@ CLAIM_WAIT = Histogram("burki_sip_claim_wait_seconds", "How long HTTP claims wai
                        "context to arrive (0 when it was there), by outcome (claimed, "
                        "already_claimed, missing).", ("outcome",),
                        buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+# (name, help, attribute of calls.backlog's group state), each labelled by stream and group.
+GROUP_GAUGES = (
+    ("burki_sip_events_unacknowledged", "Entries of the stream the group has not acknowledged "
+     "(pending + not yet delivered).", "unacknowledged"),
+    ("burki_sip_events_pending", "Entries delivered to a consumer of the group and not yet "
+     "acknowledged.", "pending"),
+    ("burki_sip_events_oldest_unacknowledged_age_seconds", "Age of the oldest entry the group has "
+     "not acknowledged (0 when there is none).", "oldest_age_seconds"),
+)
 
 
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
-    """Count one answered request and its latency (the only per-request metric work)."""
+    """Count one answered request and its latency."""
     method = method if method in METHODS else "other"  # a client cannot invent new series
     REQUESTS.labels(route, method, str(status)).inc()
     LATENCY.labels(route, method).observe(seconds)
 
 
-def redis_error(exc: BaseException) -> None:
-    """Count a Redis failure that reached the error handler."""
-    REDIS_ERRORS.labels(type(exc).__name__).inc()
-
-
-def event_recorded(stream: str) -> None:
-    """Count one entry appended to ``stream``."""
-    EVENTS.labels(stream).inc()
-
-
-def event_unattributed(provider: str) -> None:
-    """Count one webhook event recorded without a call (``provider`` comes from a fixed list)."""
-    UNATTRIBUTED.labels(provider).inc()
-
-
-def prewarmed() -> None:
-    """Count one stored call context."""
-    PREWARMS.inc()
-
-
-def status_transition(status: str) -> None:
-    """Count one applied status change to ``status`` (call it only when the status moved)."""
-    TRANSITIONS.labels(status).inc()
-
-
-def duplicate_dropped(stream: str) -> None:
-    """Count one delivery of ``stream`` dropped as a repeat."""
-    DUPLICATES.labels(stream).inc()
-
-
-def backlog_refused(stream: str) -> None:
-    """Count one request of ``stream`` refused because of the events backlog."""
-    REFUSED.labels(stream).inc()
-
-
 def claim_answered(claim) -> None:
     """Observe one claim's wait (the store's ``on_claim`` hook: ``calls.claims.Claim``)."""
     CLAIM_WAIT.labels(claim.outcome).observe(claim.waited)
+
+
+class BacklogCollector:
+    """The streams' backlog as gauges: one Redis read per scrape, never in the metric files."""
+
+    def collect(self):
+        up = GaugeMetricFamily("burki_sip_events_backlog_up", "1 when the streams' backlog could "
+                               "be read from Redis for this scrape, else 0.")
+        store = get_store()
+        try:
+            states = stream_states(store.client, store.keys)
+        except (redis.RedisError, RedisClusterException) as exc:
+            log.warning("backlog metrics unavailable: %s: %s", type(exc).__name__, exc)
+            up.add_metric([], 0)
+            return [up]
+        up.add_metric([], 1)
+        length = GaugeMetricFamily("burki_sip_events_stream_length", "Entries kept in the stream.",
+                                   labels=("stream",))
+        dead = GaugeMetricFamily("burki_sip_events_dead_lettered", "Entries in the stream's "
+                                 "dead-letter stream (<stream>:dead).", labels=("stream",))
+        groups = [GaugeMetricFamily(name, text, labels=("stream", "group"))
+                  for name, text, _ in GROUP_GAUGES]
+        for state in states:
+            length.add_metric([state.kind], state.length)
+            dead.add_metric([state.kind], state.dead_letters)
+            for group in state.groups:
+                for family, (_, _, attribute) in zip(groups, GROUP_GAUGES):
+                    family.add_metric([state.kind, group.group], getattr(group, attribute) or 0)
+        return [up, length, dead, *groups]
 
 
 @bp.get("/metrics")
@@ -110,8 +118,7 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    # Gauges read from Redis now, once per scrape, whichever worker answers.
-    live = CollectorRegistry()
-    live.register(BacklogCollector(get_store()))
+    live = CollectorRegistry()  # read from Redis now, whichever worker answers
+    live.register(BacklogCollector())
     return Response(generate_latest(registry) + generate_latest(live),
                     content_type=CONTENT_TYPE_LATEST)

@@ -1,9 +1,10 @@
-"""The OpenAPI 3.1 document at ``/openapi.json``, written by flask-smorest from the routes.
+"""The OpenAPI 3.1 document at ``/openapi.json``, and Swagger UI on it at ``/docs/``.
 
-flask-smorest, not apispec's FlaskPlugin (an operation as YAML in each docstring): it documents
-the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises through, so the document cannot
-describe a body the route does not check. ``SharedParts`` adds what every route shares, reading
-``auth``'s tables, so the security shown is the one enforced.
+flask-smorest documents the schemas ``@bp.arguments`` loads and ``@bp.response`` serialises
+through, so the document cannot describe a body the route does not check; ``SharedParts`` reads
+``auth``'s tables, so the security shown is the one enforced. Swagger UI's files come from
+flask-swagger-ui (the page works offline); ``templates/index.template.html`` replaces its page to
+start it from ``static/docs.js`` under a strict Content-Security-Policy, with no inline script.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 import flask_smorest
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, redirect, url_for
+from flask_swagger_ui import get_swaggerui_blueprint
 
 from . import errors
 from .auth import GUARDED_BLUEPRINTS, SIGNED_ENDPOINTS
@@ -29,6 +31,13 @@ DESCRIPTION = (
     "and `fields` (messages per field) when a body failed validation. Any other path answers 404 "
     "and any other method 405 (with `Allow`), in the same shape. Every answer carries "
     "`X-Request-ID`: the caller's when it sent a sane one, else a new one.")
+# Swagger UI sets inline styles (no code runs from a style); nothing from another origin.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'",
+    "frame-ancestors 'none'"))
+# validatorUrl: Swagger UI would otherwise send the document to an online validator.
+SWAGGER_UI = {"app_name": "burki-sip API", "validatorUrl": None}
 
 bp = Blueprint("meta", __name__)
 
@@ -81,8 +90,15 @@ def openapi_json():
     return jsonify(current_app.extensions[EXTENSION].spec.to_dict())
 
 
+def secured(response):
+    """``after_request`` of the API page and its files: the Content-Security-Policy."""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
+
+
 def init_app(app: Flask) -> Api:
-    """The app's ``Api`` (register documented blueprints with it), serving ``/openapi.json``."""
+    """The app's ``Api`` (register documented blueprints with it), serving ``/openapi.json``, and
+    the API page at ``/docs/`` (``/docs`` redirects there) with ``/`` as a link to it."""
     try:
         release = version("burki-sip")
     except PackageNotFoundError:  # running from a checkout that was never installed
@@ -98,4 +114,8 @@ def init_app(app: Flask) -> Api:
     add_components(api.spec)
     app.extensions[EXTENSION] = api
     api.register_blueprint(bp)
+    page = get_swaggerui_blueprint("/docs", "/openapi.json", config=SWAGGER_UI)
+    page.after_request(secured)
+    app.register_blueprint(page)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("swagger_ui.show")))
     return api

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from apispec import APISpec
 
+from ..calls.drivers import ACK_TIMEOUT_MS
 from ..signatures import TOLERANCE_SECONDS
 from .blueprint import ERROR_RESPONSES
+from .erasure_jobs import BUSY_RETRY_AFTER_SECONDS, MAX_RUNNING
+from .errors import BACKLOG_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS
 from .providers.guard import ALL_SCHEMES, BASIC
 from .responses import ErrorSchema
 
@@ -24,8 +27,14 @@ ERROR_DESCRIPTIONS = {
          "has more than `MAX_FORM_PARTS` fields, or a field larger than `MAX_FORM_MEMORY_SIZE`.",
     415: "The body's Content-Type is not one this operation accepts.",
     500: "A bug; the body still has an `error` string.",
-    503: "Redis did not answer in time, or (webhook, status) a consumer group's backlog reached "
-         "`SIP_EVENTS_MAX_BACKLOG` and nothing was written; retry after `Retry-After` seconds.",
+    503: "Not done now; retry after `Retry-After` seconds (repeating the request is safe). Redis "
+         "is unreachable, did not answer within `REDIS_SOCKET_TIMEOUT`, or refused the command "
+         "(full at `maxmemory` (OOM), read-only, no primary during a failover): Retry-After "
+         f"{RETRY_AFTER_SECONDS}. Fewer replicas than `REDIS_ACK_REPLICAS` acknowledged the "
+         f"write within {ACK_TIMEOUT_MS} ms: Retry-After {RETRY_AFTER_SECONDS}. Webhook and "
+         "status: a consumer group's backlog reached `SIP_EVENTS_MAX_BACKLOG` and nothing was "
+         f"written: Retry-After {BACKLOG_RETRY_AFTER_SECONDS}. Erasures: this worker already runs "
+         f"{MAX_RUNNING} (too many erasures running): Retry-After {BUSY_RETRY_AFTER_SECONDS}.",
 }
 REQUEST_ID = "X-Request-ID"
 REQUEST_ID_PARAMETER = "RequestId"

@@ -1,11 +1,13 @@
 """Per-request bookkeeping: the request id, the access log line and the request metrics.
 
 Every route pays for it, so the benchmark's no-op floor measures it. Nothing here logs request
-bodies or headers: bodies carry phone numbers and headers carry keys.
+bodies or headers: bodies carry phone numbers and headers carry keys. What a caller chose (the
+path, the call_sid, a claim's owner) is redacted as any log text is.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -22,6 +24,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller's (or Heroku's router's) request id may look like; anything else is replaced.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 ACCESS_LOGGER = "burki_sip.access"
+# The outcome fields a caller chose; the others are the service's own words (ids, statuses).
+CALLER_OUTCOMES = frozenset({"owner"})
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
@@ -45,13 +49,22 @@ def request_id_of(header: str | None) -> str:
     return str(uuid.uuid4())
 
 
+def redacted(value):
+    """A string a caller chose, as a log may show it: the app's secrets and numbers hidden."""
+    return _redacted_text(value, redaction.secrets()) if isinstance(value, str) else value
+
+
+# The hot routes' paths, and a call's call_sid, come again and again: each is redacted once.
+_redacted_text = functools.lru_cache(maxsize=4096)(redact.redact_text)
+
+
 def request_fields() -> dict:
     """The request id and, once a view has named it, the call_sid of the current request."""
     if not has_request_context():
         return {}
     fields = {"request_id": g.get("request_id")}
     if g.get("call_sid"):
-        fields["call_sid"] = g.call_sid
+        fields["call_sid"] = redacted(g.call_sid)
     return fields
 
 
@@ -69,14 +82,16 @@ def finish_request(response: Response) -> Response:
     g.request_id = g.get("request_id") or request_id_of(None)
     response.headers[REQUEST_ID_HEADER] = g.request_id
     if access_log.isEnabledFor(logging.INFO):
-        fields = {"method": request.method, "path": request.path, "route": route,
+        fields = {"method": request.method, "path": redacted(request.path), "route": route,
                   "status": response.status_code, "duration_ms": round(seconds * 1000, 3),
                   **request_fields()}
         for name, value in g.get("outcome", {}).items():
-            fields.setdefault(name, value)  # a view's name never hides the request's own fields
-        # Written directly, in JsonFormatter's format: logging's record, handlers and formatter
-        # would cost more than the rest of this bookkeeping. One write per line, flushed, so the
-        # lines of concurrent workers never interleave.
+            # A view's name never hides the request's own fields.
+            fields.setdefault(name, redacted(value) if name in CALLER_OUTCOMES else value)
+        # Written directly, in JsonFormatter's format: logging's record, handlers and filter
+        # would cost more than the rest of this bookkeeping (docs/PERFORMANCE.md), so the text a
+        # caller chose is redacted above. One write per line, flushed, so the lines of
+        # concurrent workers never interleave.
         sys.stdout.write(logs.json_line(time.time(), "info", ACCESS_LOGGER, "request", fields)
                          + "\n")
         sys.stdout.flush()

@@ -8,11 +8,11 @@ registered at all, so ``/console`` is the app's plain 404. When on, every route 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 
 from flask import Blueprint, Flask, current_app, render_template, request
+
+from ..providers.guard import basic_digests, basic_matches
 
 log = logging.getLogger(__name__)
 
@@ -33,32 +33,12 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
                static_folder="static")
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
-def logins(users) -> tuple[tuple[bytes, bytes], ...]:
-    """Digests of each ``(user, password)``: compared at fixed length, the values never kept."""
-    return tuple((_digest(user), _digest(password)) for user, password in users)
-
-
-def login_matches(known, user: str, password: str) -> bool:
-    """True when the pair is one of ``known``; every pair is compared, none skipped."""
-    offered, matched = (_digest(user), _digest(password)), False
-    for pair in known:
-        same_user = hmac.compare_digest(offered[0], pair[0])
-        matched |= same_user & hmac.compare_digest(offered[1], pair[1])
-    return matched
-
-
 @bp.before_request
 def login_required():
     """401 with a Basic challenge unless the request carries a console login."""
-    auth = request.authorization
-    if auth is not None and auth.type == "basic" and login_matches(
-            current_app.extensions[EXTENSION], auth.username or "", auth.password or ""):
+    if basic_matches(current_app.extensions[EXTENSION], request.headers):
         return None
-    if auth is not None:
+    if request.authorization is not None:
         log.warning("console login refused from %s", request.remote_addr)
     body = render_template("console/denied.html")
     return current_app.response_class(body, 401, {"WWW-Authenticate": REALM},
@@ -77,7 +57,7 @@ def init_app(app: Flask) -> None:
     users = app.config.get("SIP_CONSOLE_USERS")
     if not users:
         return
-    app.extensions[EXTENSION] = logins(users)
+    app.extensions[EXTENSION] = basic_digests(users)
     app.register_blueprint(bp)
 
 

@@ -12,7 +12,6 @@ from ...calls.drivers import run
 from ...calls.keys import EVENT_KINDS
 from ...calls.lifecycle import RANKS, handoff
 from ...calls.reads import EventRef, load_events
-from .. import redaction
 from ..extension import get_store
 from ..schemas import check_call_sid
 from .calls import CallSummary, call_summary, page_of_calls
@@ -21,11 +20,6 @@ from .present import clock, marks, placed, row, shown
 
 PAGE_SIZE = 50
 LISTING_ARGUMENTS = ("page", "q", "status")
-
-
-def now_ms() -> int:
-    """The current time in milliseconds since the epoch."""
-    return int(time.time() * 1000)
 
 
 def known_call(call_sid: str) -> bool:
@@ -51,7 +45,7 @@ def listing() -> dict:
     if query and page == 1:
         found = named_call(query.strip(), matches) + [
             call for call in found if call.call_sid != query.strip()]
-    now = now_ms()
+    now = time.time_ns() // 1_000_000
     return {"rows": [row(call, now) for call in found[:PAGE_SIZE]], "page": page,
             "more": len(found) > PAGE_SIZE, "looked": looked if matches else None,
             "q": query, "status": status, "statuses": list(RANKS) + list(STATUS_GROUPS)}
@@ -69,15 +63,16 @@ def call_page_data(call_sid: str) -> dict | None:
     call = call_summary(get_store(), call_sid) if known_call(call_sid) else None
     if call is None:
         return None
-    now = now_ms()
+    now = time.time_ns() // 1_000_000
     return {"call": row(call, now), "timeline": placed(marks(call)),
-            "context": shown(call.context, secrets_of()) if call.context else None,
+            "context": shown(call.context) if call.context else None,
             "context_ttl": call.context_ttl, "context_until": until(now, call.context_ttl),
             "status_ttl": call.status_ttl, "status_until": until(now, call.status_ttl),
             "claimed_at": call.claimed_at, "handoff": handoff(call.state),
             "trimmed": len(call.refs) - len(call.events),
             "unlinked": not call.refs and bool(call.state.get("status")),
-            "after": version(call)}
+            "after": version(str(call.refs[-1]) if call.refs else None, call.context,
+                             call.claimed_at, call.state.get("released_at"))}
 
 
 def until(now: int, ttl: int) -> str:
@@ -86,14 +81,14 @@ def until(now: int, ttl: int) -> str:
     return clock(now + ttl * 1000) if ttl >= 0 else "-"
 
 
-def version(call: CallSummary) -> str:
+def version(newest_ref: str | None, context: dict | None, claimed_at: str | None,
+            released_at: str | None) -> str:
     """What the call page shows as of: its newest event, its prewarm, its claim and release.
 
     The page's poll sends it back; only when it changed is the call read again and redrawn.
     """
-    newest = str(call.refs[-1]) if call.refs else ""
-    return "|".join((newest, (call.context or {}).get("prewarmed_at", ""),
-                     call.state.get("claimed_at", ""), call.state.get("released_at", "")))
+    prewarmed_at = (context or {}).get("prewarmed_at")
+    return "|".join(value or "" for value in (newest_ref, prewarmed_at, claimed_at, released_at))
 
 
 def current_version(call_sid: str) -> str:
@@ -104,20 +99,12 @@ def current_version(call_sid: str) -> str:
         pipe.get(store.keys.context(call_sid))
         pipe.hmget(store.keys.status(call_sid), "claimed_at", "released_at")
         newest, context, (claimed, released) = pipe.execute()
-    state = {name: value for name, value in (("claimed_at", claimed), ("released_at", released))
-             if value}
-    return version(CallSummary(call_sid, json.loads(context) if context else None, state=state,
-                               refs=(EventRef.parse(newest),) if newest else ()))
+    return version(newest, json.loads(context) if context else None, claimed, released)
 
 
 def stream_heads() -> str:
     """The newest entry id of each stream, as one text: it changes when anything is recorded."""
-    store = get_store()
-    with store.client.pipeline(transaction=False) as pipe:
-        for kind in EVENT_KINDS:
-            pipe.xrevrange(store.keys.events(kind), count=1)
-        newest = pipe.execute()
-    return ",".join(found[0][0] if found else "0-0" for found in newest)
+    return ",".join(map(get_store().last_event_id, EVENT_KINDS))
 
 
 def stored_entry(kind: str, entry_id: str) -> dict | None:
@@ -125,8 +112,3 @@ def stored_entry(kind: str, entry_id: str) -> dict | None:
     store = get_store()
     [(_, fields)] = run(load_events(store.keys, [EventRef(kind, entry_id)]), store.client)
     return fields
-
-
-def secrets_of() -> frozenset[str]:
-    """Every configured secret value, hidden wherever it might appear in stored data."""
-    return redaction.secrets()

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from ...calls.lifecycle import RANKS, TERMINAL
 from ...redact import mask_phone, redact_mapping, redact_text
+from .. import redaction
 from .calls import CallSummary
 from .flags import FLAG_TEXT, epoch_ms, flags, started_ms, status_group
 
@@ -81,11 +82,12 @@ def row(call: CallSummary, now_ms: int) -> dict:
             "flags": [(flag, FLAG_TEXT[flag]) for flag in flags(call, now_ms)]}
 
 
-def shown(value, secrets=()) -> str:
-    """Any stored mapping as indented JSON with secrets and numbers masked."""
+def shown(value) -> str:
+    """Any stored mapping as indented JSON with the app's secrets and numbers masked."""
     if isinstance(value, dict):
         value = redact_mapping(value)
-    return redact_text(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True), secrets)
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    return redact_text(text, redaction.secrets())
 
 
 def payload_of(fields: dict) -> dict:

@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from ...calls.keys import EVENT_KINDS
 from . import bp
 from .pages import (call_page_data, current_version, known_call, listing, listing_arguments,
-                    secrets_of, stored_entry, stream_heads)
+                    stored_entry, stream_heads)
 from .present import payload_of, shown
 
 # Polled this often by the pages' script (ms): see docs/console.md for why polling, not SSE.
@@ -79,7 +79,7 @@ def event(call_sid: str, kind: str, entry_id: str):
     if fields is None or fields.get("call_sid") != call_sid:
         return missing(call_sid)
     return render_template("console/event.html", call_sid=call_sid, kind=kind, entry_id=entry_id,
-                           shown=shown(payload_of(fields), secrets_of()))
+                           shown=shown(payload_of(fields)))
 
 
 def valid_entry_id(entry_id: str) -> bool:

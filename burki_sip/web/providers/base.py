@@ -106,6 +106,16 @@ def mapped(table: Mapping[str, str | None], word: str | None) -> tuple[str | Non
     return table[word], True
 
 
+def flat_reading(name: str, body: dict, call_id_field: str, status_field: str,
+                 table: Mapping[str, str | None], **found: Any) -> Reading:
+    """A payload naming its call and its status word at the top level, the word mapped by
+    ``table`` (a known word mapped to ``None`` is a stateless event)."""
+    word = lowered(body.get(status_field))
+    status, known = mapped(table, word)
+    return Reading(name, scalar_text(body.get(call_id_field)), call_id_field,
+                   facts(status, **found), status_field, word, stateless=known and status is None)
+
+
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """A request header's value, or ``None`` when absent or empty."""
     return (headers.get(name) or "").strip() or None

@@ -16,11 +16,9 @@ from urllib.parse import parse_qs
 
 from flask import Request
 
-from .. import query
+from .. import payload
 from .registry import SCHEMES
 from .signing import Scheme, Signed, SignatureError, any_equal
-
-FORM = "application/x-www-form-urlencoded"
 
 
 def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
@@ -33,11 +31,19 @@ def _basic_offered(headers: Mapping[str, str]) -> bytes | None:
         return b""
 
 
+def basic_digests(pairs) -> list[bytes]:
+    """Digests of ``user:password`` pairs: compared at fixed length, the values never kept."""
+    return [hashlib.sha256(f"{user}:{password}".encode("utf-8")).digest()
+            for user, password in pairs]
+
+
+def basic_matches(digests: list[bytes], headers: Mapping[str, str]) -> bool:
+    """Whether the HTTP Basic credentials sent are one of ``digests`` (every one compared)."""
+    return any_equal(digests, [hashlib.sha256(_basic_offered(headers) or b"").digest()])
+
+
 def _verify_basic(credentials: tuple, signed: Signed) -> None:
-    offered = _basic_offered(signed.headers) or b""
-    expected = [hashlib.sha256(f"{user}:{password}".encode("utf-8")).digest()
-                for user, password in credentials]
-    if not any_equal(expected, [hashlib.sha256(offered).digest()]):
+    if not basic_matches(basic_digests(credentials), signed.headers):
         raise SignatureError("HTTP Basic credentials do not match SIP_BASIC_AUTH")
 
 
@@ -70,14 +76,14 @@ def signed_request(request: Request, base: str | None) -> Signed:
 
     A GET has its fields in the URL: the schemes that sign the URL (Twilio, SignalWire, Plivo)
     sign it with no form fields after it, as their SDKs do for a GET, and those that sign the
-    body (Vonage, jambonz) the fields' JSON text (``query.signed_text``).
+    body (Vonage, jambonz) the fields' JSON text (``payload.signed_text``).
     """
     if request.method == "GET":
-        return Signed(public_url(request, base), request.headers, query.signed_text(request), {},
+        return Signed(public_url(request, base), request.headers, payload.signed_text(request), {},
                       time.time())
     body = request.get_data(cache=True)
     form = None
-    if request.mimetype == FORM:
+    if request.mimetype == payload.FORM_TYPES[0]:
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return Signed(public_url(request, base), request.headers, body, form, time.time())
 
@@ -97,8 +103,3 @@ def check(schemes: tuple[tuple[Scheme, tuple], ...], request: Request,
             continue
         return True, []
     return False, reasons
-
-
-def headers_of(schemes: tuple[tuple[Scheme, tuple], ...]) -> list[str]:
-    """The headers the configured schemes are presented in, for the 'send one of' message."""
-    return list(dict.fromkeys(scheme.header for scheme, _ in schemes))

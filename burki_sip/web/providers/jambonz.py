@@ -1,10 +1,6 @@
 """jambonz: the application's call hook and call status hook (JSON, or a GET's query).
 
-Both carry ``call_sid`` (jambonz's id of the leg), ``account_sid``, ``application_sid``,
-``call_status`` and ``sip_status``/``sip_reason``. Sources: docs.jambonz.org/reference/webhooks/
-call-hook-post, docs.jambonz.org/docs/ws/call-status (the status words), jambonz-feature-server
-``lib/utils/base-requestor.js`` (the signer) and @jambonz/node-client
-``lib/webhook-response.js`` (the verifier).
+Fields and sources: docs/providers.md#jambonz.
 """
 
 from __future__ import annotations
@@ -13,7 +9,7 @@ import hashlib
 import hmac
 
 from ...signatures import TOLERANCE_SECONDS, checked_timestamp
-from .base import Reading, facts, header, lowered, mapped, sip_code_of, scalar_text, whole
+from .base import Reading, flat_reading, header, sip_code_of, scalar_text, whole
 from .signing import Scheme, Signed, SignatureError, any_equal
 
 NAME = "jambonz"
@@ -33,6 +29,7 @@ STATUSES = {
     "no-answer": "no-answer",
     "failed": "failed",
 }
+AFTER_CANCEL = {**STATUSES, "no-answer": "canceled"}  # with sip_status 487
 
 
 def detect(body: dict, headers, form: bool) -> bool:
@@ -44,14 +41,11 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a jambonz hook says."""
-    word, code = lowered(body.get("call_status")), sip_code_of(body.get("sip_status"))
-    status, known = mapped(STATUSES, word)
-    if status == "no-answer" and code == 487:
-        status = "canceled"
-    return Reading(NAME, scalar_text(body.get("call_sid")), "call_sid",
-                   facts(status, sip_code=code, reason=scalar_text(body.get("sip_reason")),
-                         duration=whole(body.get("duration"))),
-                   "call_status", word, stateless=known and status is None)
+    code = sip_code_of(body.get("sip_status"))
+    return flat_reading(NAME, body, "call_sid", "call_status",
+                        AFTER_CANCEL if code == 487 else STATUSES, sip_code=code,
+                        reason=scalar_text(body.get("sip_reason")),
+                        duration=whole(body.get("duration")))
 
 
 def presented(value: str) -> tuple[str | None, list[bytes]]:

@@ -1,11 +1,6 @@
-"""LiveKit SIP: webhook events (``application/webhook+json``) about SIP participants.
-
-The call is the participant's ``sip.callID`` attribute, its state ``sip.callStatus`` (``dialing``,
-``ringing``, ``automation``, ``active``, ``hangup``) and, once it left, its ``disconnectReason``.
-Events without a SIP participant (``room_started``, the agent joining) name no call. Sources:
-docs.livekit.io/home/server/webhooks, docs.livekit.io/sip/sip-participant, livekit/protocol
-``livekit/attrs.go`` and ``livekit_models.proto`` (DisconnectReason), livekit-api ``webhook.py``
-and ``access_token.py`` (the signature).
+"""LiveKit SIP: webhook events (``application/webhook+json``) about SIP participants; events
+without a SIP participant (``room_started``) name no call. Fields and sources:
+docs/providers.md#livekit-sip.
 """
 
 from __future__ import annotations
@@ -14,11 +9,8 @@ import base64
 import hashlib
 import hmac
 
-import jwt
-
 from .base import Reading, dig, facts, lowered, mapped, mapping, scalar_text
-from .signing import Scheme, Signed, SignatureError
-from .vonage import bearer_jwt
+from .signing import Scheme, Signed, SignatureError, bearer_jwt, jwt_claims
 
 NAME = "livekit"
 CALL_ID = "sip.callID"
@@ -68,14 +60,9 @@ def read(body: dict) -> Reading:
 
 def verify(credentials: tuple, signed: Signed) -> None:
     """Verify the webhook JWT: issued by a key of ``LIVEKIT_API_KEYS``, signed with its secret."""
-    token, claims = bearer_jwt(signed.headers), None
-    for key, secret in credentials:  # every pair is tried: no early exit shows which matched
-        try:
-            decoded = jwt.decode(token, secret, algorithms=["HS256"], issuer=key,
-                                 leeway=LEEWAY_SECONDS, options={"require": ["exp", "iss"]})
-        except jwt.InvalidTokenError:
-            continue
-        claims = claims or decoded
+    claims = jwt_claims(bearer_jwt(signed.headers), (
+        {"key": secret, "issuer": key, "leeway": LEEWAY_SECONDS,
+         "options": {"require": ["exp", "iss"]}} for key, secret in credentials))
     if claims is None:
         raise SignatureError("the LiveKit webhook JWT does not verify with LIVEKIT_API_KEYS "
                              "(HS256, unexpired, issued by a key, signed with its secret)")

@@ -1,10 +1,6 @@
 """Plivo Voice: answer, ring, hangup and callback requests (forms) and ``X-Plivo-Signature-V3``.
 
-The call is ``CallUUID``, its state ``CallStatus`` (with ``Event``: ``StartApp``, ``Ring``,
-``Hangup``) and a hangup's cause ``HangupCauseCode``/``HangupCauseName``. Sources:
-plivo.com/docs/voice/xml/request, plivo.com/docs/voice/xml/request/call-status,
-docs.plivo.com/docs/voice/troubleshooting/hangup-causes and plivo-python
-``utils/signature_v3.py`` (the signature).
+Fields and sources: docs/providers.md#plivo.
 """
 
 from __future__ import annotations
@@ -14,7 +10,7 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .base import Reading, facts, header, lowered, mapped, scalar_text, whole
+from .base import Reading, flat_reading, header, scalar_text, whole
 from .signing import Scheme, Signed, SignatureError, any_equal, shown_url
 
 NAME = "plivo"
@@ -48,13 +44,9 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a Plivo request says."""
-    word = lowered(body.get("CallStatus"))
-    status, known = mapped(STATUSES, word)
-    return Reading(NAME, scalar_text(body.get("CallUUID")), "CallUUID",
-                   facts(status, duration=whole(body.get("Duration")),
-                         reason=scalar_text(body.get("HangupCauseName")
-                                            or body.get("HangupCause"))),
-                   "CallStatus", word, stateless=known and status is None)
+    return flat_reading(NAME, body, "CallUUID", "CallStatus", STATUSES,
+                        duration=whole(body.get("Duration")),
+                        reason=scalar_text(body.get("HangupCauseName") or body.get("HangupCause")))
 
 
 def _sorted_query(query: dict[str, list[str]]) -> str:

@@ -1,12 +1,6 @@
-"""SignalWire: LaML/cXML forms (Twilio's names, UUID ids) and Relay/Calling JSON state events.
+"""SignalWire: LaML/cXML forms (Twilio's names, UUID ids) and Relay/SWML JSON call states.
 
-Relay ``calling.call.state`` events carry the call in ``params.call_id`` and its state in
-``params.call_state`` (``created``, ``ringing``, ``answered``, ``ending``, ``ended`` with an
-``end_reason``); SWML webhooks put the same in ``call.call_id``/``call.call_state``. Sources:
-developer.signalwire.com/compatibility-api/guides/signalwire-status-callbacks (voice),
-developer.signalwire.com/sdks/realtime-sdk/voice/call-state, .../calling/disconnect-reason,
-developer.signalwire.com/guides/webhook-security and the ``signalwire`` SDK's
-``request_validator.py`` (the signature).
+Fields and sources: docs/providers.md#signalwire.
 """
 
 from __future__ import annotations
@@ -58,7 +52,7 @@ def read(body: dict) -> Reading:
     """What a SignalWire payload says."""
     call = _relay(body)
     if call is None:
-        return twilio.read_form(NAME, body)
+        return twilio.read(body, NAME)
     where = "params" if call is body.get("params") else "call"
     word = lowered(call.get("call_state"))
     if word == "ended":
@@ -85,7 +79,7 @@ def verify(credentials: tuple, signed: Signed) -> None:
     """
     name = SIGNATURE_HEADER if header(signed.headers, SIGNATURE_HEADER) else twilio.SIGNATURE_HEADER
     if signed.form is not None:
-        twilio.verify_url_signed(credentials, signed, name)
+        twilio.verify(credentials, signed, name)
         return
     presented = [(signed.headers.get(name) or "").strip().lower().encode()]
     expected = [native_signature(key, url, signed.body) for key in credentials

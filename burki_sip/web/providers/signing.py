@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
+
+import jwt
 
 from ...signatures import SignatureError
 
-__all__ = ["Scheme", "Signed", "SignatureError", "any_equal", "port_variants", "shown_url"]
+__all__ = ["Scheme", "Signed", "SignatureError", "any_equal", "bearer_jwt", "jwt_claims",
+           "port_variants", "shown_url"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -58,6 +61,26 @@ def any_equal(expected: list[bytes], offered: list[bytes]) -> bool:
         for candidate in offered:
             matched |= hmac.compare_digest(value, candidate)
     return matched
+
+
+def bearer_jwt(headers) -> str | None:
+    """The JWT of ``Authorization: Bearer <jwt>`` (three dot-separated parts), if any."""
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else scheme
+    return token if token.count(".") == 2 else None
+
+
+def jwt_claims(token: str | None, attempts: Iterable[dict]) -> dict | None:
+    """The claims of ``token`` under the first HS256 ``jwt.decode`` arguments of ``attempts``
+    that verify it; every attempt is made, so no early exit shows which key matched."""
+    claims = None
+    for arguments in attempts:
+        try:
+            decoded = jwt.decode(token, algorithms=["HS256"], **arguments)
+        except jwt.InvalidTokenError:
+            continue
+        claims = claims or decoded
+    return claims
 
 
 def port_variants(url: str) -> list[str]:

@@ -1,11 +1,6 @@
 """Telnyx: Call Control API v2 webhooks (JSON) and TeXML status callbacks (Twilio-style forms).
 
-Call Control events are ``{"data": {"record_type": "event", "event_type": "call.*", "payload":
-{...}}}``; the call is ``payload.call_control_id`` and a ``call.hangup`` says how it ended in
-``hangup_cause`` and ``sip_hangup_cause``. TeXML forms carry ``CallSid`` ``v2:``/``v3:``... and
-``CallSidLegacy``. Sources: developers.telnyx.com/api-reference/callbacks/call-hangup (and the
-other call.* callbacks), .../docs/voice/programmable-voice/texml-verbs/hangup, telnyx-python
-``types/call_hangup.py`` (the cause enum) and ``resources/webhooks.py`` (the signature).
+Fields and sources: docs/providers.md#telnyx.
 """
 
 from __future__ import annotations
@@ -59,7 +54,7 @@ def detect(body: dict, headers, form: bool) -> bool:
 def read(body: dict) -> Reading:
     """What a Telnyx payload says."""
     if "data" not in body:
-        return twilio.read_form(NAME, body)
+        return twilio.read(body, NAME)
     event, call = lowered(dig(body, "data", "event_type")), mapping(dig(body, "data", "payload"))
     status, code = EVENTS.get(event), sip_code_of(call.get("sip_hangup_cause"))
     word = event

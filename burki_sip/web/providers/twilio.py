@@ -1,13 +1,6 @@
-"""Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks.
-
-Forms (``application/x-www-form-urlencoded``) with ``CallSid`` (``CA`` + 32 hex), ``CallStatus``,
-``SipResponseCode``, ``SequenceNumber``, ``Timestamp``, ``CallDuration``. A ``<Dial action>``
-callback is a request about the call that dialled (its ``CallSid`` and ``CallStatus``) and
-describes the dialled leg in ``DialCallSid``/``DialCallStatus``/``DialSipResponseCode``/
-``DialCallDuration``: the leg's outcome becomes facts of the parent call (``dial_*``). Sources:
-twilio.com/docs/voice/api/call-resource#statuscallback, twilio.com/docs/voice/twiml/dial#action,
-twilio-python ``request_validator.py`` (the signature). SignalWire's LaML and Telnyx's TeXML send
-the same names (see their modules).
+"""Twilio Programmable Voice: status callbacks, voice requests and ``<Dial>`` action callbacks
+(forms; a Dial action's leg becomes ``dial_*`` facts of the call that dialled). SignalWire's LaML
+and Telnyx's TeXML send the same names. Fields and sources: docs/providers.md#twilio.
 """
 
 from __future__ import annotations
@@ -16,9 +9,11 @@ import base64
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
-from .base import Reading, facts, header, lowered, mapped, sip_code_of, scalar_text, whole
+from .base import (Reading, facts, flat_reading, header, lowered, mapped, sip_code_of, scalar_text,
+                   whole)
 from .signing import Scheme, Signed, SignatureError, any_equal, port_variants, shown_url
 
 NAME = "twilio"
@@ -50,35 +45,28 @@ def detect(body: dict, headers, form: bool) -> bool:
     return bool(shaped or header(headers, SIGNATURE_HEADER))
 
 
-def read_form(name: str, body: dict, table: dict = STATUSES) -> Reading:
-    """A Twilio-style form: the call itself, with a ``<Dial>`` action's dialled leg as event
-    facts (``dial_leg``)."""
-    word = lowered(body.get("CallStatus"))
-    status, known = mapped(table, word)
-    found = facts(status, sip_code=sip_code_of(body.get("SipResponseCode")),
-                  duration=whole(body.get("CallDuration")),
-                  sequence=whole(body.get("SequenceNumber")),
-                  timestamp=scalar_text(body.get("Timestamp")))
-    return Reading(name, scalar_text(body.get("CallSid")), "CallSid", found, "CallStatus", word,
-                   stateless=known and status is None, event_facts=dial_leg(body, table))
+def read(body: dict, name: str = NAME) -> Reading:
+    """A Twilio-style form (SignalWire's and Telnyx's too): the call itself, with a ``<Dial>``
+    action's dialled leg as event facts (``dial_leg``)."""
+    reading = flat_reading(name, body, "CallSid", "CallStatus", STATUSES,
+                           sip_code=sip_code_of(body.get("SipResponseCode")),
+                           duration=whole(body.get("CallDuration")),
+                           sequence=whole(body.get("SequenceNumber")),
+                           timestamp=scalar_text(body.get("Timestamp")))
+    return replace(reading, event_facts=dial_leg(body))
 
 
-def dial_leg(body: dict, table: dict = STATUSES) -> dict:
+def dial_leg(body: dict) -> dict:
     """How a ``<Dial>``'s dialled leg ended, as facts of the call that dialled: ``dial_status``
     (canonical), ``dial_sip_code``, ``dial_duration``, ``dial_call_sid``; none without a
     ``DialCallStatus`` (not a Dial action)."""
     word = lowered(body.get("DialCallStatus"))
     if word is None:
         return {}
-    leg = facts(mapped(table, word)[0], sip_code=sip_code_of(body.get("DialSipResponseCode")),
+    leg = facts(mapped(STATUSES, word)[0], sip_code=sip_code_of(body.get("DialSipResponseCode")),
                 duration=whole(body.get("DialCallDuration")),
                 call_sid=scalar_text(body.get("DialCallSid")))
     return {f"dial_{name}": value for name, value in leg.items()}
-
-
-def read(body: dict) -> Reading:
-    """What a Twilio form says."""
-    return read_form(NAME, body)
 
 
 def signature(key: str, url: str, form: dict[str, list[str]] | None) -> bytes:
@@ -96,8 +84,9 @@ def offered(value: str) -> list[bytes]:
         return []
 
 
-def verify_url_signed(keys: tuple[str, ...], signed: Signed, header_name: str) -> None:
-    """Twilio's scheme: a form's fields after the URL, or a JSON body's ``bodySHA256`` in it."""
+def verify(keys: tuple, signed: Signed, header_name: str = SIGNATURE_HEADER) -> None:
+    """Verify ``X-Twilio-Signature`` with one of ``TWILIO_AUTH_TOKEN``: a form's fields after the
+    URL, or a JSON body's ``bodySHA256`` in it."""
     presented = offered(signed.headers.get(header_name, ""))
     form = signed.form
     if form is None:
@@ -110,11 +99,6 @@ def verify_url_signed(keys: tuple[str, ...], signed: Signed, header_name: str) -
     if not any_equal(expected, presented):
         raise SignatureError(f"{header_name} does not match the URL {shown_url(signed.url)} and "
                              "the body (is SIP_PUBLIC_URL the URL the provider calls?)")
-
-
-def verify(credentials: tuple, signed: Signed) -> None:
-    """Verify ``X-Twilio-Signature`` with one of ``TWILIO_AUTH_TOKEN``."""
-    verify_url_signed(credentials, signed, SIGNATURE_HEADER)
 
 
 SCHEME = Scheme(NAME, ("TWILIO_AUTH_TOKEN",), SIGNATURE_HEADER,

@@ -1,10 +1,7 @@
 """Vonage Voice API: the answer and event webhooks (JSON, or a GET's query) and their signed JWT.
 
-Events carry the leg in ``uuid`` (and ``conversation_uuid``, ``CON-...``) and the state in
-``status``. Sources: developer.vonage.com/voice/voice-api/webhook-reference,
-developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks and
-vonage-jwt ``verify_jwt.py`` (which checks only the HS256 signature: ``payload_hash`` and ``iat``
-are checked here).
+vonage-jwt checks only the HS256 signature: ``payload_hash`` and ``iat`` are checked here. Fields
+and sources: docs/providers.md#vonage.
 """
 
 from __future__ import annotations
@@ -12,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import jwt
-
 from ...signatures import TOLERANCE_SECONDS
-from .base import Reading, facts, lowered, mapped, scalar_text, whole
-from .signing import Scheme, Signed, SignatureError
+from .base import Reading, flat_reading, scalar_text, whole
+from .signing import Scheme, Signed, SignatureError, bearer_jwt, jwt_claims
 
 NAME = "vonage"
 
@@ -49,32 +44,17 @@ def detect(body: dict, headers, form: bool) -> bool:
 
 def read(body: dict) -> Reading:
     """What a Vonage webhook says (an answer webhook has no ``status``)."""
-    word = lowered(body.get("status"))
-    status, known = mapped(STATUSES, word)
-    return Reading(NAME, scalar_text(body.get("uuid")), "uuid",
-                   facts(status, duration=whole(body.get("duration")),
-                         reason=scalar_text(body.get("detail")),
-                         timestamp=scalar_text(body.get("timestamp"))),
-                   "status", word, stateless=known and status is None)
-
-
-def bearer_jwt(headers) -> str | None:
-    """The JWT of ``Authorization: Bearer <jwt>`` (three dot-separated parts), if any."""
-    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else scheme
-    return token if token.count(".") == 2 else None
+    return flat_reading(NAME, body, "uuid", "status", STATUSES,
+                        duration=whole(body.get("duration")),
+                        reason=scalar_text(body.get("detail")),
+                        timestamp=scalar_text(body.get("timestamp")))
 
 
 def verify(credentials: tuple, signed: Signed) -> None:
     """Verify the signed-webhook JWT with one ``VONAGE_SIGNATURE_SECRET``; then its claims."""
-    token, claims = bearer_jwt(signed.headers), None
-    for secret in credentials:  # every secret is tried: no early exit shows which one matched
-        try:
-            decoded = jwt.decode(token, secret, algorithms=["HS256"],
-                                 options={"require": ["iat"], "verify_iat": False})
-        except jwt.InvalidTokenError:
-            continue
-        claims = claims or decoded
+    claims = jwt_claims(bearer_jwt(signed.headers), (
+        {"key": secret, "options": {"require": ["iat"], "verify_iat": False}}
+        for secret in credentials))
     if claims is None:
         raise SignatureError("the Vonage JWT does not verify with VONAGE_SIGNATURE_SECRET "
                              "(HS256, with an iat claim)")
