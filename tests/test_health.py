@@ -69,3 +69,24 @@ def test_readyz_when_nothing_listens():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert set(response.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize(("replicas", "status"), [(0, 200), (1, 503)])
+def test_readyz_waits_for_the_replicas_writes_wait_for(fake_redis, replicas, status):
+    # fakeredis has no replica: WAIT answers 0, as a primary whose replica is gone would.
+    app = create_app({"TESTING": True, "REDIS_ACK_REPLICAS": replicas}, redis_client=fake_redis)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == status
+    assert fake_redis.exists("burki:sip:health:readyz")
+
+
+@pytest.mark.integration
+def test_readyz_is_ready_when_the_replicas_acknowledge(redis_replicated):
+    client = redis_replicated.client()  # the primary, with one replica
+    try:
+        for replicas, status in ((1, 200), (2, 503)):
+            app = create_app({"TESTING": True, "REDIS_ACK_REPLICAS": replicas},
+                             redis_client=client)
+            assert app.test_client().get("/readyz").status_code == status, replicas
+    finally:
+        client.close()
