@@ -6,7 +6,7 @@ are, so replicas acknowledge it when ``REDIS_ACK_REPLICAS`` asks.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Any, Iterable, Iterator
 
 from ..jsontext import compact_json
 from .clock import utc_now
@@ -22,18 +22,14 @@ from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
 BATCH = 500
 
-T = TypeVar("T")
 
-
-def _order(entry_id: str | None) -> tuple[int, int]:
-    """A stream entry id as a sortable pair (``None``: before every entry)."""
-    if entry_id is None:
-        return (-1, 0)
+def _order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id (``<ms>-<seq>``) as a pair that sorts as the ids do."""
     millis, _, sequence = entry_id.partition("-")
-    return int(millis), int(sequence or 0)
+    return int(millis), int(sequence)
 
 
-def _batches(items: Iterable[T]) -> Iterator[tuple[int, list[T]]]:
+def _batches(items: Iterable) -> Iterator[tuple[int, list]]:
     """Each batch of ``items``, with how many are done once it is."""
     items = list(items)
     for start in range(0, len(items), BATCH):
