@@ -49,8 +49,9 @@ def post_prewarm(url: str, call_sid: str, api_key: str) -> float:
 
 def http_claim(url: str, call_sid: str, api_key: str) -> float:
     """The HTTP claim, waiting; when its 200 arrived."""
-    answer = requests.post(f"{url}/sip-prewarm/{call_sid}/claim", json={"wait": WAIT},
-                           timeout=30, headers={"Authorization": f"Bearer {api_key}"})
+    answer = requests.post(f"{url}/sip-prewarm/{call_sid}/claim",
+                           json={"owner": f"bench-{call_sid}", "wait": WAIT}, timeout=30,
+                           headers={"Authorization": f"Bearer {api_key}"})
     answer.raise_for_status()
     return time.perf_counter()
 

@@ -1,12 +1,15 @@
 """Claims that wait for their context (``claim(wait=)``), sync and asyncio, on every topology."""
 
 import asyncio
+import json
 import threading
 import time
 
 import pytest
 
 from burki_sip.calls import AsyncCallStore, CallStore, Keys
+from burki_sip.calls.claims import RECHECK_S
+from burki_sip.calls.clock import utc_now
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.lifecycle import status_view
 from burki_sip.calls.waiters import READ_S
@@ -31,6 +34,20 @@ def test_a_claim_waits_for_a_prewarm_that_lands_later(store, any_redis):
     assert int(state["claim_waited_ms"]) == round(claim.waited * 1000)
     view = status_view("c1", state)
     assert view["handoff"] == f"context arrived {view['claim_waited_ms']} ms after the stream asked"
+
+
+def test_a_context_written_without_an_announcement_is_claimed_at_the_next_look(store, any_redis):
+    # As an older process's prewarm lands: the stored format, and no SPUBLISH to wake the claim.
+    context = json.dumps({"call_sid": "c1", "agenda": "old", "prewarmed_at": utc_now()})
+    timer = threading.Timer(0.2, any_redis.set, ("burki:sip:call:{c1}:context", context),
+                            {"ex": 300})
+    timer.start()
+
+    claim = store.claim("c1", owner="stream-a", wait=5)
+
+    timer.join()
+    assert claim.claimed and claim.context["agenda"] == "old"
+    assert claim.waited < RECHECK_S + 2  # the next look, well before the 5 s deadline
 
 
 def test_a_context_already_there_is_ready_before_the_stream_asked(store, any_redis):

@@ -78,6 +78,19 @@ def test_a_bad_claim_body_is_refused_and_claims_nothing(prewarmed, fake_redis, k
     assert prewarmed.get("/sip-prewarm/c1").get_json()["claimed"] is False
 
 
+@pytest.mark.parametrize("body", [{"wait": 5}, {"wait": 0.001}])
+def test_a_waiting_claim_without_an_owner_is_refused_and_claims_nothing(prewarmed, body):
+    # Its client may give up before the answer: an owner of its own could never claim it again.
+    answer = prewarmed.post("/sip-prewarm/c1/claim", json=body)
+
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "invalid field: owner", "fields": {"owner": [
+        "owner required with a wait above 0: a claim whose answer was lost can only be claimed "
+        "again or released by its owner"]}}
+    assert prewarmed.get("/sip-prewarm/c1").get_json()["claimed"] is False
+    assert prewarmed.post("/sip-prewarm/c1/claim", json={"wait": 0}).status_code == 200
+
+
 def test_a_wait_above_the_limit_says_the_limit(client):
     answer = client.post("/sip-prewarm/c1/claim", json={"wait": 11})
     assert answer.get_json()["fields"] == {"wait": ["wait must be 0 to 10 seconds"]}
@@ -94,7 +107,7 @@ def test_a_claim_waits_for_a_prewarm_and_says_how_long(client, runner):
     assert status["handoff"] == f"context arrived {waited} ms after the stream asked"
     output = runner.invoke(args=["call", "c9"]).output
     assert f"    handoff: context arrived {waited} ms after the stream asked\n" in output
-    missing = client.post("/sip-prewarm/c8/claim", json={"wait": 0.2})
+    missing = client.post("/sip-prewarm/c8/claim", json={"owner": "stream-b", "wait": 0.2})
     assert missing.status_code == 404
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'burki_sip_claim_wait_seconds_count{outcome="claimed"}' in metrics
@@ -181,6 +194,7 @@ def test_the_document_describes_both_routes_with_their_security(client):
     assert (owner["minLength"], owner["maxLength"]) == (1, 128)
     wait = document["components"]["schemas"]["Claim"]["properties"]["wait"]
     assert (wait["minimum"], wait["maximum"]) == (0, 10)
+    assert "needs an `owner`" in wait["description"]
 
 
 @pytest.mark.integration

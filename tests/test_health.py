@@ -5,7 +5,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from burki_sip import create_app
-from support import free_port
+from support import free_port, wait_until
 
 
 def redis_errors(error: str) -> float:
@@ -69,3 +69,26 @@ def test_readyz_when_nothing_listens():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert set(response.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize(("replicas", "status"), [(0, 200), (1, 503)])
+def test_readyz_waits_for_the_replicas_writes_wait_for(fake_redis, replicas, status):
+    # fakeredis has no replica: WAIT answers 0, as a primary whose replica is gone would.
+    app = create_app({"TESTING": True, "REDIS_ACK_REPLICAS": replicas}, redis_client=fake_redis)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == status
+    assert fake_redis.exists("burki:sip:health:readyz")
+
+
+@pytest.mark.integration
+def test_readyz_is_ready_when_the_replicas_acknowledge(redis_replicated):
+    client = redis_replicated.client()  # the primary, with one replica
+    try:
+        one, two = (create_app({"TESTING": True, "REDIS_ACK_REPLICAS": replicas},
+                               redis_client=client).test_client() for replicas in (1, 2))
+        # Probed again as a load balancer would: on a loaded machine one probe may meet a
+        # replica slower than the probe's 0.25 s.
+        wait_until(lambda: one.get("/readyz").status_code == 200, what="/readyz ready")
+        assert two.get("/readyz").status_code == 503  # one replica can never be two
+    finally:
+        client.close()

@@ -70,7 +70,9 @@ class CallAccess:
         Args:
             call_sid: the call.
             owner: who claims, e.g. the media stream's id (claiming again as the same owner
-                gives the same claim and token); ``None``: an owner of this claim alone.
+                gives the same claim and token); ``None``: an owner of this claim alone. Only an
+                owner can claim again after a lost answer (a timeout, a cancelled wait) and get
+                the token to release it, so name one whenever ``wait`` is above 0.
             wait: seconds to wait for a context not prewarmed yet; 0: answer at once.
 
         Returns:

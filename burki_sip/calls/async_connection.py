@@ -47,7 +47,9 @@ class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
 
         redis-py's sync pool does so (``owns_connection``); its asyncio pool keeps the connection,
         and the next command would go to the former primary, which takes writes after a planned
-        failover until Sentinel demotes it.
+        failover until Sentinel demotes it. An override because ``release`` is where every
+        connection comes back and the asyncio pool has no hook there; guarded by
+        tests/test_redis_overrides.py.
         """
         if self.master_address not in (None, (connection.host, connection.port)):
             await connection.disconnect()
@@ -62,13 +64,21 @@ class SentinelPrimary(Redis):
     follower: asyncio.Task | None = None
 
     async def initialize(self) -> "SentinelPrimary":
-        """Start asking the Sentinels for the primary every ``following.FOLLOW_INTERVAL``."""
+        """Start asking the Sentinels for the primary every ``following.FOLLOW_INTERVAL``.
+
+        An override because redis.asyncio runs ``initialize`` before every command (and on
+        ``await``/``async with``): the first moment a running event loop is sure to exist for
+        the task, which the client's constructor cannot create. Guarded by
+        tests/test_redis_overrides.py.
+        """
         if self.follower is None:
             self.follower = asyncio.create_task(
                 run_async(following(self.connection_pool), asyncio))
         return await super().initialize()
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        """Stop following, close the client, then the Sentinels' connections: redis-py's
+        ``aclose`` closes the primary's pool only, and leaves a task of ours running."""
         follower, self.follower = self.follower, None
         if follower is not None:
             follower.cancel()

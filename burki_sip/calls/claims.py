@@ -23,6 +23,10 @@ TOKEN_FIELD, OWNER_FIELD, WAITED_FIELD = "claim_token", "claimed_by", "claim_wai
 OWNER_MAX = 128
 # The most a claim over HTTP may wait for its context: it holds a request (a greenlet) that long.
 WAIT_MAX = 10.0
+# Seconds a waiting claim sleeps at most before it looks again, woken or not: an announcement it
+# missed (its subscriber reconnecting, a Cluster slot moving, a prewarm by an older process that
+# does not announce) then costs a second, not the whole wait.
+RECHECK_S = 1.0
 # A waiting claim takes these for "not yet" and waits on until its deadline: a Sentinel failover
 # (connections refused, then a primary turned replica answers READONLY), a Cluster electing.
 PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError)
@@ -124,8 +128,9 @@ class ReleaseScript(ScriptCall):
 def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
                   clock: Callable[[], float] = time.monotonic) -> Work[Claim]:
     """Claim now; if the context is missing, wait up to ``wait`` seconds for ``listener`` to
-    hear it announced on ``channel`` (``waiters.py``). A broken connection meanwhile is no
-    error (``PASSING``): the claim waits on, and looks once more at the deadline."""
+    hear it announced on ``channel`` (``waiters.py``), looking again at least every
+    ``RECHECK_S``. A broken connection meanwhile is no error (``PASSING``): the claim waits on,
+    and looks again."""
     asked = clock()
     claim = yield from script.work()
     if not claim.missing or wait <= 0:
@@ -140,7 +145,7 @@ def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
             listener.waiters.unsent(watch.channel)
         wake.set()
         while (left := asked + wait - clock()) > 0:
-            yield lambda client: listener.sleep(watch.signal, left)
+            yield lambda client: listener.sleep(watch.signal, min(left, RECHECK_S))
             attempt = replace(script, now=utc_now(), waited=clock() - asked)
             try:
                 claim = yield from attempt.work()

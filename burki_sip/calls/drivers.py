@@ -15,8 +15,9 @@ Redis (a consumer's handler): the sync driver calls it, the asyncio one awaits w
 
 A store write marks its writing operation ``written(...)``: with ``REDIS_ACK_REPLICAS`` = N > 0
 (``Acks``) the drivers send it as one pipeline ending in ``WAIT N timeout``, and fewer replicas
-is ``NotAcknowledgedError`` (a Redis error: 503, and the sender retries). Not marked: a
-consumer's acknowledgements (one lost in a failover delivers its entry again), ``/readyz``'s key.
+is ``NotAcknowledgedError`` (a Redis error: 503, and the sender retries). ``/readyz``'s key is
+marked too, so the probe fails while writes would. Not marked: a consumer's acknowledgements (one
+lost in a failover delivers its entry again).
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ failed, the process stopped) can simply be run again:
 
 1. **Find** (numbers only; nothing changes): the keys and stream entries holding a number, and
    the calls they name.
-2. **Erase what holds no number**: the calls' other entries (sweep.lua) and keys (``SCAN``).
-   Until then everything that led to the calls is still there, so a second run finds them again.
+2. **Erase what holds no number**: the calls' other entries (sweep.lua) and keys (``SCAN``),
+   but their lists of entries, which step 4 reads. Until then everything that led to the calls
+   is still there, so a second run finds them again.
 3. **Tell**: one ``erasure`` entry in the status stream (events.py), naming the calls. From
    here on a run cut short has told consumers of every call it found.
-4. **Erase the rest**: what arrived for the calls meanwhile (their lists of entries), then the
-   entries and keys that hold a number, then the calls' keys once more.
+4. **Erase the rest**: what was recorded for the calls since the sweeps (their lists of
+   entries name it: the entries and their delivery markers) and the lists, then the entries
+   and keys that hold a number, then the calls' keys once more.
 
 Every pass is bounded (pages of entries or keys), so Redis serves other clients between them.
 """

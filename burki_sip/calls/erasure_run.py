@@ -15,7 +15,7 @@ from .erasure import Erased, Erasure
 from .events import ERASURE, SCHEMA_VERSION
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
-from .reads import EventRef
+from .reads import EventRef, load_events
 from .recording import RecordScript
 from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
 
@@ -23,7 +23,13 @@ from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
 BATCH = 500
 
 
-def _batches(items: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+def _order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id (``<ms>-<seq>``) as a pair that sorts as the ids do."""
+    millis, _, sequence = entry_id.partition("-")
+    return int(millis), int(sequence)
+
+
+def _batches(items: Iterable) -> Iterator[tuple[int, list]]:
     """Each batch of ``items``, with how many are done once it is."""
     items = list(items)
     for start in range(0, len(items), BATCH):
@@ -42,6 +48,7 @@ class Run:
                         for key in (store.keys.events(kind), store.keys.dead_letters(kind))]
         self.held_keys: set[str] = set()
         self.held_entries: dict[str, list[str]] = {}
+        self.swept_to: dict[str, tuple[int, int]] = {}
         erased.calls.update(erasure.call_sids)
 
     def work(self) -> Work[Erased]:
@@ -68,20 +75,24 @@ class Run:
         self.erased.calls.update(filter(None, map(self.keys.call_sid_of, held)))
 
     def erase_unheld(self) -> Work[None]:
-        """The calls' entries and keys that hold no number."""
+        """The calls' entries and keys that hold no number, but their lists of entries."""
         for stream in self.streams:
-            members, held = yield from sweep_stream(stream, self.match, self.erased.calls,
-                                                    not self.dry_run, self.progress,
-                                                    f"erase {stream}")
+            members, held, last = yield from sweep_stream(stream, self.match, self.erased.calls,
+                                                          not self.dry_run, self.progress,
+                                                          f"erase {stream}")
             self.erased.count(stream, members)
-            self.held_entries[stream] = held
+            self.held_entries[stream], self.swept_to[stream] = held, _order(last)
         yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
                               "erase keys")
 
     def _erase_keys(self, page: list[str]) -> Work[None]:
+        # A call's list of entries stays until the last step has read it (_arrivals unlinks it):
+        # it names the entries recorded for the call after the stream sweeps. A dry run, which
+        # counts nothing in the last step, counts it here.
         calls = self.erased.calls
-        doomed = [key for key in page
-                  if key not in self.held_keys and self.keys.call_sid_of(key) in calls]
+        read_later = set() if self.dry_run else {self.keys.call_events(call) for call in calls}
+        doomed = [key for key in page if key not in self.held_keys and key not in read_later
+                  and self.keys.call_sid_of(key) in calls]
         self.erased.keys += yield from self._unlink(doomed)
 
     def erase_held(self) -> Work[None]:
@@ -96,16 +107,29 @@ class Run:
         self.erased.keys += yield from self._unlink([*sorted(self.held_keys), *known])
 
     def _arrivals(self) -> Work[None]:
-        """Entries recorded for the calls since their keys were swept (their new lists)."""
+        """Entries recorded for the calls after the stream sweeps (their lists name them) with
+        their delivery markers, then the lists. All before the entries holding a number, which
+        let a run cut short here find the calls (and so their lists) again."""
         calls = sorted(self.erased.calls)
         for done, batch in _batches(calls):
-            lists = yield pipelined(*(lambda pipe, call=call: pipe.lrange(
-                self.keys.call_events(call), 0, -1) for call in batch))
-            refs = [EventRef.parse(text) for found in lists for text in found]
-            for kind in EVENT_KINDS:
-                yield from self._xdel(self.keys.events(kind),
-                                      [ref.entry_id for ref in refs if ref.kind == kind])
+            names = [self.keys.call_events(call) for call in batch]
+            lists = yield pipelined(*(lambda pipe, name=name: pipe.lrange(name, 0, -1)
+                                      for name in names))
+            arrived = [ref for found in lists for ref in map(EventRef.parse, found)
+                       if _order(ref.entry_id) > self.swept_to[self.keys.events(ref.kind)]]
+            for _, refs in _batches(arrived):
+                yield from self._erase_arrived(refs)
+            self.erased.keys += yield from self._unlink(names)
             self.progress("erase arrivals", done, len(calls))
+
+    def _erase_arrived(self, refs: list[EventRef]) -> Work[None]:
+        found = yield from load_events(self.keys, refs)
+        markers = [self.keys.delivery(ref.kind, fields["delivery_id"], fields.get("call_sid"))
+                   for ref, fields in found if fields and fields.get("delivery_id")]
+        for kind in EVENT_KINDS:
+            yield from self._xdel(self.keys.events(kind),
+                                  [ref.entry_id for ref in refs if ref.kind == kind])
+        self.erased.keys += yield from self._unlink(markers)
 
     def _xdel(self, stream: str, ids: list[str]) -> Work[None]:
         for done, batch in _batches(ids):

@@ -62,10 +62,11 @@ class StreamPage(ScriptCall):
 
 
 def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
-                 progress: Progress, stage: str) -> Work[tuple[int, list[str]]]:
+                 progress: Progress, stage: str) -> Work[tuple[int, list[str], str]]:
     """Sweep ``stream`` up to its newest entry now: how many of the calls' entries hold no number
-    (deleted unless counting), and the ids of the entries holding one (left in place). The calls
-    those name join ``calls`` as they are found, so their later entries are the calls' too."""
+    (deleted unless counting), the ids of the entries holding one (left in place), and the id
+    it swept to (``0-0``, before any entry, when the stream was empty). The calls those entries
+    name join ``calls`` as they are found, so their later entries are the calls' too."""
     length, newest = yield pipelined(lambda pipe: pipe.xlen(stream),
                                      lambda pipe: pipe.xrevrange(stream, count=1))
     after, read, members, held = "-", 0, 0, []
@@ -77,7 +78,7 @@ def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
             held.append(entry_id)
             calls.update({call_sid, provider_call_id} - {""})
         progress(stage, read, length)
-    return members, held
+    return members, held, newest[0][0] if newest else "0-0"
 
 
 def primaries(client: Any) -> list | None:

@@ -7,7 +7,7 @@ every route of that blueprint. Their bodies and answers are described here, next
 from __future__ import annotations
 
 from flask import jsonify
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..calls.claims import OWNER_MAX, WAIT_MAX, check_owner
 from .blueprint import errors
@@ -18,6 +18,8 @@ from .sip import bp
 from .telemetry import note_call_sid, note_outcome
 
 TOKEN_MAX = 64
+OWNER_FOR_A_WAIT = ("owner required with a wait above 0: a claim whose answer was lost can only "
+                    "be claimed again or released by its owner")
 
 
 def owner_rule(value: str) -> None:
@@ -34,11 +36,20 @@ class ClaimSchema(Schema):
     owner = fields.String(validate=owner_rule, metadata={
         "minLength": 1, "maxLength": OWNER_MAX,
         "description": "The stream's stable id: claiming again as the same owner (a reconnect) "
-                       "gives the same claim and token."})
+                       "gives the same claim and token. Required with a `wait` above 0."})
     wait = fields.Float(validate=validate.Range(
         0, WAIT_MAX, error=f"wait must be 0 to {WAIT_MAX:g} seconds"), metadata={
         "description": "Seconds to wait for a context not prewarmed yet (the media stream may "
-                       "connect before the prewarm lands); 0, the default, answers at once."})
+                       "connect before the prewarm lands); 0, the default, answers at once. "
+                       "Above 0 it needs an `owner`: a client that gives up waiting may leave a "
+                       "claim granted, which only its owner can claim again or release."})
+
+    @validates_schema
+    def owner_for_a_wait(self, data: dict, **kwargs) -> None:
+        """A waiting claim names its owner: one whose answer was lost (the client timed out)
+        is found again only by claiming as that owner; an anonymous one would be lost."""
+        if data.get("wait") and "owner" not in data:
+            raise ValidationError(OWNER_FOR_A_WAIT, "owner")
 
 
 class ReleaseSchema(Schema):

@@ -3,6 +3,8 @@
 Ready means a prewarm would be stored. Redis answers PING but refuses writes at ``maxmemory`` with
 ``noeviction``, after a failed save, as a read-only replica or short of ``min-replicas-to-write``;
 so ``/readyz`` writes one tiny key with a TTL (``Keys.health``), and any refusal answers 503.
+The write is marked as every store write is (``drivers.written``): with ``REDIS_ACK_REPLICAS``
+it waits for the replicas too, so ``/readyz`` is 503 while they would not acknowledge a prewarm.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask import Flask, current_app
 from marshmallow import Schema, fields, validate
 
 from ..calls.connection import client_from_config, is_cluster
+from ..calls.drivers import Acks, Work, run, written
 from ..calls.keys import Keys
 from .blueprint import Blueprint, errors
 
@@ -43,11 +46,17 @@ def healthz():
 @errors(503)
 def readyz():
     """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: every primary answers PING)."""
-    client = current_app.extensions[EXTENSION]
+    client, config = current_app.extensions[EXTENSION], current_app.config
     if is_cluster(client):
         client.ping(target_nodes=RedisCluster.PRIMARIES)
-    client.set(Keys(current_app.config["REDIS_KEY_PREFIX"]).health(), "1", px=HEALTH_KEY_TTL_MS)
+    # Waiting for replicas within the probe's own timeout, as the store does within its own.
+    acks = Acks.from_config({**config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
+    run(_write_health_key(Keys(config["REDIS_KEY_PREFIX"])), client, acks)
     return {"status": "ready"}
+
+
+def _write_health_key(keys: Keys) -> Work[None]:
+    yield written(lambda client: client.set(keys.health(), "1", px=HEALTH_KEY_TTL_MS))
 
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:

@@ -9,6 +9,7 @@ import pytest
 from burki_sip import create_app
 from burki_sip.calls.erasure import Erased, Erasure
 from burki_sip.calls.events import Event
+from burki_sip.calls.store import CallStore
 from erasure_support import (KEYS, MINE, OTHER, STATUS, STREAMS, TRACE, Traffic, World, dump,
                              names, text_of, untouched)
 
@@ -115,3 +116,24 @@ def test_callbacks_arriving_during_a_run_are_left_for_the_next(topology):
         entry for entry in kept[STATUS] if not entry[1].get("call_sid", "").startswith("live")]})
     assert calls <= told(client)
     assert OTHER[1:] in text_of(dump(client))
+
+
+def test_an_entry_recorded_between_the_stream_and_the_key_sweeps_is_erased(real_redis):
+    store = CallStore(real_redis, KEYS)
+    call = {"CallSid": "between", "CallStatus": "ringing"}
+    store.record_event("status", call, "application/json", call_sid="between")
+    late = []
+
+    def progress(stage, done, total):
+        # Reported as the run goes, between its Redis operations: here the status stream's
+        # sweep has read its last entry (its dead letters are empty), and the key sweep is next.
+        if stage == f"erase {STATUS}" and done == total and not late:
+            late.append(store.record_event("status", call, "application/json",
+                                           call_sid="between").event_id)
+
+    assert store.erase(Erasure(call_sids=("between",)), progress=progress).finished
+    assert late, "the status stream was not swept"
+    assert [(stream, entry_id) for stream in STREAMS
+            for entry_id, fields in real_redis.xrange(stream)
+            if fields.get("call_sid") == "between"] == []
+    assert [key for key in dump(real_redis) if KEYS.call_sid_of(key) == "between"] == []

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 
 PAUSE_S = 2.0
 TICK_S = 0.005
-MAX_LAG_S = 0.050
+# A loop blocked by a stopped Redis would be PAUSE_S late; one that only schedules its claims is
+# a few ms late. The bound leaves room for a loaded 2-core machine; the figure is recorded.
+MAX_LAG_S = 0.25
 STREAMS = 200
 
 
@@ -71,7 +73,8 @@ async def claims_through_a_pause(url: str, pid: int) -> tuple[list, list, object
     return lags, outcomes, after
 
 
-def test_a_ticker_never_waits_50_ms_while_200_claims_wait_on_a_stopped_redis(pausable):
+def test_a_ticker_is_never_held_up_while_200_claims_wait_on_a_stopped_redis(pausable,
+                                                                            record_figure):
     writer = CallStore(pausable.client(), Keys())
     for call_sid in ["warm", "after", *(f"c{n}" for n in range(STREAMS))]:
         writer.save_context({"call_sid": call_sid})
@@ -80,9 +83,10 @@ def test_a_ticker_never_waits_50_ms_while_200_claims_wait_on_a_stopped_redis(pau
 
     failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     raw, loop = max(lag for lag, _ in lags), max(lag for _, lag in lags)
-    print(f"event loop: {len(lags)} ticks; max lag {loop * 1000:.1f} ms ({raw * 1000:.1f} ms "
-          f"with the waits for a CPU); {len(failed)} of {STREAMS} claims failed during the pause "
-          f"({sorted({type(exc).__name__ for exc in failed})})")
+    errors = sorted({type(exc).__name__ for exc in failed})
+    record_figure(f"event loop: {len(lags)} ticks; max lag {loop * 1000:.1f} ms "
+                  f"({raw * 1000:.1f} ms with the waits for a CPU); {len(failed)} of {STREAMS} "
+                  f"claims failed during the pause ({errors})")
     assert len(lags) >= 10  # the ticker ran all along (fewer ticks only on a starved machine)
     assert loop < MAX_LAG_S
     assert after.claimed  # and the store works again once Redis does
