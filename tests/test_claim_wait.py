@@ -2,13 +2,16 @@
 
 import asyncio
 import json
+import signal
 import threading
 import time
 
 import pytest
 
 from burki_sip.calls import AsyncCallStore, CallStore, Keys
+from burki_sip.calls.drivers import Acks
 from burki_sip.calls.claims import RECHECK_S
+from burki_sip.calls.drivers import Acks
 from burki_sip.calls.clock import utc_now
 from burki_sip.calls.connection import is_cluster
 from burki_sip.calls.lifecycle import status_view
@@ -170,3 +173,27 @@ def test_an_async_claim_waits_over_tls(redis_tls, tls_certificates, tls_redis):
 
     claim = asyncio.run(main())
     assert claim.claimed and 0.15 < claim.waited < 2
+
+
+@pytest.mark.integration
+def test_a_waiting_claim_outlasts_replicas_slow_to_acknowledge(redis_replicated):
+    """With REDIS_ACK_REPLICAS, a look whose replica does not answer is "not yet", not an error:
+    the next look, as the same owner, gets the same claim, acknowledged this time."""
+    primary, [replica] = redis_replicated.primary.client(), redis_replicated.replicas
+    store = CallStore(primary, Keys(), acks=Acks(1, 200))
+    writer = CallStore(primary, Keys())
+    found = []
+    claiming = threading.Thread(target=lambda: found.append(
+        store.claim("c1", owner="stream-a", wait=8)))
+    claiming.start()
+    time.sleep(0.3)  # its first look found nothing, acknowledged
+    replica.process.send_signal(signal.SIGSTOP)
+    try:
+        writer.save_context({"call_sid": "c1", "agenda": "a"})
+        time.sleep(1.0)  # the claim was granted on the primary, but not acknowledged
+    finally:
+        replica.process.send_signal(signal.SIGCONT)
+    claiming.join(10)
+
+    [claim] = found
+    assert claim.claimed and claim.context["agenda"] == "a" and claim.waited > 1.0

@@ -13,7 +13,7 @@ from redis.exceptions import (ClusterDownError, ConnectionError, ReadOnlyError, 
                               TimeoutError)
 
 from .clock import utc_now
-from .drivers import Work
+from .drivers import NotAcknowledgedError, Work
 from .keys import Keys
 from .scripts import ScriptCall
 
@@ -28,8 +28,10 @@ WAIT_MAX = 10.0
 # does not announce) then costs a second, not the whole wait.
 RECHECK_S = 1.0
 # A waiting claim takes these for "not yet" and waits on until its deadline: a Sentinel failover
-# (connections refused, then a primary turned replica answers READONLY), a Cluster electing.
-PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError)
+# (connections refused, then a primary turned replica answers READONLY), a Cluster electing,
+# replicas slow to acknowledge (REDIS_ACK_REPLICAS; looking again as the same owner gets the
+# same claim, so a claim granted but not yet acknowledged is granted again, acknowledged).
+PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError, NotAcknowledgedError)
 
 
 @dataclass(frozen=True)
