@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 CLAIM_WAIT = 2.0
 STREAMS = 200
-MAX_LAG_S = 0.020
+# A blocking call in the handler would make the lag seconds; the 20 ms target is measured by
+# `make bench` (handoff, "max loop lag"), not asserted here, where a loaded machine would flake.
+MAX_LAG_S = 0.2
 # The test and the handler (another process) read one wall clock, but each stamps its time a
 # little before or after the moment compared: slack for a loaded machine, far below a wrong order.
 ORDER_SLACK_MS = 50
