@@ -19,6 +19,7 @@ from .payload import FORM_TYPES
 from .providers import registry
 from .providers.base import Reading
 from .schemas import StatusSchema, check_call_sid
+from .telemetry import note_call_sid
 
 status_schema = StatusSchema()
 
@@ -28,13 +29,6 @@ INBOUND_WORDS = frozenset({"inbound_call", "call.initiated", "invite"})
 INBOUND_WORD_FIELDS = ("event", "type", "event_type", "method", "sip_method")
 INBOUND_PAIRS = (("from", "to"), ("From", "To"), ("from_number", "to_number"))
 MISSING = "Missing data for required field."
-
-def read(body: dict) -> tuple[registry.Adapter, Reading]:
-    """The adapter of the request's payload (``?provider=`` forces one) and what it reads; a
-    GET's fields are URL-encoded, as a form's."""
-    form = request.method == "GET" or request.mimetype in FORM_TYPES
-    return registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
-
 
 def lifecycle_source(adapter: registry.Adapter, reading: Reading,
                      body: dict) -> tuple[object, str]:
@@ -124,10 +118,25 @@ def transition_of(callback: dict) -> Transition:
                       reason=callback.get("reason"), duration=callback.get("duration"))
 
 
-def with_reading(transition: Transition | None, reading: Reading) -> Transition | None:
-    """The transition with the provider that sent it as a fact of the call (``provider``), and
-    the event facts the payload carries (a ``<Dial>``'s dialled leg)."""
-    return transition and transition.with_facts(reading.event_facts, provider=reading.provider)
+def understood(kind: str, body: dict) -> tuple[Reading, str | None, Transition | None]:
+    """What a webhook's or status callback's payload says: what its provider's adapter reads,
+    its call (noted for the access line as soon as it is known, so that a 400 of its state still
+    names it) and the transition it carries, with the provider that sent it and the event facts
+    the payload carries (a ``<Dial>``'s dialled leg) as facts of the call. A GET's fields are
+    URL-encoded, as a form's; ``?provider=`` forces an adapter."""
+    form = request.method == "GET" or request.mimetype in FORM_TYPES
+    adapter, reading = registry.read(body, request.headers, form, request.args.get(QUERY_PROVIDER))
+    if kind == "webhook":
+        call_sid = call_sid_of(adapter, reading, body)
+        note_call_sid(call_sid)
+        transition = webhook_transition(adapter, reading, call_sid, body)
+    else:
+        callback = status_callback(adapter, reading, body)
+        call_sid = callback["call_sid"]
+        note_call_sid(call_sid)
+        transition = None if reading.stateless else transition_of(callback)
+    return reading, call_sid, transition and transition.with_facts(reading.event_facts,
+                                                                   provider=reading.provider)
 
 
 def entry_fields(reading: Reading, call_sid: str | None) -> dict:

@@ -56,7 +56,7 @@ def webhook():
     Any provider's payload is accepted as it sends it (docs/providers.md). An event whose call
     cannot be identified is still recorded, marked ``unattributed``.
     """
-    return record_webhook(*payload.callback_body(request))
+    return record("webhook", *payload.callback_body(request))
 
 
 @bp.get("/sip-webhook")
@@ -65,22 +65,21 @@ def webhook():
 @errors(400, 413, 503)
 def webhook_query():
     """Record a provider event sent with GET: its fields are the query string."""
-    return record_webhook(*payload.callback_body(request))
+    return record("webhook", *payload.callback_body(request))
 
 
-def record_webhook(body: dict, content_type: str) -> dict:
-    """Record a webhook's payload; a provider event's state moves its call."""
-    adapter, reading = callbacks.read(body)
-    call_sid = callbacks.call_sid_of(adapter, reading, body)
-    note_call_sid(call_sid)
+def record(kind: str, body: dict, content_type: str) -> dict:
+    """Record a webhook's or status callback's payload; the call state it carries moves its call."""
+    reading, call_sid, transition = callbacks.understood(kind, body)
     note_outcome(provider=reading.provider)
-    transition = callbacks.webhook_transition(adapter, reading, call_sid, body)
-    recorded = get_store().record_event(
-        "webhook", body, content_type, call_sid, delivery_id(request),
-        callbacks.with_reading(transition, reading), callbacks.entry_fields(reading, call_sid))
+    recorded = get_store().record_event(kind, body, content_type, call_sid, delivery_id(request),
+                                        transition, callbacks.entry_fields(reading, call_sid))
     if call_sid is None and not recorded.duplicate:  # counted once it is in the stream
         metrics.UNATTRIBUTED.labels(reading.provider).inc()
-    return received("webhook", recorded)
+    answer = received(kind, recorded)
+    if kind == "status":
+        answer.update(call_sid=call_sid, status=recorded.status, applied=recorded.applied)
+    return answer
 
 
 @bp.post("/sip-status")
@@ -95,7 +94,7 @@ def status():
     them (docs/providers.md); a payload whose call or status is not found is a 400 naming the
     provider and the field.
     """
-    return record_status(*payload.callback_body(request))
+    return record("status", *payload.callback_body(request))
 
 
 @bp.get("/sip-status")
@@ -104,22 +103,7 @@ def status():
 @errors(400, 413, 503)
 def status_query():
     """Record a status callback sent with GET: its fields are the query string."""
-    return record_status(*payload.callback_body(request))
-
-
-def record_status(body: dict, content_type: str) -> dict:
-    """Record a status callback's payload and fold it into its call's lifecycle."""
-    adapter, reading = callbacks.read(body)
-    callback = callbacks.status_callback(adapter, reading, body)
-    call_sid = callback["call_sid"]
-    note_call_sid(call_sid)
-    note_outcome(provider=reading.provider)
-    transition = None if reading.stateless else callbacks.transition_of(callback)
-    recorded = get_store().record_event(
-        "status", body, content_type, call_sid, delivery_id(request),
-        callbacks.with_reading(transition, reading), callbacks.entry_fields(reading, call_sid))
-    return {**received("status", recorded), "call_sid": call_sid, "status": recorded.status,
-            "applied": recorded.applied}
+    return record("status", *payload.callback_body(request))
 
 
 @bp.get("/sip-status/<call_sid>")
