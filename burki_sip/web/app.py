@@ -12,9 +12,7 @@ from . import (auth, console, errors, extension, health, limits, metrics, openap
                sip, telemetry)
 from . import claims, erasures  # noqa: F401  (their routes join sip.bp on import, before it is
 #                                    registered)
-
-# Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
-MAX_FORM_PARTS = 200
+from .payload import MAX_FORM_PARTS
 
 
 class App(Flask):

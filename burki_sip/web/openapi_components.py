@@ -13,6 +13,7 @@ from ..signatures import TOLERANCE_SECONDS
 from .blueprint import ERROR_RESPONSES
 from .erasure_jobs import BUSY_RETRY_AFTER_SECONDS, MAX_RUNNING
 from .errors import BACKLOG_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS
+from .payload import MAX_FORM_PARTS
 from .providers.guard import ALL_SCHEMES, BASIC
 from .responses import ErrorSchema
 
@@ -23,8 +24,8 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's address is not in `SIP_ALLOWED_IPS`.",
     404: "No such path, or no such call.",
     405: "The path exists but not with this method; see `Allow`.",
-    413: "The body is larger than `MAX_CONTENT_LENGTH`, or a form (or a GET callback's query) "
-         "has more than `MAX_FORM_PARTS` fields, or a field larger than `MAX_FORM_MEMORY_SIZE`.",
+    413: "The body is larger than `MAX_CONTENT_LENGTH` (so is every field of a form), or a form "
+         f"(or a GET callback's query) has more than {MAX_FORM_PARTS} fields.",
     415: "The body's Content-Type is not one this operation accepts.",
     500: "A bug; the body still has an `error` string.",
     503: "Not done now; retry after `Retry-After` seconds (repeating the request is safe). Redis "

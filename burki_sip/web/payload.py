@@ -17,6 +17,9 @@ from .errors import ApiError
 from .providers import registry
 from .schemas import check_call_sid
 
+# Most fields a form may have (werkzeug's MAX_FORM_PARTS): far more than any provider posts.
+MAX_FORM_PARTS = 200
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 DELIVERY_HEADERS = ("webhook-id", "Idempotency-Key")
 DELIVERY_ID_MAX = 200
