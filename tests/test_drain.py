@@ -40,10 +40,13 @@ class App:
 
 def post_worker_init(worker):
     handler = signal.getsignal(signal.SIGTERM)
+    quick = [signal.getsignal(sig) for sig in (signal.SIGQUIT, signal.SIGINT)]
     held = signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])
     queued = [drain.queued_connections(listener) for listener in worker.sockets]
     handler(signal.SIGTERM, None)
     print(json.dumps({"handler_is_the_workers": getattr(handler, "__self__", None) is worker,
+                      "quick_stop_is_the_workers": [getattr(h, "__self__", None) is worker
+                                                    for h in quick],
                       "sigterm_still_held": held, "queued": queued,
                       "graceful_timeout": worker.cfg.graceful_timeout,
                       "stops_the_worker": worker.alive is False}))
@@ -68,6 +71,7 @@ def test_what_the_drain_relies_on_holds_in_each_stock_worker(worker_class):
     facts = json.loads(finished.stdout.strip().splitlines()[-1])
     assert facts == {
         "handler_is_the_workers": True,  # gunicorn's SIGTERM handler is in place by the hook
+        "quick_stop_is_the_workers": [True, True],  # and its SIGQUIT/SIGINT one: quick_stop_once
         "sigterm_still_held": True,      # nothing in the worker's boot unblocks SIGTERM
         "queued": [1],                   # worker.sockets are the listeners, probed as they are
         "graceful_timeout": 7,           # worker.cfg carries the settings

@@ -6,8 +6,8 @@ setting or hook prevents it (https://github.com/benoitc/gunicorn/issues/3397). S
 hooks put our SIGTERM handler in front of gunicorn's: the worker serves until its queue is empty
 (or half of ``graceful_timeout`` has gone), then gunicorn's handler stops it. It relies on
 ``worker.sockets``, ``worker.cfg``, SIGTERM staying blocked through the boot and the worker's
-handler being installed by ``post_worker_init``: ``tests/test_drain.py`` fails when an upgrade
-changes any of it.
+SIGTERM and SIGQUIT/SIGINT handlers being installed by ``post_worker_init`` (``quick_stop_once``
+wraps the latter): ``tests/test_drain.py`` fails when an upgrade changes any of it.
 """
 
 from __future__ import annotations
