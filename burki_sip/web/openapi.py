@@ -5,6 +5,9 @@ through, so the document cannot describe a body the route does not check; ``Shar
 ``auth``'s tables, so the security shown is the one enforced. Swagger UI's files come from
 flask-swagger-ui (the page works offline); ``templates/index.template.html`` replaces its page to
 start it from ``static/docs.js`` under a strict Content-Security-Policy, with no inline script.
+That relies on the package's template name and variables (``base_url``, ``app_name``,
+``config_json``), not a documented API: tests/integration/test_console_browser.py fails if a
+release changes them.
 """
 
 from __future__ import annotations
