@@ -28,6 +28,8 @@ class AsyncCallStore(CallAccess):
         super().__init__(client, keys, lifetimes, acks)
         self._ready, self._initializing = False, asyncio.Lock()
 
+    listener_class = AsyncListener
+
     async def _run(self, work: Work) -> Any:
         # redis-py's asyncio Cluster client initializes itself lazily; when 50 tasks start at once
         # on a new client, some send to the wrong node, and the reinitialization the MOVED answer
@@ -38,9 +40,6 @@ class AsyncCallStore(CallAccess):
                     await self.client.initialize()
                     self._ready = True
         return await run_async(work, self.client, self.acks)
-
-    def _new_listener(self) -> AsyncListener:
-        return AsyncListener(self.client)
 
     async def aclose(self) -> None:
         """Close the client and its connections (the waiting claims' subscriber ones too)."""

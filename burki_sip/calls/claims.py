@@ -49,20 +49,9 @@ class Claim:
     claimed_at: str | None = None
     waited: float = 0.0
 
-    @property
-    def claimed(self) -> bool:
-        """True when this caller holds the claim (and has the context)."""
-        return self.outcome == CLAIMED
-
-    @property
-    def already_claimed(self) -> bool:
-        """True when another owner holds the claim."""
-        return self.outcome == ALREADY_CLAIMED
-
-    @property
-    def missing(self) -> bool:
-        """True when there is no context to claim."""
-        return self.outcome == MISSING
+    claimed = property(lambda self: self.outcome == CLAIMED)  # this caller holds the claim
+    already_claimed = property(lambda self: self.outcome == ALREADY_CLAIMED)  # another owner does
+    missing = property(lambda self: self.outcome == MISSING)  # there is no context to claim
 
 
 def check_owner(owner: str) -> str:

@@ -4,9 +4,8 @@
     consumer.run(handle)   # handle(event: Event); returning acknowledges, raising retries
     await AsyncConsumer(async_client, keys, settings).run(handle)   # async def handle(event)
 
-Each step is written once, as driver work (the handler's run is one of its operations) that
-``Consumer`` runs with the sync driver and ``AsyncConsumer`` with the asyncio one. docs/events.md
-has the guarantees, the duplicates to expect and the entry schema.
+Each step is driver work (the handler's run is one of its operations), run by the sync or the
+asyncio driver. docs/events.md has the guarantees, the duplicates to expect and the schema.
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """Erasing calls, or a caller's numbers and every call they took part in: what to erase
 (``Erasure``), what was (``Erased``), and its record for ``GET /sip-erasures/<id>``.
-``erasure_run.Run`` does it, as driver work, in this order, so that a run cut short (Redis
-failed, the process stopped) can simply be run again:
-
-1. **Find** (numbers only; nothing changes): the keys and stream entries holding a number, and
-   the calls they name.
-2. **Erase what holds no number**: the calls' other entries (sweep.lua) and keys (``SCAN``),
-   but their lists of entries, which step 4 reads. Until then everything that led to the calls
-   is still there, so a second run finds them again.
-3. **Tell**: one ``erasure`` entry in the status stream (events.py), naming the calls. From
-   here on a run cut short has told consumers of every call it found.
-4. **Erase the rest**: what was recorded for the calls since the sweeps (their lists of
-   entries name it: the entries and their delivery markers) and the lists, then the entries
-   and keys that hold a number, then the calls' keys once more.
-
-Every pass is bounded (pages of entries or keys), so Redis serves other clients between them.
+``erasure_run.Run`` does it, in the steps docs/privacy.md ("How it works") lists: the number goes
+last, so a run cut short (Redis failed, the process stopped) finds every call again when it is
+simply run again. Every pass is bounded (pages of entries or keys), so Redis serves other
+clients between them.
 """
 
 from __future__ import annotations

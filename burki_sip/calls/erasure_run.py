@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
-from ..jsontext import compact_json
-from .clock import utc_now
+from .connection import is_cluster
 from .drivers import Work, pipelined, written
 from .erasure import Erased, Erasure
-from .events import ERASURE, SCHEMA_VERSION
+from .events import ERASURE
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
 from .reads import EventRef, load_events
-from .recording import RecordScript
-from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
+from .recording import RecordScript, entry_fields
+from .sweeps import Progress, keys_holding, sweep_keys, sweep_stream
 
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
 BATCH = 500
@@ -43,7 +42,7 @@ class Run:
         self.store, self.keys, self.erasure = store, store.keys, erasure
         self.erased, self.progress, self.dry_run = erased, progress, erasure.dry_run
         self.match = NumberMatch.of(erasure.numbers)
-        self.nodes = primaries(store.client)
+        self.nodes = store.client.get_primaries() if is_cluster(store.client) else None
         self.streams = [key for kind in EVENT_KINDS
                         for key in (store.keys.events(kind), store.keys.dead_letters(kind))]
         self.held_keys: set[str] = set()
@@ -157,9 +156,8 @@ class Run:
         listed = sorted(call for call in erased.calls if not self.match.found_in(call))
         payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
                    "numbers": len(self.erasure.numbers)}
-        entry = {"schema": SCHEMA_VERSION, "type": ERASURE, "received_at": utc_now(),
-                 "content_type": "application/json", "payload": compact_json(payload),
-                 **({"request_id": self.erasure.request_id} if self.erasure.request_id else {})}
+        entry = entry_fields(payload, "application/json", None, None,
+                             {"type": ERASURE, "request_id": self.erasure.request_id})
         reply = yield from RecordScript(
             "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
             maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
