@@ -1,18 +1,8 @@
 """The call data as a library: key names, the call stores, the lifecycle, the Redis connection.
 
 No web framework here: the service, the CLI and outside processes (the media-stream handler)
-all use this package. Importing it has no side effects and opens no connection.
-
-    from burki_sip.calls import open_store, open_async_store
-
-    store = open_store()                      # the REDIS_* settings, as the service reads them
-    claim = store.claim(call_sid, owner=stream_id)
-    if claim.claimed:                         # else claim.already_claimed (owner, claimed_at)
-        use(claim.context)                    # ... or claim.missing (never prewarmed, expired)
-        store.release(call_sid, claim.token)  # when the stream ends early: claimable again
-
-    async with open_async_store() as store:   # the same on redis.asyncio, for asyncio handlers
-        claim = await store.claim(call_sid, owner=stream_id)
+all use this package. Importing it has no side effects and opens no connection. The README's
+"For the media-stream handler" shows ``open_store`` and ``open_async_store`` in use.
 """
 
 from __future__ import annotations

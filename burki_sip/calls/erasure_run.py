@@ -10,12 +10,10 @@ from typing import Any, Iterable, Iterator
 
 from .connection import is_cluster
 from .drivers import Work, pipelined, written
-from .erasure import Erased, Erasure
-from .events import ERASURE
+from .erasure import Erased, Erasure, tell
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
 from .reads import EventRef, load_events
-from .recording import RecordScript, entry_fields
 from .sweeps import Progress, keys_holding, sweep_keys, sweep_stream
 
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
@@ -55,8 +53,8 @@ class Run:
         if self.match:
             yield from self.find()
         yield from self.erase_unheld()
-        if not self.dry_run:
-            yield from self.tell()
+        if not self.dry_run:  # before the last step: a run cut short after it has told all
+            yield from tell(self.store, self.erasure, self.erased, self.match)
         yield from self.erase_held()
         self.erased.finished = True
         return self.erased
@@ -92,7 +90,7 @@ class Run:
         read_later = set() if self.dry_run else {self.keys.call_events(call) for call in calls}
         doomed = [key for key in page if key not in self.held_keys and key not in read_later
                   and self.keys.call_sid_of(key) in calls]
-        self.erased.keys += yield from self._unlink(doomed)
+        yield from self._unlink(doomed)
 
     def erase_held(self) -> Work[None]:
         """What arrived for the calls meanwhile, then what holds a number, then the calls' keys."""
@@ -103,7 +101,7 @@ class Run:
         known = [] if self.dry_run else [
             key for call in sorted(self.erased.calls) for key in (
                 self.keys.call_events(call), self.keys.status(call), self.keys.context(call))]
-        self.erased.keys += yield from self._unlink([*sorted(self.held_keys), *known])
+        yield from self._unlink([*sorted(self.held_keys), *known])
 
     def _arrivals(self) -> Work[None]:
         """Entries recorded for the calls after the stream sweeps (their lists name them) with
@@ -118,7 +116,7 @@ class Run:
                        if _order(ref.entry_id) > self.swept_to[self.keys.events(ref.kind)]]
             for _, refs in _batches(arrived):
                 yield from self._erase_arrived(refs)
-            self.erased.keys += yield from self._unlink(names)
+            yield from self._unlink(names)
             self.progress("erase arrivals", done, len(calls))
 
     def _erase_arrived(self, refs: list[EventRef]) -> Work[None]:
@@ -128,7 +126,7 @@ class Run:
         for kind in EVENT_KINDS:
             yield from self._xdel(self.keys.events(kind),
                                   [ref.entry_id for ref in refs if ref.kind == kind])
-        self.erased.keys += yield from self._unlink(markers)
+        yield from self._unlink(markers)
 
     def _xdel(self, stream: str, ids: list[str]) -> Work[None]:
         for done, batch in _batches(ids):
@@ -138,28 +136,12 @@ class Run:
             self.erased.count(stream, removed)
             self.progress(f"erase {stream}", done, len(ids))
 
-    def _unlink(self, doomed: list[str]) -> Work[int]:
-        if self.dry_run or not doomed:
-            return len(doomed)
-        removed = 0
+    def _unlink(self, doomed: list[str]) -> Work[None]:
+        if self.dry_run:
+            self.erased.keys += len(doomed)
+            return
         for done, batch in _batches(doomed):
             # One UNLINK per key: on a Cluster the keys of a batch live in different slots.
             replies = yield written(*(lambda pipe, key=key: pipe.unlink(key) for key in batch))
-            removed += replies if len(batch) == 1 else sum(replies)
+            self.erased.keys += replies if len(batch) == 1 else sum(replies)
             self.progress("delete keys", done, len(doomed))
-        return removed
-
-    def tell(self) -> Work[None]:
-        """The ``erasure`` entry, appended (and trimmed) as every entry is: record.lua. Before
-        the last step, so that a run cut short after it has told of every call it found."""
-        store, erased = self.store, self.erased
-        listed = sorted(call for call in erased.calls if not self.match.found_in(call))
-        payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
-                   "numbers": len(self.erasure.numbers)}
-        entry = entry_fields(payload, "application/json", None, None,
-                             {"type": ERASURE, "request_id": self.erasure.request_id})
-        reply = yield from RecordScript(
-            "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
-            maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
-        ).work()
-        erased.event_id = reply[3]

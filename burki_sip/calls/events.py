@@ -19,10 +19,9 @@ KNOWN_FIELDS = ("schema", "received_at", "content_type", "payload", "applied", *
 # The ``type`` of an entry that tells of an erasure; a received request's entry has no ``type``.
 ERASURE = "erasure"
 
-# Longest blocking read, in ms, and its share of the socket timeout: a read must return (empty)
+# Longest blocking read, in ms: it must also return (empty) within half the socket timeout,
 # before the client gives up waiting for the socket.
 MAX_BLOCK_MS = 1000
-BLOCK_SHARE_OF_TIMEOUT = 0.5
 
 
 class EventFormatError(ValueError):
@@ -104,7 +103,7 @@ def block_ms(socket_timeout: float | None) -> int:
     """How long a blocking stream read may wait: half the socket timeout, at most 1 s."""
     if not socket_timeout:
         return MAX_BLOCK_MS
-    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 500)))
 
 
 def block_ms_for(client: Any) -> int:

@@ -36,9 +36,6 @@ DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
 OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD,
                         WAITED_FIELD})
 
-# Besides the statuses, the timeline places the latest claim and release by their time.
-TIMELINE_EVENTS = ("claimed", "released")
-
 
 def status_from_word(word: str) -> str | None:
     """The canonical status (or ``HANGUP``) a provider's word means; ``None`` if unknown."""
@@ -87,7 +84,7 @@ def timeline(state: dict) -> dict[str, str]:
     """When each status was first reached, in rank order, with the latest claim and release
     placed among them by their time."""
     events = [(status, state[f"{status}_at"]) for status in RANKS if f"{status}_at" in state]
-    for event in TIMELINE_EVENTS:
+    for event in ("claimed", "released"):
         at = state.get(f"{event}_at")
         if at:
             index = next((i for i, (_, when) in enumerate(events) if when > at), len(events))

@@ -61,10 +61,8 @@ class RecordScript(ScriptCall):
     # Arguments computed from the fields, named in ARGS as the fields are.
     fact_count = property(lambda self: len(self.transition.facts))
     event_fact_count = property(lambda self: len(self.transition.event_facts))
-
-    @property
-    def rank(self) -> int | None:
-        return rank_of(self.transition.status) if self.transition.status else None
+    rank = property(lambda self: rank_of(self.transition.status) if self.transition.status
+                    else None)
 
     def keys(self) -> list[str]:
         """The keys given, in ``ROLES`` order."""

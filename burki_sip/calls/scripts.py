@@ -38,10 +38,6 @@ class ScriptCall:
     KEYS: ClassVar[tuple[str, ...]] = ()
     ARGS: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._readers = tuple(attrgetter(name) for name in cls.ARGS)
-
     def keys(self) -> list[str]:
         """The script's KEYS, in its order."""
         return [getattr(self, name) for name in self.KEYS]
@@ -49,7 +45,8 @@ class ScriptCall:
     def args(self) -> list[Any]:
         """The script's ARGV, in its order (``None`` becomes ``''``: absent); a dotted name reads
         an attribute of a field (``lifetimes.idle_ttl``)."""
-        return ["" if value is None else value for value in (read(self) for read in self._readers)]
+        return ["" if value is None else value
+                for value in (attrgetter(name)(self) for name in self.ARGS)]
 
     def work(self) -> Work[Any]:
         """The script's run as driver work, a write (``drivers.written``): its reply, read.

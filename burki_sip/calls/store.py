@@ -11,7 +11,7 @@ from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
 from .drivers import Acks, Work, run, written
-from .erasure import Erased, Erasure, ignore, load_record, save_record
+from .erasure import Erased, Erasure, load_record, save_record
 from .erasure_run import Run
 from .keys import Keys, Lifetimes
 from .lifecycle import NO_TRANSITION, Transition
@@ -86,7 +86,8 @@ class CallStore(CallAccess, StreamReading):
         return self._run(record(self, kind, entry, call_sid, delivery_id,
                                 transition or NO_TRANSITION))
 
-    def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
+    def erase(self, erasure: Erasure, erased: Erased | None = None,
+              progress=lambda stage, done, total: None) -> Erased:
         """Erase calls, or numbers and their calls (``erasure.py``), tallied in ``erased`` (so
         a caller still has it when this raises), calling ``progress(stage, done, total or
         None)`` after each page. A ``redis.RedisError`` leaves it unfinished: run it again."""
