@@ -35,15 +35,12 @@ class Keys:
         return call_sid if brace else None
 
     def call(self, call_sid: str) -> str:
-        """The common stem of one call's keys."""
         return f"{self.prefix}:call:{{{call_sid}}}"
 
     def context(self, call_sid: str) -> str:
-        """JSON string of the prewarmed call context."""
         return f"{self.call(call_sid)}:context"
 
     def status(self, call_sid: str) -> str:
-        """Hash of the call's lifecycle and claim."""
         return f"{self.call(call_sid)}:status"
 
     def prewarmed(self, call_sid: str) -> str:
@@ -67,17 +64,14 @@ class Keys:
         return f"{self.prefix}:health:readyz"
 
     def erasure(self, erasure_id: str) -> str:
-        """Hash of one erasure's progress (counts only: no number)."""
         return f"{self.prefix}:erasure:{{{erasure_id}}}"
 
     def events(self, kind: str) -> str:
-        """The stream of received webhook or status requests."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event stream {kind!r}")
         return f"{self.prefix}:events:{kind}"
 
     def dead_letters(self, kind: str) -> str:
-        """Entries no consumer could handle (docs/events.md)."""
         return f"{self.events(kind)}:dead"
 
 

@@ -110,13 +110,9 @@ def handoff(state: dict) -> str | None:
 @dataclass(frozen=True, init=False)
 class Transition:
     """What a callback says about a call: a status (canonical or ``HANGUP``; ``''``: none), the
-    sequence that orders callbacks of equal rank, and facts (name -> text; ``None`` and empty
-    values left out): ``Transition("completed", sip_code=200, reason="bye")``.
-
-    record.lua writes facts when the transition applies, else only where the hash lacks them.
-    ``event_facts`` tell of an event the callback reports rather than of the call (a ``<Dial>``'s
-    leg): written whether or not the status moves, so the latest event's stand.
-    """
+    sequence that orders callbacks of equal rank, facts and ``event_facts`` (name -> text;
+    ``None`` and empty values left out; how record.lua writes each: docs/lifecycle.md, "Rules"):
+    ``Transition("completed", sip_code=200, reason="bye")``."""
 
     status: str
     sequence: int | None

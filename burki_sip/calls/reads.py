@@ -1,8 +1,6 @@
 """Reading one call, as driver work the same for both stores, and the event streams (sync).
-
-Besides its context and status hash, every call keeps the ids of its own stream entries
-(``Keys.call_events``, written by record.lua with each entry), so its events are read by id,
-one ``XRANGE`` each, in O(the call's events): no stream is scanned for them.
+A call's events are read by the ids it keeps, one ``XRANGE`` each, in O(the call's events): no
+stream is scanned for them (docs/events.md, "Each call's own entries").
 """
 
 from __future__ import annotations
@@ -40,12 +38,10 @@ def _json(raw: str | None) -> dict | None:
 
 
 def load_context(keys: Keys, call_sid: str) -> Work[dict | None]:
-    """A call's context, or ``None`` when it is absent or expired."""
     return _json((yield lambda client: client.get(keys.context(call_sid))))
 
 
 def inspect_context(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int, bool]]:
-    """A call's context, its remaining TTL in seconds and whether it is claimed."""
     context = keys.context(call_sid)
     raw, ttl, claimed = yield pipelined(
         lambda pipe: pipe.get(context), lambda pipe: pipe.ttl(context),
@@ -54,7 +50,6 @@ def inspect_context(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int, b
 
 
 def load_status(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int]]:
-    """A call's status hash (``None`` when unknown) and its remaining TTL."""
     status = keys.status(call_sid)
     state, ttl = yield pipelined(lambda pipe: pipe.hgetall(status), lambda pipe: pipe.ttl(status))
     return (state or None), ttl

@@ -1,14 +1,15 @@
 """The Lua scripts, and the one way their inputs are laid out: ``ScriptCall``.
 
 Each script opens by naming every ``KEYS[n]`` and ``ARGV[n]`` it reads; the dataclass of its call
-(``RecordScript``, ``ClaimScript``, ``ReleaseScript``, ``StreamPage``) holds the same inputs as
-named fields and says their order once, in ``KEYS`` and ``ARGS``. No other code builds a
-script's arguments.
+(``RecordScript``, ``ClaimScript``, ``ReleaseScript``, ``StreamPage``, ``GroupScript``) holds the
+same inputs as named fields and says their order once, in ``KEYS`` and ``ARGS``. No other code
+builds a script's arguments.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from operator import attrgetter
@@ -68,3 +69,16 @@ class ScriptCall:
     def result(self, reply: Any) -> Any:
         """What the reply means; subclasses read it into their own result."""
         return reply
+
+
+@dataclass(frozen=True)
+class GroupScript(ScriptCall):
+    """One run of ``group.lua``: the group created if absent (at ``start``), its lag repaired."""
+
+    SCRIPT: ClassVar[str] = "group"
+    KEYS: ClassVar[tuple[str, ...]] = ("stream",)
+    ARGS: ClassVar[tuple[str, ...]] = ("group", "start")
+
+    stream: str
+    group: str
+    start: str
