@@ -50,7 +50,7 @@ class Run:
 
     def work(self) -> Work[Erased]:
         """The erasure, step by step."""
-        if self.match:
+        if self.erasure.numbers:
             yield from self.find()
         yield from self.erase_unheld()
         if not self.dry_run:  # before the last step: a run cut short after it has told all

@@ -73,9 +73,12 @@ class Event:
             raise EventFormatError(f"entry {entry_id}: payload is not JSON ({exc})") from exc
         if not isinstance(payload, dict):
             raise EventFormatError(f"entry {entry_id}: payload is not a JSON object")
+        applied = fields.get("applied")
+        if applied not in (None, "true", "false"):
+            raise EventFormatError(f"entry {entry_id}: applied is {applied!r}, not true or false")
         return cls(id=entry_id, kind=kind, schema=fields.get("schema", "0"),
                    received_at=fields["received_at"], content_type=fields["content_type"],
-                   payload=payload, applied=_applied(entry_id, fields.get("applied")),
+                   payload=payload, applied=None if applied is None else applied == "true",
                    **{name: fields.get(name) for name in OPTIONAL_FIELDS},
                    extra={k: v for k, v in fields.items() if k not in KNOWN_FIELDS})
 
@@ -89,14 +92,6 @@ class Event:
     def as_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data: what ``burki-sip events consume`` writes to a handler."""
         return {**asdict(self), "extra": dict(self.extra)}
-
-
-def _applied(entry_id: str, value: str | None) -> bool | None:
-    if value is None:
-        return None
-    if value not in ("true", "false"):
-        raise EventFormatError(f"entry {entry_id}: applied is {value!r}, not true or false")
-    return value == "true"
 
 
 def block_ms(socket_timeout: float | None) -> int:

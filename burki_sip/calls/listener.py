@@ -30,13 +30,10 @@ class Listener:
         self._open(client, threading.Lock(), threading.Lock(), threading.Event)
 
     def _open(self, client: Any, lock: Any, sending: Any, event: Any) -> None:
-        self.client = client
-        self.waiters = Waiters(lock)
+        self.client, self.waiters, self._sending, self._event = client, Waiters(lock), sending, event
         self.readers: dict[str, Any] = {}  # source -> the event that wakes its idle reader
-        self.closed = False
         self.runs: list = []  # the readers' threads or tasks
-        self._pubsub = None
-        self._sending, self._event = sending, event
+        self.closed, self._pubsub = False, None
 
     def watch(self, channel: str) -> Watch:
         """A new watch of ``channel`` (``waiters.add`` registers it)."""

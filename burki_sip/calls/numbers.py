@@ -56,9 +56,6 @@ class NumberMatch:
         return cls(tuple(dict.fromkeys(tuple(sorted(forms(number), key=len))
                                        for number in numbers)))
 
-    def __bool__(self) -> bool:
-        return bool(self.groups)
-
     def found_in(self, text: str) -> bool:
         """True when a form stands in ``text`` between non-digits."""
         return bool(self.groups) and bool(_pattern(self.groups).search(text))
