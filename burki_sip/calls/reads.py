@@ -32,6 +32,10 @@ class EventRef(NamedTuple):
         kind, _, entry_id = text.partition(":")
         return cls(kind, entry_id)
 
+    def __str__(self) -> str:
+        """As record.lua writes it (``parse`` reads it back)."""
+        return f"{self.kind}:{self.entry_id}"
+
 
 def _json(raw: str | None) -> dict | None:
     return None if raw is None else json.loads(raw)
