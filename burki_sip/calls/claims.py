@@ -36,10 +36,8 @@ PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError, NotAc
 
 @dataclass(frozen=True)
 class Claim:
-    """The outcome of ``claim``: ``claimed`` (``context``, and ``token`` for ``release``),
-    ``already_claimed`` (by the ``owner`` of the claim that holds it, at ``claimed_at``) or
-    ``missing`` (never prewarmed, or expired). ``waited``: seconds the claim waited for the
-    context (0.0 when it was there at once; for ``missing`` after a wait, the whole wait)."""
+    """The outcome of ``claim`` (docs/lifecycle.md, "Claims"). ``waited``: seconds the claim
+    waited for the context (0.0 when it was there at once; for ``missing``, the whole wait)."""
 
     outcome: str
     call_sid: str

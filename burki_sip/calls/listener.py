@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any
 
 from .connection import is_cluster
@@ -118,11 +118,9 @@ class AsyncListener(Listener):
     @staticmethod
     async def sleep(event: asyncio.Event, timeout: float) -> None:
         """Until ``event`` is set or ``timeout`` passed; then clear it (no task is made for it)."""
-        try:
+        with suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await event.wait()
-        except TimeoutError:
-            pass
         event.clear()
 
     @staticmethod

@@ -90,12 +90,9 @@ class StreamReading:
 
     def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
                       backoff: tuple[float, float] = (0.2, 5.0)) -> Iterator[tuple[str, dict]]:
-        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
-
-        Each read blocks less than the socket timeout (``block_ms_for``), so an idle stream is no
-        error. When Redis fails it waits (``backoff``: first and longest wait in seconds,
-        doubling) and reads on after the last entry it yielded.
-        """
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``,
+        less than the socket timeout); when Redis fails, wait (``backoff``: first and longest
+        wait in seconds, doubling) and read on after the last entry yielded."""
         stream, block_ms = self.keys.events(kind), block_ms or block_ms_for(self.client)
         wait = backoff[0]
         while True:

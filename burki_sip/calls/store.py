@@ -38,10 +38,8 @@ class CallStore(CallAccess, StreamReading):
                  events_max_backlog: int | None = 100_000,
                  events_retention: int | None = None, acks: Acks = Acks()) -> None:
         super().__init__(client, keys, lifetimes, acks)
-        self.events_maxlen = events_maxlen
-        self.events_max_backlog = events_max_backlog
-        self.events_retention = events_retention
-        self.streams_in_script = streams_in_script
+        self.events_maxlen, self.events_max_backlog = events_maxlen, events_max_backlog
+        self.events_retention, self.streams_in_script = events_retention, streams_in_script
 
     listener_class = Listener
 

@@ -1,9 +1,6 @@
-"""An erasure's sweeps, a page at a time: through an event stream (``sweep_stream``, sweep.lua)
-and through every key under the prefix (``sweep_keys``, ``SCAN`` on every primary of a Cluster).
-
-A stream's entries are looked through inside Redis, so none of them crosses the network: a page
-of ``PAGE_ENTRIES`` costs Redis a few milliseconds, and the sweep stops at the entry that was the
-stream's newest when it began (entries appended since are left to the end of the erasure).
+"""An erasure's sweeps, a page at a time: through an event stream (``sweep_stream``, sweep.lua:
+inside Redis, so no entry crosses the network; costs in docs/privacy.md) and through every key
+under the prefix (``sweep_keys``, ``SCAN`` on every primary of a Cluster).
 """
 
 from __future__ import annotations
