@@ -1,18 +1,8 @@
 """The call data as a library: key names, the call stores, the lifecycle, the Redis connection.
 
 No web framework here: the service, the CLI and outside processes (the media-stream handler)
-all use this package. Importing it has no side effects and opens no connection.
-
-    from burki_sip.calls import open_store, open_async_store
-
-    store = open_store()                      # the REDIS_* settings, as the service reads them
-    claim = store.claim(call_sid, owner=stream_id)
-    if claim.claimed:                         # else claim.already_claimed (owner, claimed_at)
-        use(claim.context)                    # ... or claim.missing (never prewarmed, expired)
-        store.release(call_sid, claim.token)  # when the stream ends early: claimable again
-
-    async with open_async_store() as store:   # the same on redis.asyncio, for asyncio handlers
-        claim = await store.claim(call_sid, owner=stream_id)
+all use this package. Importing it has no side effects and opens no connection. The README's
+"For the media-stream handler" shows ``open_store`` and ``open_async_store`` in use.
 """
 
 from __future__ import annotations
@@ -42,13 +32,9 @@ def _settings(environ: Mapping[str, str] | None, url: str | None) -> dict[str, A
 
 def open_store(environ: Mapping[str, str] | None = None, *, url: str | None = None,
                client: Any = None) -> CallStore:
-    """A ``CallStore`` configured from the environment exactly as the service configures its own
-    (one server, a Redis Cluster or a Sentinel-managed primary, with TLS: ``connection.py``).
-
-    Args:
-        environ: the settings to read instead of ``os.environ``.
-        url: the Redis to use instead of ``REDIS_URL`` (the other ``REDIS_*`` settings apply).
-        client: a redis-py client (``decode_responses=True``) to use instead of connecting.
+    """A ``CallStore`` configured from ``environ`` (default ``os.environ``) exactly as the
+    service configures its own (``connection.py``); ``url`` instead of ``REDIS_URL`` (the other
+    ``REDIS_*`` settings apply), or a redis-py ``client`` (``decode_responses=True``) to use.
 
     Raises:
         ValueError: a setting is invalid, or no ``REDIS_URL`` says which Redis to use.
@@ -59,16 +45,9 @@ def open_store(environ: Mapping[str, str] | None = None, *, url: str | None = No
 
 def open_async_store(environ: Mapping[str, str] | None = None, *, url: str | None = None,
                      client: Any = None, max_connections: int | None = None) -> AsyncCallStore:
-    """An ``AsyncCallStore`` on ``redis.asyncio``, from the same settings as ``open_store``.
-
-    Args:
-        environ, url, client: as for ``open_store``; ``client`` is a ``redis.asyncio`` one.
-        max_connections: connections to one server (default ``connection.MAX_CONNECTIONS``);
-            more concurrent calls wait for a free one.
-
-    Raises:
-        ValueError: as for ``open_store``.
-    """
+    """An ``AsyncCallStore`` on ``redis.asyncio``, as ``open_store`` (a ``client`` is a
+    ``redis.asyncio`` one); ``max_connections`` to one server (default
+    ``connection.MAX_CONNECTIONS``): more concurrent calls wait for a free one."""
     config = _settings(environ, url)
     if client is None:
         sized = {"max_connections": max_connections} if max_connections else {}

@@ -18,30 +18,20 @@ from .reads import EventRef
 class CallAccess:
     """Reads and claims of one deployment's calls; ``_run`` says how the work is run.
 
-    Args:
-        client: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``.
-        keys: the key names under this deployment's prefix.
-        lifetimes: TTLs of contexts, duplicate markers and call status.
-        acks: how many replicas acknowledge each write (``drivers.Acks``; default none).
-
-    ``on_claim``: a function given every ``Claim`` that ``claim`` returns (a handler exports its
-    ``outcome`` and ``waited`` as metrics); ``None``: none.
+    ``client``: a redis-py client, sync or ``redis.asyncio``, with ``decode_responses=True``;
+    ``acks``: how many replicas acknowledge each write (default none). ``on_claim``: a function
+    given every ``Claim`` that ``claim`` returns (a handler exports its ``waited`` as a metric).
     """
 
     on_claim: Callable[[Claim], Any] | None = None
+    listener_class: type  # wakes waiting claims: listener.Listener or AsyncListener
 
     def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  acks: Acks = Acks()) -> None:
-        self.client = client
-        self.keys = keys
-        self.lifetimes = lifetimes
-        self.acks = acks
+        self.client, self.keys, self.lifetimes, self.acks = client, keys, lifetimes, acks
         self._listener = None
 
     def _run(self, work: Work) -> Any:
-        raise NotImplementedError
-
-    def _new_listener(self) -> Any:
         raise NotImplementedError
 
     def load_context(self, call_sid: str) -> dict | None:
@@ -65,20 +55,11 @@ class CallAccess:
         return (yield from reads.load_events(self.keys, refs))
 
     def claim(self, call_sid: str, owner: str | None = None, wait: float = 0.0) -> Claim:
-        """Claim a call's context for ``owner``, atomically (``claim.lua``); wait for it if asked.
-
-        Args:
-            call_sid: the call.
-            owner: who claims, e.g. the media stream's id (claiming again as the same owner
-                gives the same claim and token); ``None``: an owner of this claim alone. Only an
-                owner can claim again after a lost answer (a timeout, a cancelled wait) and get
-                the token to release it, so name one whenever ``wait`` is above 0.
-            wait: seconds to wait for a context not prewarmed yet; 0: answer at once.
-
-        Returns:
-            ``claimed`` (with the context and a token for ``release``), ``already_claimed`` (by
-            another owner: who and when) or ``missing`` (never prewarmed, or expired; after
-            ``wait`` seconds). ``Claim.waited``: how long it waited.
+        """Claim a call's context for ``owner`` atomically (``claim.lua``; the rules and
+        outcomes: docs/lifecycle.md, "Claims"), waiting up to ``wait`` seconds for a context not
+        prewarmed yet. Claiming again as the same owner gives the same claim and token; ``None``
+        is an owner of this claim alone, so name one whenever ``wait`` is above 0 (only an owner
+        can claim again after a lost answer and get the token to release it).
 
         Raises:
             ValueError: ``wait`` is negative or not a number, or ``owner`` is not valid.
@@ -101,7 +82,7 @@ class CallAccess:
         if not wait:
             return script.work()
         if self._listener is None:
-            self._listener = self._new_listener()
+            self._listener = self.listener_class(self.client)
         return waiting_claim(script, self._listener, self.keys.prewarmed(call_sid), wait)
 
     def _observed(self, claiming: Work[Claim]) -> Work[Claim]:

@@ -13,17 +13,15 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel, SentinelConnectionPool
 from redis.driver_info import DriverInfo
 
-from .connection import (CLUSTER, MAX_CONNECTIONS, SENTINEL, quick_retry, redis_target,
-                         sentinel_parts)
+from .connection import MAX_CONNECTIONS, quick_retry, redis_target, sentinel_parts
 from .drivers import run_async
 from .following import NamesThePromoted, following
 
-# MAX_CONNECTIONS, as for the sync client: commands beyond it wait for a free connection (up to
-# REDIS_SOCKET_TIMEOUT) instead of failing, so a burst of 200 stream starts queues for a few
-# round trips, and opens at most 50 connections at once (each costs the loop ~0.15 ms of CPU).
-# redis-py's asyncio cluster client has no waiting pool: a node whose connections are all busy
-# raises MaxConnectionsError. So each node may get as many as Redis itself accepts by default
-# (maxclients 10000); a burst opens one per concurrent command.
+# One server's pool waits for a free connection (MAX_CONNECTIONS, as the sync one), so a burst of
+# 200 stream starts queues for a few round trips instead of opening 200 (each costs the loop
+# ~0.15 ms of CPU). redis-py's asyncio cluster client has no waiting pool (a node whose
+# connections are all busy raises MaxConnectionsError): each node may get as many as Redis
+# accepts by default (maxclients 10000).
 CLUSTER_MAX_CONNECTIONS = 10_000
 
 
@@ -90,14 +88,12 @@ class SentinelPrimary(Redis):
 
 def async_client_from_config(config: Mapping[str, Any],
                              max_connections: int = MAX_CONNECTIONS) -> Redis | RedisCluster:
-    """A ``redis.asyncio`` client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS``,
-    configured as ``connection.client_from_config``. ``max_connections``: to one server or
-    Sentinel primary (more concurrent commands wait for one, at most ``REDIS_SOCKET_TIMEOUT``);
-    not used on a Cluster. Raises ``ValueError`` as ``connection.redis_target``."""
-    kind, url, options = redis_target(config)
+    """``connection.client_from_config`` on ``redis.asyncio``; ``max_connections`` to one server
+    or Sentinel primary (more concurrent commands wait for one, at most the socket timeout)."""
+    url, options = redis_target(config)
     options = {**options, "driver_info": driver_info()}
     wait = {"max_connections": max_connections, "timeout": config["REDIS_SOCKET_TIMEOUT"]}
-    if kind == SENTINEL:
+    if config.get("REDIS_SENTINELS"):
         addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options,
                                                              quick_retry(Retry))
         sentinel_kwargs["driver_info"] = driver_info()
@@ -105,7 +101,7 @@ def async_client_from_config(config: Mapping[str, Any],
         return sentinels.master_for(config["REDIS_SENTINEL_MASTER"], redis_class=SentinelPrimary,
                                     connection_pool_class=BlockingSentinelPool,
                                     retry=quick_retry(Retry), **wait)
-    if kind == CLUSTER:
+    if config.get("REDIS_CLUSTER"):
         return RedisCluster.from_url(url, retry=quick_retry(Retry),
                                      max_connections=CLUSTER_MAX_CONNECTIONS, **options)
     pool = BlockingConnectionPool.from_url(url, retry=quick_retry(Retry), **wait, **options)

@@ -1,8 +1,5 @@
-"""``AsyncCallStore``: what a media-stream handler on asyncio reads and claims (``redis.asyncio``).
-
-``CallStore``'s reads and claims (``access.CallAccess``, written once), each returning a coroutine
-that runs the same work on the asyncio client, so the event loop never blocks.
-"""
+"""``AsyncCallStore``: ``CallStore``'s reads and claims (``access.CallAccess``, written once) for
+a media-stream handler on asyncio, each a coroutine running the same work on ``redis.asyncio``."""
 
 from __future__ import annotations
 
@@ -16,17 +13,15 @@ from .listener import AsyncListener
 
 
 class AsyncCallStore(CallAccess):
-    """Reads and claims one deployment's call contexts from asyncio code: await each method.
-
-    Takes ``CallAccess``'s arguments, with a ``redis.asyncio`` client (one server, Sentinel
-    primary or ``RedisCluster``; ``async_connection`` builds one). ``async with`` closes the
-    client at the end, as ``aclose`` does.
-    """
+    """Reads and claims one deployment's calls from asyncio code: await each method. Takes
+    ``CallAccess``'s arguments with a ``redis.asyncio`` client; ``async with`` closes it."""
 
     def __init__(self, client: Any, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  acks: Acks = Acks()) -> None:
         super().__init__(client, keys, lifetimes, acks)
         self._ready, self._initializing = False, asyncio.Lock()
+
+    listener_class = AsyncListener
 
     async def _run(self, work: Work) -> Any:
         # redis-py's asyncio Cluster client initializes itself lazily; when 50 tasks start at once
@@ -38,9 +33,6 @@ class AsyncCallStore(CallAccess):
                     await self.client.initialize()
                     self._ready = True
         return await run_async(work, self.client, self.acks)
-
-    def _new_listener(self) -> AsyncListener:
-        return AsyncListener(self.client)
 
     async def aclose(self) -> None:
         """Close the client and its connections (the waiting claims' subscriber ones too)."""

@@ -37,21 +37,20 @@ def stream_states(client: redis.Redis, keys: Keys) -> list[StreamState]:
     """The state of every event stream (a few commands per group; not for the request path)."""
     now_s, now_us = client.time()
     now_ms = now_s * 1000 + now_us // 1000
-    return [stream_state(client, keys, kind, now_ms) for kind in EVENT_KINDS]
-
-
-def stream_state(client: redis.Redis, keys: Keys, kind: str, now_ms: int) -> StreamState:
-    """One stream's state; ``now_ms`` is Redis's clock, which the entry ids come from."""
-    stream = keys.events(kind)
-    length, dead = client.xlen(stream), client.xlen(keys.dead_letters(kind))
-    groups = client.xinfo_groups(stream) if client.exists(stream) else []
-    return StreamState(kind, length, dead, tuple(
-        group_state(client, stream, info, length, now_ms) for info in groups))
+    states = []
+    for kind in EVENT_KINDS:
+        stream = keys.events(kind)
+        length, dead = client.xlen(stream), client.xlen(keys.dead_letters(kind))
+        groups = client.xinfo_groups(stream) if client.exists(stream) else []
+        states.append(StreamState(kind, length, dead, tuple(
+            group_state(client, stream, info, length, now_ms) for info in groups)))
+    return states
 
 
 def group_state(client: redis.Redis, stream: str, info: dict, length: int,
                 now_ms: int) -> GroupState:
-    """A group's backlog the way record.lua counts it: pending + lag (lag unknown: the length)."""
+    """A group's backlog the way record.lua counts it: pending + lag (lag unknown: the length);
+    ``now_ms`` is Redis's clock, which the entry ids come from."""
     pending, lag = info["pending"], info.get("lag")
     unacknowledged = pending + lag if lag is not None else length
     oldest = None

@@ -36,10 +36,8 @@ PASSING = (ConnectionError, TimeoutError, ReadOnlyError, ClusterDownError, NotAc
 
 @dataclass(frozen=True)
 class Claim:
-    """The outcome of ``claim``: ``claimed`` (``context``, and ``token`` for ``release``),
-    ``already_claimed`` (by the ``owner`` of the claim that holds it, at ``claimed_at``) or
-    ``missing`` (never prewarmed, or expired). ``waited``: seconds the claim waited for the
-    context (0.0 when it was there at once; for ``missing`` after a wait, the whole wait)."""
+    """The outcome of ``claim`` (docs/lifecycle.md, "Claims"). ``waited``: seconds the claim
+    waited for the context (0.0 when it was there at once; for ``missing``, the whole wait)."""
 
     outcome: str
     call_sid: str
@@ -49,20 +47,9 @@ class Claim:
     claimed_at: str | None = None
     waited: float = 0.0
 
-    @property
-    def claimed(self) -> bool:
-        """True when this caller holds the claim (and has the context)."""
-        return self.outcome == CLAIMED
-
-    @property
-    def already_claimed(self) -> bool:
-        """True when another owner holds the claim."""
-        return self.outcome == ALREADY_CLAIMED
-
-    @property
-    def missing(self) -> bool:
-        """True when there is no context to claim."""
-        return self.outcome == MISSING
+    claimed = property(lambda self: self.outcome == CLAIMED)  # this caller holds the claim
+    already_claimed = property(lambda self: self.outcome == ALREADY_CLAIMED)  # another owner does
+    missing = property(lambda self: self.outcome == MISSING)  # there is no context to claim
 
 
 def check_owner(owner: str) -> str:

@@ -18,17 +18,12 @@ from .following import Sentinel, follow
 # instead of opening one more, so dynos x workers x 50 bounds what Redis's maxclients must take.
 MAX_CONNECTIONS = 50
 
-# The three kinds of Redis the settings can name (``redis_target``).
-SERVER, CLUSTER, SENTINEL = "server", "cluster", "sentinel"
-
-
-def redis_target(config: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Which kind of Redis the settings name, its URL, and the options every client of it takes
-    (sync or asyncio): decoded responses, ``REDIS_SOCKET_TIMEOUT``, and for ``rediss://``
-    certificates checked unless ``REDIS_SSL_CERT_REQS=none``.
-
-    No ``health_check_interval``: its PING before a command on an idle connection would be a
-    second round trip; ``quick_retry`` replaces a connection the server closed instead.
+def redis_target(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The URL of the Redis the settings name, and the options every client of it takes (sync or
+    asyncio): decoded responses, ``REDIS_SOCKET_TIMEOUT``, and for ``rediss://`` certificates
+    checked unless ``REDIS_SSL_CERT_REQS=none``. No ``health_check_interval``: its PING before a
+    command on an idle connection would be a second round trip; ``quick_retry`` replaces a
+    connection the server closed instead.
 
     Raises:
         ValueError: no ``REDIS_URL`` (nor ``REDIS_SENTINELS``) says which Redis to use; or
@@ -42,29 +37,23 @@ def redis_target(config: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     url, timeout = config.get("REDIS_URL") or "redis://", config["REDIS_SOCKET_TIMEOUT"]
     options = {"decode_responses": True, "socket_timeout": timeout,
                "socket_connect_timeout": timeout}
-    if uses_tls(url):  # plain connections take no ssl_* options at all
+    if url.lower().startswith("rediss://"):  # plain connections take no ssl_* options at all
         options["ssl_cert_reqs"] = config.get("REDIS_SSL_CERT_REQS") or "required"
         if config.get("REDIS_SSL_CA_CERTS"):
             options["ssl_ca_certs"] = config["REDIS_SSL_CA_CERTS"]
-    kind = SENTINEL if config.get("REDIS_SENTINELS") else (
-        CLUSTER if config.get("REDIS_CLUSTER") else SERVER)
-    return kind, url, options
+    return url, options
 
 
 def client_from_config(config: Mapping[str, Any]) -> redis.Redis | RedisCluster:
     """The client for ``REDIS_URL``, ``REDIS_CLUSTER`` or ``REDIS_SENTINELS`` (see config.py):
     a ``redis.Redis`` (one server, or the primary Sentinel names, followed) or a
-    ``RedisCluster``, configured by ``redis_target`` and retrying as ``quick_retry`` says.
-
-    Raises:
-        ValueError: as ``redis_target``.
-    """
-    kind, url, options = redis_target(config)
-    if kind == SENTINEL:
+    ``RedisCluster``. Raises ``ValueError`` as ``redis_target``."""
+    url, options = redis_target(config)
+    if config.get("REDIS_SENTINELS"):
         addresses, sentinel_kwargs, primary = sentinel_parts(config, url, options, quick_retry())
         sentinels = Sentinel(addresses, sentinel_kwargs=sentinel_kwargs, **primary)
         return follow(sentinels.master_for(config["REDIS_SENTINEL_MASTER"], retry=quick_retry()))
-    if kind == CLUSTER:
+    if config.get("REDIS_CLUSTER"):
         return RedisCluster.from_url(url, retry=quick_retry(), **options)
     pool = redis.BlockingConnectionPool.from_url(
         url, retry=quick_retry(), max_connections=MAX_CONNECTIONS,
@@ -78,11 +67,6 @@ def is_cluster(client: Any) -> bool:
     return isinstance(client, (RedisCluster, AsyncRedisCluster))
 
 
-def uses_tls(url: str) -> bool:
-    """True for a ``rediss://`` URL."""
-    return url.lower().startswith("rediss://")
-
-
 def sentinel_parts(config: Mapping[str, Any], url: str, options: dict[str, Any],
                    retry: Any) -> tuple[list, dict[str, Any], dict[str, Any]]:
     """What a ``Sentinel`` (sync or asyncio) is built from: addresses, its own options (with
@@ -90,7 +74,7 @@ def sentinel_parts(config: Mapping[str, Any], url: str, options: dict[str, Any],
     timeout = config["REDIS_SOCKET_TIMEOUT"]
     primary = {name: value for name, value in parse_url(url).items()
                if name in ("username", "password", "db")}
-    if uses_tls(url):
+    if "ssl_cert_reqs" in options:  # rediss://
         primary["ssl"] = True
     # redis-py's default retry backs off for ~10 s while no Sentinel answers; fail promptly.
     sentinel_kwargs = {"socket_timeout": timeout, "socket_connect_timeout": timeout,

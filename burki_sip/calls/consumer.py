@@ -1,12 +1,6 @@
 """Consume an event stream through a consumer group: at least once, retried, dead-lettered.
-
-    consumer = Consumer(store.client, store.keys, ConsumerSettings("status", "billing", "b-1"))
-    consumer.run(handle)   # handle(event: Event); returning acknowledges, raising retries
-    await AsyncConsumer(async_client, keys, settings).run(handle)   # async def handle(event)
-
-Each step is written once, as driver work (the handler's run is one of its operations) that
-``Consumer`` runs with the sync driver and ``AsyncConsumer`` with the asyncio one. docs/events.md
-has the guarantees, the duplicates to expect and the entry schema.
+Each step is driver work (the handler's run is one of its operations), run by the sync or the
+asyncio driver. docs/events.md has the guarantees, the duplicates to expect and an example.
 """
 
 from __future__ import annotations
@@ -24,7 +18,7 @@ from .drivers import Work, pipelined, run, run_async
 from .events import Event
 from .intake import ConsumerState
 from .keys import Keys
-from .scripts import lua
+from .scripts import GroupScript
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +44,6 @@ class Consumer:
         self.client = client
         self.settings = settings
         self.state = ConsumerState(keys, settings)
-        self._group = client.register_script(lua("group.lua"))
 
     def ensure_group(self) -> bool:
         """Create the group (and the stream) if absent, and make sure Redis knows its lag
@@ -67,8 +60,8 @@ class Consumer:
 
     def _ensure_group(self) -> Work[bool]:
         start = "0" if self.settings.from_start else "$"
-        created, counted = yield lambda client: self._group(
-            keys=[self.state.stream], args=[self.settings.group, start], client=client)
+        created, counted = yield from GroupScript(self.state.stream, self.settings.group,
+                                                  start).work()
         if counted >= 0:
             log.info("group %s: Redis had lost its lag; counted %d entries not yet delivered",
                      self.settings.group, counted)

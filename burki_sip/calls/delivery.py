@@ -10,33 +10,19 @@ from .events import MAX_BLOCK_MS, block_ms
 
 @dataclass(frozen=True)
 class ConsumerSettings:
-    """Which stream and group, and how failures are retried and dead-lettered.
+    """Which stream and group, and how failures are retried and dead-lettered (docs/events.md)."""
 
-    Args:
-        kind: ``"webhook"`` or ``"status"``.
-        group: the consumer group, created when absent.
-        consumer: this consumer's name; a restart under the same name re-processes its pending.
-        from_start: a new group reads the whole stream (``0``), else only new entries (``$``).
-        max_deliveries: after this many failed deliveries an entry is dead-lettered.
-        retry_delay: seconds before a failed entry is delivered again (to this consumer).
-        claim_idle: seconds an entry may stay unacknowledged before another consumer takes it.
-        batch: entries read at once.
-        block_ms: how long a read waits for new entries (below the socket timeout).
-        dead_maxlen: approximate cap on the dead-letter stream.
-        dead_retention: seconds dead-lettered entries are kept (``None``: by length only);
-            trimmed every ``claim_idle / 2`` with the takeover round.
-    """
-
-    kind: str
-    group: str
-    consumer: str
-    from_start: bool = False
-    max_deliveries: int = 5
-    retry_delay: float = 2.0
-    claim_idle: float = 60.0
-    batch: int = 10
-    block_ms: int = MAX_BLOCK_MS
-    dead_maxlen: int = 100_000
+    kind: str  # "webhook" or "status"
+    group: str  # the consumer group, created when absent
+    consumer: str  # this consumer's name: a restart under it runs its pending entries again
+    from_start: bool = False  # a new group reads the whole stream (0), else only new entries ($)
+    max_deliveries: int = 5  # failed deliveries, then the entry is dead-lettered
+    retry_delay: float = 2.0  # seconds before a failed entry is delivered again (to this consumer)
+    claim_idle: float = 60.0  # seconds unacknowledged before another consumer takes an entry
+    batch: int = 10  # entries read at once
+    block_ms: int = MAX_BLOCK_MS  # how long a read waits for new entries (below the socket timeout)
+    dead_maxlen: int = 100_000  # approximate cap on the dead-letter stream
+    # Seconds dead-lettered entries are kept (None: by length only); trimmed every claim_idle / 2.
     dead_retention: int | None = None
 
     @classmethod

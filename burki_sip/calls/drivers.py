@@ -41,50 +41,9 @@ class NotAcknowledgedError(redis.RedisError):
     """Fewer replicas than ``REDIS_ACK_REPLICAS`` acknowledged a write in time."""
 
 
-def run(work: Work[T], client: Any, acks: "Acks | None" = None) -> T:
-    """Run ``work`` on a sync client: each operation's reply is sent back into it."""
-    send, value, acks = work.send, None, acks or NO_ACKS
-    while True:
-        try:
-            operation, read = acks.applied(send(value))
-        except StopIteration as done:
-            return done.value
-        try:
-            value, send = _read(read, operation(client)), work.send
-        except Exception as exc:  # the work decides: it may catch it at its yield
-            value, send = exc, work.throw
-        except BaseException:  # a gevent Timeout, a KeyboardInterrupt: its ``finally`` runs now
-            work.close()
-            raise
-
-
-async def run_async(work: Work[T], client: Any, acks: "Acks | None" = None) -> T:
-    """Run ``work`` on an asyncio client: each operation's awaited reply is sent back into it."""
-    send, value, acks = work.send, None, acks or NO_ACKS
-    while True:
-        try:
-            operation, read = acks.applied(send(value))
-        except StopIteration as done:
-            return done.value
-        try:
-            value, send = _read(read, await operation(client)), work.send
-        except Exception as exc:  # the work decides: it may catch it at its yield
-            value, send = exc, work.throw
-        except BaseException:  # cancelled (its WebSocket closed): its ``finally`` runs now
-            work.close()
-            raise
-
-
-def _read(read: Callable[[Any], Any] | None, reply: Any) -> Any:
-    return reply if read is None else read(reply)
-
-
 def pipelined(*commands: Operation, transaction: bool = False) -> Operation:
-    """One operation sending ``commands`` (each queues itself on a pipeline) in one round trip.
-
-    Its reply is the list of their replies. ``execute`` resets the pipeline (no ``with`` needed)
-    and, for an asyncio client, returns the awaitable the driver awaits.
-    """
+    """One operation sending ``commands`` (each queues itself on a pipeline) in one round trip;
+    its reply is the list of theirs (``execute`` also resets the pipeline: no ``with`` needed)."""
     def operation(client: Any) -> Any:
         pipe = client.pipeline(transaction=transaction)
         for command in commands:
@@ -93,21 +52,15 @@ def pipelined(*commands: Operation, transaction: bool = False) -> Operation:
     return operation
 
 
-@dataclass(frozen=True)
-class Written:
-    """An operation that writes: one command (its reply), or several in one pipeline (theirs)."""
+class written:
+    """Marks ``commands`` as one write: with ``REDIS_ACK_REPLICAS`` its round trip ends in WAIT.
+    As an operation: one command (its reply), or several in one pipeline (theirs)."""
 
-    commands: tuple[Operation, ...]
+    def __init__(self, *commands: Operation) -> None:
+        self.commands = commands
 
     def __call__(self, client: Any) -> Any:
-        if len(self.commands) == 1:
-            return self.commands[0](client)
-        return pipelined(*self.commands)(client)
-
-
-def written(*commands: Operation) -> Written:
-    """Mark ``commands`` as one write: with ``REDIS_ACK_REPLICAS`` its round trip ends in WAIT."""
-    return Written(commands)
+        return (self.commands[0] if len(self.commands) == 1 else pipelined(*self.commands))(client)
 
 
 @dataclass(frozen=True)
@@ -125,7 +78,7 @@ class Acks:
 
     def applied(self, operation: Operation) -> tuple[Operation, Callable[[Any], Any] | None]:
         """``operation`` as the drivers send it, and how they read its reply (``None``: as is)."""
-        if not self.replicas or not isinstance(operation, Written):
+        if not self.replicas or not isinstance(operation, written):
             return operation, None
         count = len(operation.commands)
 
@@ -139,4 +92,39 @@ class Acks:
                          lambda pipe: pipe.wait(self.replicas, self.timeout_ms)), acknowledged
 
 
-NO_ACKS = Acks()
+def run(work: Work[T], client: Any, acks: Acks = Acks()) -> T:
+    """Run ``work`` on a sync client: each operation's reply is sent back into it."""
+    send, value = work.send, None
+    while True:
+        try:
+            operation, read = acks.applied(send(value))
+        except StopIteration as done:
+            return done.value
+        try:
+            value, send = _read(read, operation(client)), work.send
+        except Exception as exc:  # the work decides: it may catch it at its yield
+            value, send = exc, work.throw
+        except BaseException:  # a gevent Timeout, a KeyboardInterrupt: its ``finally`` runs now
+            work.close()
+            raise
+
+
+async def run_async(work: Work[T], client: Any, acks: Acks = Acks()) -> T:
+    """Run ``work`` on an asyncio client: each operation's awaited reply is sent back into it."""
+    send, value = work.send, None
+    while True:
+        try:
+            operation, read = acks.applied(send(value))
+        except StopIteration as done:
+            return done.value
+        try:
+            value, send = _read(read, await operation(client)), work.send
+        except Exception as exc:  # the work decides: it may catch it at its yield
+            value, send = exc, work.throw
+        except BaseException:  # cancelled (its WebSocket closed): its ``finally`` runs now
+            work.close()
+            raise
+
+
+def _read(read: Callable[[Any], Any] | None, reply: Any) -> Any:
+    return reply if read is None else read(reply)

@@ -1,20 +1,9 @@
 """Erasing calls, or a caller's numbers and every call they took part in: what to erase
-(``Erasure``), what was (``Erased``), and its record for ``GET /sip-erasures/<id>``.
-``erasure_run.Run`` does it, as driver work, in this order, so that a run cut short (Redis
-failed, the process stopped) can simply be run again:
-
-1. **Find** (numbers only; nothing changes): the keys and stream entries holding a number, and
-   the calls they name.
-2. **Erase what holds no number**: the calls' other entries (sweep.lua) and keys (``SCAN``),
-   but their lists of entries, which step 4 reads. Until then everything that led to the calls
-   is still there, so a second run finds them again.
-3. **Tell**: one ``erasure`` entry in the status stream (events.py), naming the calls. From
-   here on a run cut short has told consumers of every call it found.
-4. **Erase the rest**: what was recorded for the calls since the sweeps (their lists of
-   entries name it: the entries and their delivery markers) and the lists, then the entries
-   and keys that hold a number, then the calls' keys once more.
-
-Every pass is bounded (pages of entries or keys), so Redis serves other clients between them.
+(``Erasure``), what was (``Erased``), its record for ``GET /sip-erasures/<id>`` and its entry
+for consumers (``tell``). ``erasure_run.Run`` does it, in the steps docs/privacy.md ("How it
+works") lists: the number goes last, so a run cut short (Redis failed, the process stopped)
+finds every call again when it is simply run again. Every pass is bounded (pages of entries or
+keys), so Redis serves other clients between them.
 """
 
 from __future__ import annotations
@@ -27,8 +16,10 @@ from typing import Any
 from ..jsontext import compact_json
 from .clock import utc_now
 from .drivers import Work, pipelined
+from .events import ERASURE
 from .keys import Keys
-from .numbers import e164
+from .numbers import NumberMatch, e164
+from .recording import RecordScript, entry_fields
 
 # The most calls, or numbers, one erasure names (the numbers' forms are looked for in every
 # entry, so each number adds to every page's work).
@@ -42,10 +33,6 @@ RECORD_TTL = 86400
 # crash; running it again finishes it): its record is written after every page of work
 # (milliseconds each), at most once a second.
 STALE_SECONDS = 30
-
-
-def ignore(stage: str, done: int, total: int | None) -> None:
-    """The default progress: none shown."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +89,20 @@ def save_record(keys: Keys, erasure_id: str, fields: dict, created: bool = False
     start = {"started_at": fields["updated_at"]} if created else {}
     yield pipelined(lambda pipe: pipe.hset(key, mapping={**fields, **start}),
                     lambda pipe: pipe.expire(key, RECORD_TTL))
+
+
+def tell(store: Any, erasure: Erasure, erased: Erased, match: NumberMatch) -> Work[None]:
+    """The ``erasure`` entry in the status stream (docs/events.md), appended and trimmed as every
+    entry is, by record.lua; a call whose id holds a number is counted, not named."""
+    listed = sorted(call for call in erased.calls if not match.found_in(call))
+    payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
+               "numbers": len(erasure.numbers)}
+    entry = entry_fields(payload, "application/json", None, None,
+                         {"type": ERASURE, "request_id": erasure.request_id})
+    reply = yield from RecordScript(
+        "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
+        maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry).work()
+    erased.event_id = reply[3]
 
 
 def load_record(keys: Keys, erasure_id: str) -> Work[dict | None]:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
-from ..jsontext import compact_json
-from .clock import utc_now
+from .connection import is_cluster
 from .drivers import Work, pipelined, written
-from .erasure import Erased, Erasure
-from .events import ERASURE, SCHEMA_VERSION
+from .erasure import Erased, Erasure, tell
 from .keys import EVENT_KINDS
 from .numbers import NumberMatch
 from .reads import EventRef, load_events
-from .recording import RecordScript
-from .sweeps import Progress, keys_holding, primaries, sweep_keys, sweep_stream
+from .sweeps import Progress, keys_holding, sweep_keys, sweep_stream
 
 # Ids per XDEL, keys per pipeline, calls per read of their lists: bounded commands.
 BATCH = 500
@@ -43,7 +40,7 @@ class Run:
         self.store, self.keys, self.erasure = store, store.keys, erasure
         self.erased, self.progress, self.dry_run = erased, progress, erasure.dry_run
         self.match = NumberMatch.of(erasure.numbers)
-        self.nodes = primaries(store.client)
+        self.nodes = store.client.get_primaries() if is_cluster(store.client) else None
         self.streams = [key for kind in EVENT_KINDS
                         for key in (store.keys.events(kind), store.keys.dead_letters(kind))]
         self.held_keys: set[str] = set()
@@ -53,11 +50,11 @@ class Run:
 
     def work(self) -> Work[Erased]:
         """The erasure, step by step."""
-        if self.match:
+        if self.erasure.numbers:
             yield from self.find()
         yield from self.erase_unheld()
-        if not self.dry_run:
-            yield from self.tell()
+        if not self.dry_run:  # before the last step: a run cut short after it has told all
+            yield from tell(self.store, self.erasure, self.erased, self.match)
         yield from self.erase_held()
         self.erased.finished = True
         return self.erased
@@ -93,7 +90,7 @@ class Run:
         read_later = set() if self.dry_run else {self.keys.call_events(call) for call in calls}
         doomed = [key for key in page if key not in self.held_keys and key not in read_later
                   and self.keys.call_sid_of(key) in calls]
-        self.erased.keys += yield from self._unlink(doomed)
+        yield from self._unlink(doomed)
 
     def erase_held(self) -> Work[None]:
         """What arrived for the calls meanwhile, then what holds a number, then the calls' keys."""
@@ -104,7 +101,7 @@ class Run:
         known = [] if self.dry_run else [
             key for call in sorted(self.erased.calls) for key in (
                 self.keys.call_events(call), self.keys.status(call), self.keys.context(call))]
-        self.erased.keys += yield from self._unlink([*sorted(self.held_keys), *known])
+        yield from self._unlink([*sorted(self.held_keys), *known])
 
     def _arrivals(self) -> Work[None]:
         """Entries recorded for the calls after the stream sweeps (their lists name them) with
@@ -119,7 +116,7 @@ class Run:
                        if _order(ref.entry_id) > self.swept_to[self.keys.events(ref.kind)]]
             for _, refs in _batches(arrived):
                 yield from self._erase_arrived(refs)
-            self.erased.keys += yield from self._unlink(names)
+            yield from self._unlink(names)
             self.progress("erase arrivals", done, len(calls))
 
     def _erase_arrived(self, refs: list[EventRef]) -> Work[None]:
@@ -129,7 +126,7 @@ class Run:
         for kind in EVENT_KINDS:
             yield from self._xdel(self.keys.events(kind),
                                   [ref.entry_id for ref in refs if ref.kind == kind])
-        self.erased.keys += yield from self._unlink(markers)
+        yield from self._unlink(markers)
 
     def _xdel(self, stream: str, ids: list[str]) -> Work[None]:
         for done, batch in _batches(ids):
@@ -139,29 +136,12 @@ class Run:
             self.erased.count(stream, removed)
             self.progress(f"erase {stream}", done, len(ids))
 
-    def _unlink(self, doomed: list[str]) -> Work[int]:
-        if self.dry_run or not doomed:
-            return len(doomed)
-        removed = 0
+    def _unlink(self, doomed: list[str]) -> Work[None]:
+        if self.dry_run:
+            self.erased.keys += len(doomed)
+            return
         for done, batch in _batches(doomed):
             # One UNLINK per key: on a Cluster the keys of a batch live in different slots.
             replies = yield written(*(lambda pipe, key=key: pipe.unlink(key) for key in batch))
-            removed += replies if len(batch) == 1 else sum(replies)
+            self.erased.keys += replies if len(batch) == 1 else sum(replies)
             self.progress("delete keys", done, len(doomed))
-        return removed
-
-    def tell(self) -> Work[None]:
-        """The ``erasure`` entry, appended (and trimmed) as every entry is: record.lua. Before
-        the last step, so that a run cut short after it has told of every call it found."""
-        store, erased = self.store, self.erased
-        listed = sorted(call for call in erased.calls if not self.match.found_in(call))
-        payload = {"call_sids": listed, "withheld_call_sids": len(erased.calls) - len(listed),
-                   "numbers": len(self.erasure.numbers)}
-        entry = {"schema": SCHEMA_VERSION, "type": ERASURE, "received_at": utc_now(),
-                 "content_type": "application/json", "payload": compact_json(payload),
-                 **({"request_id": self.erasure.request_id} if self.erasure.request_id else {})}
-        reply = yield from RecordScript(
-            "status", entry["received_at"], store.lifetimes, stream_key=store.keys.events("status"),
-            maxlen=store.events_maxlen, max_age=store.events_retention, entry=entry,
-        ).work()
-        erased.event_id = reply[3]

@@ -19,10 +19,9 @@ KNOWN_FIELDS = ("schema", "received_at", "content_type", "payload", "applied", *
 # The ``type`` of an entry that tells of an erasure; a received request's entry has no ``type``.
 ERASURE = "erasure"
 
-# Longest blocking read, in ms, and its share of the socket timeout: a read must return (empty)
+# Longest blocking read, in ms: it must also return (empty) within half the socket timeout,
 # before the client gives up waiting for the socket.
 MAX_BLOCK_MS = 1000
-BLOCK_SHARE_OF_TIMEOUT = 0.5
 
 
 class EventFormatError(ValueError):
@@ -74,9 +73,12 @@ class Event:
             raise EventFormatError(f"entry {entry_id}: payload is not JSON ({exc})") from exc
         if not isinstance(payload, dict):
             raise EventFormatError(f"entry {entry_id}: payload is not a JSON object")
+        applied = fields.get("applied")
+        if applied not in (None, "true", "false"):
+            raise EventFormatError(f"entry {entry_id}: applied is {applied!r}, not true or false")
         return cls(id=entry_id, kind=kind, schema=fields.get("schema", "0"),
                    received_at=fields["received_at"], content_type=fields["content_type"],
-                   payload=payload, applied=_applied(entry_id, fields.get("applied")),
+                   payload=payload, applied=None if applied is None else applied == "true",
                    **{name: fields.get(name) for name in OPTIONAL_FIELDS},
                    extra={k: v for k, v in fields.items() if k not in KNOWN_FIELDS})
 
@@ -92,19 +94,11 @@ class Event:
         return {**asdict(self), "extra": dict(self.extra)}
 
 
-def _applied(entry_id: str, value: str | None) -> bool | None:
-    if value is None:
-        return None
-    if value not in ("true", "false"):
-        raise EventFormatError(f"entry {entry_id}: applied is {value!r}, not true or false")
-    return value == "true"
-
-
 def block_ms(socket_timeout: float | None) -> int:
     """How long a blocking stream read may wait: half the socket timeout, at most 1 s."""
     if not socket_timeout:
         return MAX_BLOCK_MS
-    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 1000 * BLOCK_SHARE_OF_TIMEOUT)))
+    return max(1, min(MAX_BLOCK_MS, int(socket_timeout * 500)))
 
 
 def block_ms_for(client: Any) -> int:

@@ -1,14 +1,11 @@
-"""Following the primary the Sentinels name: every client of a Sentinel setup re-asks it often.
+"""Following the primary the Sentinels name: every client of a Sentinel setup re-asks it every
+``FOLLOW_INTERVAL`` (docs/scaling.md, "Sentinel").
 
-redis-py's Sentinel pool asks the Sentinels for the primary only when it opens a connection. After
-a planned failover (``SENTINEL FAILOVER``, what maintenance does) the old primary stays up and
-takes writes until Sentinel demotes it, about ten seconds later, and then drops them in its
-resync: pooled connections kept writing there, answered 200, and lost. So each client asks again
-every ``FOLLOW_INTERVAL`` (``following``: a thread, a greenlet under gevent, or an asyncio task)
-through the pool's own ``get_master_address()``: when the address changed, it closes the idle
-connections, and the pool closes each busy one as it comes back (``owns_connection``; the
-asyncio pool through ``async_connection.BlockingSentinelPool``). So within about
-``FOLLOW_INTERVAL`` of the Sentinels naming the new primary, no write goes to the old one.
+redis-py's Sentinel pool asks only when it opens a connection, and after a planned failover the
+old primary takes writes until Sentinel demotes it, then drops them: pooled connections kept
+writing there, answered 200, and lost. The pool's own ``get_master_address()`` closes its idle
+connections when the address changed, and the pool closes each busy one as it comes back
+(``owns_connection``; the asyncio pool: ``async_connection.BlockingSentinelPool``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 -- Creates a consumer group if absent, and makes sure Redis knows how many entries the group has
 -- not been delivered yet (its `lag`), which record.lua's backlog check relies on. Called by
--- Consumer.ensure_group. Redis 7.0 loses that count for a group created at `$` on a trimmed
--- stream as soon as an entry is added, and for any group after an XDEL: its lag reads nil.
+-- Consumer.ensure_group; inputs: scripts.GroupScript. Redis 7.0 loses that count for a group
+-- created at `$` on a trimmed stream as soon as an entry is added, and for any group after an
+-- XDEL: its lag reads nil.
 -- The group is looked up before it is created, rather than created and its BUSYGROUP error
 -- caught, so that every command here succeeds: a restart then needs no error handling in Lua.
 --

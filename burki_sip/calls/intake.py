@@ -1,8 +1,5 @@
 """Which entries a consumer runs next, and the bookkeeping of its pending ones: ``ConsumerState``.
-
-Delivery counts are XPENDING's ``times-delivered``: Redis adds one each time it hands an entry to a
-consumer (XREADGROUP, XCLAIM, XAUTOCLAIM). Each handler run is one delivery; so is one cut short
-when the consumer crashed (or lost Redis) before it ran the handler or acknowledged.
+Delivery counts are XPENDING's ``times-delivered`` (docs/events.md, "Delivery count").
 """
 
 from __future__ import annotations

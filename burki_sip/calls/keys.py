@@ -16,7 +16,8 @@ EVENT_KINDS = ("webhook", "status")
 
 
 class Keys:
-    """Builds the key names under one prefix (``REDIS_KEY_PREFIX``)."""
+    """Builds the key names under one prefix (``REDIS_KEY_PREFIX``); the README's table says
+    what each holds."""
 
     def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix
@@ -34,54 +35,43 @@ class Keys:
         return call_sid if brace else None
 
     def call(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}``: the common stem of one call's keys."""
         return f"{self.prefix}:call:{{{call_sid}}}"
 
     def context(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:context``: JSON string of the prewarmed call context."""
         return f"{self.call(call_sid)}:context"
 
     def status(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:status``: hash of the call's lifecycle and claim."""
         return f"{self.call(call_sid)}:status"
 
     def prewarmed(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:prewarmed``: the shard channel a prewarm is announced on
-        (``SPUBLISH``), for claims waiting for it; a channel, so nothing is stored here."""
+        """The shard channel a prewarm is announced on (``SPUBLISH``), for waiting claims."""
         return f"{self.call(call_sid)}:prewarmed"
 
     def call_events(self, call_sid: str) -> str:
-        """``<prefix>:call:{CALL_SID}:events``: list of where the call's stream entries are, each
-        ``<kind>:<entry id>`` (``status:1777550400000-0``), oldest first, the newest
-        ``recording.EVENT_REFS_KEPT``; record.lua appends it with the entry and gives the list the
-        status hash's TTL, so a call's events are found without scanning streams."""
+        """List of the call's stream entries, ``<kind>:<entry id>``, oldest first (the newest
+        ``recording.EVENT_REFS_KEPT``): record.lua appends it with each entry (docs/events.md)."""
         return f"{self.call(call_sid)}:events"
 
     def delivery(self, kind: str, delivery_id: str, call_sid: str | None = None) -> str:
-        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries:
-        ``<prefix>:call:{CALL_SID}:delivery:<kind>:<id>`` when the payload names a call (so it
-        shares the call's slot), else ``<prefix>:delivery:<kind>:{<id>}``."""
+        """Marker of one delivery (``webhook-id``/``Idempotency-Key``), kept to drop its retries;
+        in the call's slot when the payload names a call."""
         if call_sid:
             return f"{self.call(call_sid)}:delivery:{kind}:{delivery_id}"
         return f"{self.prefix}:delivery:{kind}:{{{delivery_id}}}"
 
     def health(self) -> str:
-        """``<prefix>:health:readyz``: written (with a TTL) by ``/readyz`` to prove that Redis
-        accepts writes, not only PING."""
+        """Written (with a TTL) by ``/readyz`` to prove that Redis accepts writes, not only PING."""
         return f"{self.prefix}:health:readyz"
 
     def erasure(self, erasure_id: str) -> str:
-        """``<prefix>:erasure:{ID}``: hash of one erasure's progress (counts only: no number)."""
         return f"{self.prefix}:erasure:{{{erasure_id}}}"
 
     def events(self, kind: str) -> str:
-        """``<prefix>:events:<kind>``: the stream of received webhook or status requests."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event stream {kind!r}")
         return f"{self.prefix}:events:{kind}"
 
     def dead_letters(self, kind: str) -> str:
-        """``<prefix>:events:<kind>:dead``: entries no consumer could handle (docs/events.md)."""
         return f"{self.events(kind)}:dead"
 
 

@@ -36,9 +36,6 @@ DIAL_FACTS = ("dial_status", "dial_sip_code", "dial_duration", "dial_call_sid")
 OWN_FIELDS = frozenset({"status", "rank", "sequence", "updated_at", TOKEN_FIELD, OWNER_FIELD,
                         WAITED_FIELD})
 
-# Besides the statuses, the timeline places the latest claim and release by their time.
-TIMELINE_EVENTS = ("claimed", "released")
-
 
 def status_from_word(word: str) -> str | None:
     """The canonical status (or ``HANGUP``) a provider's word means; ``None`` if unknown."""
@@ -87,7 +84,7 @@ def timeline(state: dict) -> dict[str, str]:
     """When each status was first reached, in rank order, with the latest claim and release
     placed among them by their time."""
     events = [(status, state[f"{status}_at"]) for status in RANKS if f"{status}_at" in state]
-    for event in TIMELINE_EVENTS:
+    for event in ("claimed", "released"):
         at = state.get(f"{event}_at")
         if at:
             index = next((i for i, (_, when) in enumerate(events) if when > at), len(events))
@@ -113,13 +110,9 @@ def handoff(state: dict) -> str | None:
 @dataclass(frozen=True, init=False)
 class Transition:
     """What a callback says about a call: a status (canonical or ``HANGUP``; ``''``: none), the
-    sequence that orders callbacks of equal rank, and facts (name -> text; ``None`` and empty
-    values left out): ``Transition("completed", sip_code=200, reason="bye")``.
-
-    record.lua writes facts when the transition applies, else only where the hash lacks them.
-    ``event_facts`` tell of an event the callback reports rather than of the call (a ``<Dial>``'s
-    leg): written whether or not the status moves, so the latest event's stand.
-    """
+    sequence that orders callbacks of equal rank, facts and ``event_facts`` (name -> text;
+    ``None`` and empty values left out; how record.lua writes each: docs/lifecycle.md, "Rules"):
+    ``Transition("completed", sip_code=200, reason="bye")``."""
 
     status: str
     sequence: int | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any
 
 from .connection import is_cluster
@@ -30,13 +30,10 @@ class Listener:
         self._open(client, threading.Lock(), threading.Lock(), threading.Event)
 
     def _open(self, client: Any, lock: Any, sending: Any, event: Any) -> None:
-        self.client = client
-        self.waiters = Waiters(lock)
+        self.client, self.waiters, self._sending, self._event = client, Waiters(lock), sending, event
         self.readers: dict[str, Any] = {}  # source -> the event that wakes its idle reader
-        self.closed = False
         self.runs: list = []  # the readers' threads or tasks
-        self._pubsub = None
-        self._sending, self._event = sending, event
+        self.closed, self._pubsub = False, None
 
     def watch(self, channel: str) -> Watch:
         """A new watch of ``channel`` (``waiters.add`` registers it)."""
@@ -121,11 +118,9 @@ class AsyncListener(Listener):
     @staticmethod
     async def sleep(event: asyncio.Event, timeout: float) -> None:
         """Until ``event`` is set or ``timeout`` passed; then clear it (no task is made for it)."""
-        try:
+        with suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await event.wait()
-        except TimeoutError:
-            pass
         event.clear()
 
     @staticmethod

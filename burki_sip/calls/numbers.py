@@ -1,9 +1,7 @@
-"""Phone numbers as an erasure looks for them: ``NumberMatch``, every form one may be stored in.
-
-Providers send a number with or without ``+`` (``+14155550100``, ``14155550100``), inside SIP
-URIs (``sip:+14155550100@host``), URL-encoded (``%2B14155550100``), or in a national form from a
-PBX (``04155550100``). All of them hold one of a few digit strings, which stand out wherever
-they are not part of a longer run of digits: that is the rule here, and in sweep.lua.
+"""Phone numbers as an erasure looks for them: ``NumberMatch``, every form one may be stored in
+(docs/privacy.md lists them: with or without ``+``, in URIs, URL-encoded, national). All of them
+hold one of a few digit strings, which stand out wherever they are not part of a longer run of
+digits: that is the rule here, and in sweep.lua.
 """
 
 from __future__ import annotations
@@ -23,11 +21,8 @@ INTERNATIONAL_PREFIXES = ("00", "011")
 
 
 def e164(text: str) -> str:
-    """``text`` as an E.164 number (``+`` and 7 to 15 digits, spaces around it ignored).
-
-    Raises:
-        ValueError: it is not one.
-    """
+    """``text`` as an E.164 number (``+`` and 7 to 15 digits, spaces around it ignored), else
+    ``ValueError``."""
     number = text.strip()
     if not E164.fullmatch(number):
         raise ValueError("a number must be E.164: + and 7 to 15 digits, e.g. +14155550100")
@@ -60,9 +55,6 @@ class NumberMatch:
         """The match of every form of each of ``numbers`` (E.164)."""
         return cls(tuple(dict.fromkeys(tuple(sorted(forms(number), key=len))
                                        for number in numbers)))
-
-    def __bool__(self) -> bool:
-        return bool(self.groups)
 
     def found_in(self, text: str) -> bool:
         """True when a form stands in ``text`` between non-digits."""

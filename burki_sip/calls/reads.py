@@ -1,8 +1,6 @@
 """Reading one call, as driver work the same for both stores, and the event streams (sync).
-
-Besides its context and status hash, every call keeps the ids of its own stream entries
-(``Keys.call_events``, written by record.lua with each entry), so its events are read by id,
-one ``XRANGE`` each, in O(the call's events): no stream is scanned for them.
+A call's events are read by the ids it keeps, one ``XRANGE`` each, in O(the call's events): no
+stream is scanned for them (docs/events.md, "Each call's own entries").
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ class EventRef(NamedTuple):
         return cls(kind, entry_id)
 
     def __str__(self) -> str:
+        """As record.lua writes it (``parse`` reads it back)."""
         return f"{self.kind}:{self.entry_id}"
 
 
@@ -43,12 +42,10 @@ def _json(raw: str | None) -> dict | None:
 
 
 def load_context(keys: Keys, call_sid: str) -> Work[dict | None]:
-    """A call's context, or ``None`` when it is absent or expired."""
     return _json((yield lambda client: client.get(keys.context(call_sid))))
 
 
 def inspect_context(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int, bool]]:
-    """A call's context, its remaining TTL in seconds and whether it is claimed."""
     context = keys.context(call_sid)
     raw, ttl, claimed = yield pipelined(
         lambda pipe: pipe.get(context), lambda pipe: pipe.ttl(context),
@@ -57,7 +54,6 @@ def inspect_context(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int, b
 
 
 def load_status(keys: Keys, call_sid: str) -> Work[tuple[dict | None, int]]:
-    """A call's status hash (``None`` when unknown) and its remaining TTL."""
     status = keys.status(call_sid)
     state, ttl = yield pipelined(lambda pipe: pipe.hgetall(status), lambda pipe: pipe.ttl(status))
     return (state or None), ttl
@@ -94,12 +90,9 @@ class StreamReading:
 
     def follow_events(self, kind: str, after: str = "$", block_ms: int | None = None,
                       backoff: tuple[float, float] = (0.2, 5.0)) -> Iterator[tuple[str, dict]]:
-        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``).
-
-        Each read blocks less than the socket timeout (``block_ms_for``), so an idle stream is no
-        error. When Redis fails it waits (``backoff``: first and longest wait in seconds,
-        doubling) and reads on after the last entry it yielded.
-        """
+        """Yield ``(entry_id, fields)`` for each new stream entry as it arrives (``XREAD BLOCK``,
+        less than the socket timeout); when Redis fails, wait (``backoff``: first and longest
+        wait in seconds, doubling) and read on after the last entry yielded."""
         stream, block_ms = self.keys.events(kind), block_ms or block_ms_for(self.client)
         wait = backoff[0]
         while True:

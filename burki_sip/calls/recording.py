@@ -61,10 +61,8 @@ class RecordScript(ScriptCall):
     # Arguments computed from the fields, named in ARGS as the fields are.
     fact_count = property(lambda self: len(self.transition.facts))
     event_fact_count = property(lambda self: len(self.transition.event_facts))
-
-    @property
-    def rank(self) -> int | None:
-        return rank_of(self.transition.status) if self.transition.status else None
+    rank = property(lambda self: rank_of(self.transition.status) if self.transition.status
+                    else None)
 
     def keys(self) -> list[str]:
         """The keys given, in ``ROLES`` order."""
@@ -123,9 +121,9 @@ def _recorded(kind: str, reply: list) -> Recorded:
 
 def _by_slot(store: Any, kind: str, step: partial, call: dict, entry: Mapping[str, str],
              transition: Transition) -> Work[Recorded]:
-    """Redis Cluster, where the streams live in other slots than a call's keys: the backlog check
-    (best-effort: requests in flight may all pass it), the call's part, the append, and the
-    call's reference to the entry, a round trip each."""
+    """Redis Cluster, where the streams live in other slots than a call's keys: the backlog check,
+    the call's part, the append, and the call's reference to the entry, a round trip each
+    (what that gives up: docs/scaling.md, "Redis Cluster")."""
     marker = call.get("marker_key")
     if store.events_max_backlog:
         _recorded(kind, (yield from step(backlog_limit=store.events_max_backlog).work()))

@@ -1,14 +1,15 @@
 """The Lua scripts, and the one way their inputs are laid out: ``ScriptCall``.
 
 Each script opens by naming every ``KEYS[n]`` and ``ARGV[n]`` it reads; the dataclass of its call
-(``RecordScript``, ``ClaimScript``, ``ReleaseScript``, ``StreamPage``) holds the same inputs as
-named fields and says their order once, in ``KEYS`` and ``ARGS``. No other code builds a
-script's arguments.
+(``RecordScript``, ``ClaimScript``, ``ReleaseScript``, ``StreamPage``, ``GroupScript``) holds the
+same inputs as named fields and says their order once, in ``KEYS`` and ``ARGS``. No other code
+builds a script's arguments.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from operator import attrgetter
@@ -38,10 +39,6 @@ class ScriptCall:
     KEYS: ClassVar[tuple[str, ...]] = ()
     ARGS: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._readers = tuple(attrgetter(name) for name in cls.ARGS)
-
     def keys(self) -> list[str]:
         """The script's KEYS, in its order."""
         return [getattr(self, name) for name in self.KEYS]
@@ -49,7 +46,8 @@ class ScriptCall:
     def args(self) -> list[Any]:
         """The script's ARGV, in its order (``None`` becomes ``''``: absent); a dotted name reads
         an attribute of a field (``lifetimes.idle_ttl``)."""
-        return ["" if value is None else value for value in (read(self) for read in self._readers)]
+        return ["" if value is None else value
+                for value in (attrgetter(name)(self) for name in self.ARGS)]
 
     def work(self) -> Work[Any]:
         """The script's run as driver work, a write (``drivers.written``): its reply, read.
@@ -71,3 +69,16 @@ class ScriptCall:
     def result(self, reply: Any) -> Any:
         """What the reply means; subclasses read it into their own result."""
         return reply
+
+
+@dataclass(frozen=True)
+class GroupScript(ScriptCall):
+    """One run of ``group.lua``: the group created if absent (at ``start``), its lag repaired."""
+
+    SCRIPT: ClassVar[str] = "group"
+    KEYS: ClassVar[tuple[str, ...]] = ("stream",)
+    ARGS: ClassVar[tuple[str, ...]] = ("group", "start")
+
+    stream: str
+    group: str
+    start: str

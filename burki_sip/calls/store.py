@@ -11,7 +11,7 @@ from .access import CallAccess
 from .clock import utc_now
 from .connection import is_cluster
 from .drivers import Acks, Work, run, written
-from .erasure import Erased, Erasure, ignore, load_record, save_record
+from .erasure import Erased, Erasure, load_record, save_record
 from .erasure_run import Run
 from .keys import Keys, Lifetimes
 from .lifecycle import NO_TRANSITION, Transition
@@ -25,16 +25,12 @@ __all__ = ["CallStore", "Lifetimes", "Recorded", "Transition", "store_from_confi
 class CallStore(CallAccess, StreamReading):
     """Reads and writes one deployment's call data.
 
-    Args:
-        client, keys, lifetimes, acks: as ``CallAccess``'s; ``client`` is a sync redis-py one.
-        events_maxlen: approximate cap on each event stream; with consumer groups only entries every
-            group acknowledged are trimmed (docs/events.md).
-        streams_in_script: append stream entries inside the update script (one round trip). Redis
-            Cluster needs ``False``: the streams live in other slots than a call's keys.
-        events_max_backlog: refuse writes (``BacklogFullError``) once a stream's slowest consumer
-            group has this many entries unacknowledged; ``None``: never refuse.
-        events_retention: seconds entries are kept: each append also trims older ones (but none a
-            group has not acknowledged); ``None``: trimmed by length only.
+    ``client``, ``keys``, ``lifetimes`` and ``acks`` are ``CallAccess``'s (a sync redis-py
+    client). ``events_maxlen``, ``events_max_backlog`` (refuse writes with ``BacklogFullError``
+    once a stream's slowest group has this many entries unacknowledged; ``None``: never) and
+    ``events_retention`` (seconds; ``None``: trimmed by length only) are the ``SIP_EVENTS_*``
+    settings (docs/events.md). ``streams_in_script``: append entries inside record.lua, in the
+    same round trip; ``False`` on a Redis Cluster, where the streams live in other slots.
     """
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
@@ -42,16 +38,13 @@ class CallStore(CallAccess, StreamReading):
                  events_max_backlog: int | None = 100_000,
                  events_retention: int | None = None, acks: Acks = Acks()) -> None:
         super().__init__(client, keys, lifetimes, acks)
-        self.events_maxlen = events_maxlen
-        self.events_max_backlog = events_max_backlog
-        self.events_retention = events_retention
-        self.streams_in_script = streams_in_script
+        self.events_maxlen, self.events_max_backlog = events_maxlen, events_max_backlog
+        self.events_retention, self.streams_in_script = events_retention, streams_in_script
+
+    listener_class = Listener
 
     def _run(self, work: Work) -> Any:
         return run(work, self.client, self.acks)
-
-    def _new_listener(self) -> Listener:
-        return Listener(self.client)
 
     def close(self) -> None:
         """Stop the reader of waiting claims, if one runs; the client is the caller's to close."""
@@ -59,17 +52,10 @@ class CallStore(CallAccess, StreamReading):
             self._listener.close()
 
     def save_context(self, context: dict, pipeline=None) -> None:
-        """Store a call's context with its TTL and announce it, in one round trip.
-
-        ``SET ... EX`` replaces any earlier context; ``SPUBLISH`` on the call's channel
-        (``Keys.prewarmed``) wakes the claims waiting for it (``claim(wait=)``).
-
-        Args:
-            context: validated prewarm fields with ``call_sid``; ``None`` values are dropped and
-                ``prewarmed_at`` is added.
-            pipeline: a pipeline to queue both commands on, for the caller to send (then without
-                the ``WAIT`` of ``acks``).
-        """
+        """Store a call's validated ``context`` (``None`` values dropped, ``prewarmed_at``
+        added) with its TTL and announce it on ``Keys.prewarmed`` to the claims waiting for it,
+        in one round trip; or queue both on ``pipeline``, for the caller to send (then without
+        the ``WAIT`` of ``acks``)."""
         stored = {name: value for name, value in context.items() if value is not None}
         stored["prewarmed_at"] = utc_now()
         call_sid = context["call_sid"]
@@ -86,37 +72,23 @@ class CallStore(CallAccess, StreamReading):
                      call_sid: str | None = None, delivery_id: str | None = None,
                      transition: Transition | None = None,
                      extra: Mapping[str, str] | None = None) -> Recorded:
-        """Record one received request: one round trip on one server (see ``recording``).
-
-        Args:
-            kind, payload, content_type: the stream (``"webhook"`` or ``"status"``), the decoded
-                body (stored as JSON in the entry) and its media type.
-            call_sid: the call the payload names, if any; the call keeps the entry's id.
-            delivery_id: ``webhook-id`` or ``Idempotency-Key``; a repeat within the dedupe TTL is
-                dropped and reported as a duplicate.
-            transition: the status this request moves the call to, and its facts (needs
-                ``call_sid``).
-            extra: more text fields of the entry (``request_id``, ``provider``, ...); empty
-                values are left out.
+        """Record one received request in one round trip on one server (``recording``): its
+        ``payload`` in the ``kind`` stream (with ``extra`` text fields, empty ones left out),
+        the ``transition`` of ``call_sid``, and ``delivery_id`` (``webhook-id`` or
+        ``Idempotency-Key``) to drop a repeat within the dedupe TTL as a duplicate.
 
         Raises:
-            BacklogFullError: a consumer group of the stream is too far behind; nothing was written.
+            BacklogFullError: a consumer group of the stream is too far behind; nothing written.
         """
         entry = entry_fields(payload, content_type, call_sid, delivery_id, extra or {})
         return self._run(record(self, kind, entry, call_sid, delivery_id,
                                 transition or NO_TRANSITION))
 
-    def erase(self, erasure: Erasure, erased: Erased | None = None, progress=ignore) -> Erased:
-        """Erase calls, or numbers and their calls, from keys and streams (``erasure.py``).
-
-        Args:
-            erasure: what to erase, and whether only to count (``dry_run``).
-            erased: the tally to keep, so that a caller still has it when this raises.
-            progress: called as ``progress(stage, done, total or None)`` after each page.
-
-        Raises:
-            redis.RedisError: the erasure did not finish; running it again finishes it.
-        """
+    def erase(self, erasure: Erasure, erased: Erased | None = None,
+              progress=lambda stage, done, total: None) -> Erased:
+        """Erase calls, or numbers and their calls (``erasure.py``), tallied in ``erased`` (so
+        a caller still has it when this raises), calling ``progress(stage, done, total or
+        None)`` after each page. A ``redis.RedisError`` leaves it unfinished: run it again."""
         return self._run(Run(self, erasure, erased or Erased(), progress).work())
 
     def save_erasure_record(self, erasure_id: str, fields: dict, created: bool = False) -> None:

@@ -1,9 +1,6 @@
-"""An erasure's sweeps, a page at a time: through an event stream (``sweep_stream``, sweep.lua)
-and through every key under the prefix (``sweep_keys``, ``SCAN`` on every primary of a Cluster).
-
-A stream's entries are looked through inside Redis, so none of them crosses the network: a page
-of ``PAGE_ENTRIES`` costs Redis a few milliseconds, and the sweep stops at the entry that was the
-stream's newest when it began (entries appended since are left to the end of the erasure).
+"""An erasure's sweeps, a page at a time: through an event stream (``sweep_stream``, sweep.lua:
+inside Redis, so no entry crosses the network; costs in docs/privacy.md) and through every key
+under the prefix (``sweep_keys``, ``SCAN`` on every primary of a Cluster).
 """
 
 from __future__ import annotations
@@ -11,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
-from .connection import is_cluster
 from .drivers import Work, pipelined
 from .keys import Keys
 from .numbers import NumberMatch
@@ -81,14 +77,10 @@ def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
     return members, held, newest[0][0] if newest else "0-0"
 
 
-def primaries(client: Any) -> list | None:
-    """The primaries of a Cluster client, each scanned on its own; ``None`` for one server."""
-    return client.get_primaries() if is_cluster(client) else None
-
-
 def sweep_keys(nodes: list | None, keys: Keys, handle: Callable[[list[str]], Work],
                progress: Progress, stage: str) -> Work[None]:
-    """Hand ``handle`` each SCAN page of the keys under the prefix, on every node."""
+    """Hand ``handle`` each SCAN page of the keys under the prefix, on every node (each primary
+    of a Cluster: ``None`` for one server)."""
     scanned = 0
     for node in nodes or (None,):
         target, cursor = ({"target_nodes": node} if node is not None else {}), 0

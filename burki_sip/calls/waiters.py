@@ -1,10 +1,6 @@
-"""Claims that wait for their context: who waits for which call, and what wakes them. No I/O here.
-
-A prewarm announces its context on the call's shard channel (``CallStore.save_context``). A claim
-that found nothing registers a ``Watch`` on it and sleeps (``claims.waiting_claim``); the reader
-of the process (``reading``, driver work run by ``listener.py``) wakes a channel's watches when
-its message arrives, and also when Redis confirms the subscription, so a context that landed
-before the subscription held is not missed. docs/lifecycle.md ("How it works") has the whole.
+"""Claims that wait for their context: who waits for which call (``Waiters``), and the reader's
+loop that wakes them (``reading``, driver work run by ``listener.py``). No I/O here; the whole
+is in docs/lifecycle.md ("How it works").
 """
 
 from __future__ import annotations
