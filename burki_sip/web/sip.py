@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import request
 
 from ..calls.lifecycle import status_view
@@ -59,10 +61,15 @@ def webhook():
     return record("webhook", *payload.callback_body(request))
 
 
-@bp.get("/sip-webhook")
-@Blueprint.doc(parameters=QUERY_CALLBACK_PARAMETERS)
-@bp.response(200, ReceivedSchema)
-@errors(400, 413, 503)
+def sent_with_get(path: str, answer: type) -> Callable:
+    """Route ``path``'s GET: a provider's callback whose fields are the query string."""
+    def route(view: Callable) -> Callable:
+        view = errors(400, 413, 503)(bp.response(200, answer)(view))
+        return bp.get(path)(Blueprint.doc(parameters=QUERY_CALLBACK_PARAMETERS)(view))
+    return route
+
+
+@sent_with_get("/sip-webhook", ReceivedSchema)
 def webhook_query():
     """Record a provider event sent with GET: its fields are the query string."""
     return record("webhook", *payload.callback_body(request))
@@ -97,10 +104,7 @@ def status():
     return record("status", *payload.callback_body(request))
 
 
-@bp.get("/sip-status")
-@Blueprint.doc(parameters=QUERY_CALLBACK_PARAMETERS)
-@bp.response(200, StatusReceivedSchema)
-@errors(400, 413, 503)
+@sent_with_get("/sip-status", StatusReceivedSchema)
 def status_query():
     """Record a status callback sent with GET: its fields are the query string."""
     return record("status", *payload.callback_body(request))
