@@ -13,7 +13,7 @@ from ..calls.claims import OWNER_MAX, WAIT_MAX, check_owner
 from .blueprint import errors
 from .errors import ApiError
 from .extension import get_store
-from .schemas import CallPathSchema
+from .schemas import CallPathSchema, core_rule
 from .sip import bp
 from .telemetry import note_call_sid, note_outcome
 
@@ -22,18 +22,10 @@ OWNER_FOR_A_WAIT = ("owner required with a wait above 0: a claim whose answer wa
                     "be claimed again or released by its owner")
 
 
-def owner_rule(value: str) -> None:
-    """marshmallow validator: the core's rule for an owner (``calls.claims.check_owner``)."""
-    try:
-        check_owner(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
 class ClaimSchema(Schema):
     """``POST /sip-prewarm/{call_sid}/claim``: who claims. No body: an owner of this claim alone."""
 
-    owner = fields.String(validate=owner_rule, metadata={
+    owner = fields.String(validate=core_rule(check_owner), metadata={
         "minLength": 1, "maxLength": OWNER_MAX,
         "description": "The stream's stable id: claiming again as the same owner (a reconnect) "
                        "gives the same claim and token. Required with a `wait` above 0."})
