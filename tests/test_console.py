@@ -345,3 +345,15 @@ def test_the_call_page_says_how_the_context_met_the_stream(console):
     code, call = page(console, "/console/calls/CA1")
     assert code == 200
     assert '<small id="handoff">(ready ' in call and " ms before the stream asked)</small>" in call
+
+
+def test_the_docs_give_the_list_s_limits_as_the_code_has_them():
+    from pathlib import Path
+
+    from burki_sip.web.console.entries import SCAN_LIMIT
+    from burki_sip.web.console.listing import NEW_ENTRIES_LIMIT, PAGE_SIZE
+    text = (Path(__file__).parents[1] / "docs" / "console.md").read_text()
+    assert f"at most {NEW_ENTRIES_LIMIT} entries each (`NEW_ENTRIES_LIMIT`" in text
+    assert f"more than {NEW_ENTRIES_LIMIT} new entries" in text
+    assert f"up to {SCAN_LIMIT:,} of them" in text and f"{PAGE_SIZE} a page" in text
+    assert f"keeps the page at {PAGE_SIZE} rows" in text
