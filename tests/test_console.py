@@ -195,7 +195,75 @@ def test_the_live_rows_follow_new_callbacks(console):
     assert [c["status"] for c in before["calls"]] == ["none"]
     assert unchanged == {"after": before["after"]}  # nothing new: no rows read, none sent
     assert [c["status"] for c in after["calls"]] == ["ringing"]
-    assert 'data-status="ringing"' in after["html"] and after["after"] != before["after"]
+    assert 'data-status="ringing"' in after["rows"] and after["after"] != before["after"]
+
+
+def live(client, query=""):
+    return client.get(f"/console/live?{query}", headers=OPERATOR).get_json()
+
+
+def test_the_list_poll_sends_only_the_rows_of_calls_recorded_since(console):
+    for call_sid in ("CA1", "CA2", "CA3"):
+        callback(console, call_sid, "ringing")
+    drawn = live(console)["after"]
+    callback(console, "CA1", "in-progress")
+    callback(console, "CA4", "ringing")
+    update = live(console, f"after={drawn}")
+    assert "html" not in update and update["removed"] == []
+    assert [c["call_sid"] for c in update["calls"]] == ["CA4", "CA1"]  # newest first
+    assert update["rows"].count('class="call"') == 2 and "CA2" not in update["rows"]
+    assert 'data-call-sid="CA1" data-status="in-progress"' in update["rows"]
+    assert live(console, f"after={update['after']}") == {"after": update["after"]}
+
+
+def test_the_list_poll_names_the_calls_the_filter_no_longer_matches(console):
+    for call_sid in ("CA1", "CA2"):
+        callback(console, call_sid, "ringing")
+    drawn = live(console, "status=ringing")["after"]
+    callback(console, "CA1", "in-progress")
+    callback(console, "CA3", "ringing")
+    update = live(console, f"status=ringing&after={drawn}")
+    assert update["removed"] == ["CA1"] and [c["call_sid"] for c in update["calls"]] == ["CA3"]
+
+
+@pytest.mark.parametrize("query", ["page=2&after={drawn}", "", "after=", "after=nonsense",
+                                   "after=1-0", "after=1-x,0-0", "after={drawn},0-0"])
+def test_the_list_poll_draws_the_list_anew_when_it_cannot_tell_what_is_new(console, query):
+    callback(console, "CA1", "ringing")
+    drawn = live(console)["after"]
+    callback(console, "CA2", "ringing")
+    answer = live(console, query.format(drawn=drawn))
+    assert "rows" not in answer and "<table" in answer["html"]
+
+
+def test_more_new_entries_than_the_bound_draw_the_list_anew(console):
+    from burki_sip.web.console.listing import NEW_ENTRIES_LIMIT
+    drawn = live(console)["after"]
+    for number in range(NEW_ENTRIES_LIMIT):
+        callback(console, f"CA{number}", "ringing")
+    within = live(console, f"after={drawn}")
+    callback(console, "CA-one-more", "ringing")
+    beyond = live(console, f"after={drawn}")
+    assert "html" not in within and len(within["calls"]) == 50  # the page's length
+    assert "rows" not in beyond and beyond["html"].count('class="call"') == 50
+
+
+def test_entries_deleted_since_the_page_was_drawn_redraw_it(console, fake_redis):
+    callback(console, "CA1", "ringing")
+    newest = callback(console, "CA2", "ringing")["event_id"]
+    drawn = live(console)["after"]
+    fake_redis.xdel("burki:sip:events:status", newest)  # as an erasure of CA2 does
+    answer = live(console, f"after={drawn}")
+    assert "rows" not in answer and "CA2" not in answer["html"]
+
+
+def test_the_call_a_search_names_stays_first_in_the_poll_s_rows(console):
+    callback(console, "CA1", "ringing")
+    callback(console, "CA10", "ringing")
+    drawn = live(console, "q=CA1")["after"]
+    callback(console, "CA10", "in-progress")
+    update = live(console, f"q=CA1&after={drawn}")
+    assert [c["call_sid"] for c in update["calls"]] == ["CA1", "CA10"]
 
 
 def test_the_call_page_poll_sends_only_what_changed(console):
@@ -277,3 +345,15 @@ def test_the_call_page_says_how_the_context_met_the_stream(console):
     code, call = page(console, "/console/calls/CA1")
     assert code == 200
     assert '<small id="handoff">(ready ' in call and " ms before the stream asked)</small>" in call
+
+
+def test_the_docs_give_the_list_s_limits_as_the_code_has_them():
+    from pathlib import Path
+
+    from burki_sip.web.console.entries import SCAN_LIMIT
+    from burki_sip.web.console.listing import NEW_ENTRIES_LIMIT, PAGE_SIZE
+    text = (Path(__file__).parents[1] / "docs" / "console.md").read_text()
+    assert f"at most {NEW_ENTRIES_LIMIT} entries each (`NEW_ENTRIES_LIMIT`" in text
+    assert f"more than {NEW_ENTRIES_LIMIT} new entries" in text
+    assert f"up to {SCAN_LIMIT:,} of them" in text and f"{PAGE_SIZE} a page" in text
+    assert f"keeps the page at {PAGE_SIZE} rows" in text

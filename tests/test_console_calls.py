@@ -4,7 +4,8 @@ and Sentinel: calls listed from the streams' newest entries, timelines read by r
 import time
 
 from burki_sip.calls.store import Transition
-from burki_sip.web.console.calls import call_summary, newest_entries, page_of_calls
+from burki_sip.web.console.calls import call_summary, page_of_calls
+from burki_sip.web.console.entries import calls_since, newest_entries
 from burki_sip.web.console.flags import flags, matcher, status_group
 
 
@@ -39,6 +40,29 @@ def test_pages_start_where_the_last_one_ended(store):
         status(store, f"c{number}", "ringing")
     rows, looked = page_of_calls(store, 2, 3)
     assert [row.call_sid for row in rows] == ["c4", "c3", "c2"] and looked == 7
+
+
+def heads(store):
+    return {kind: store.last_event_id(kind) for kind in ("status", "webhook")}
+
+
+def test_only_the_entries_recorded_since_are_read_for_the_poll(store):
+    for call_sid in ("c1", "c2"):
+        status(store, call_sid, "ringing")
+    drawn = heads(store)
+    status(store, "c1", "in-progress")
+    time.sleep(0.002)  # the streams are merged by entry id: in one millisecond, in any order
+    store.record_event("webhook", {"call_sid": "c3", "event": "x"}, "application/json", "c3")
+    time.sleep(0.002)
+    status(store, "c1", "completed")
+    now = heads(store)
+    status(store, "c4", "ringing")  # after the heads the answer names: the next poll's
+
+    news = calls_since(store, drawn, now, limit=2)  # two new entries in the status stream
+    assert [(call_sid, [f.get("status") for _, _, f in seen]) for call_sid, seen in news] == [
+        ("c1", ["in-progress", "completed"]), ("c3", [None])]
+    assert calls_since(store, drawn, now, limit=1) is None  # more than the bound: read in full
+    assert calls_since(store, now, drawn, limit=2) is None  # a stream went back
 
 
 def test_a_timeline_holds_the_calls_entries_of_both_streams_in_order(store):

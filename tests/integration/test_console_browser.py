@@ -13,7 +13,7 @@ from support import Gunicorn, required_binary
 pytestmark = pytest.mark.integration
 
 USER, PASSWORD = "operator", "browser-canary-pw"
-CALL = "sip-browser-001"
+CALL, OTHER = "sip-browser-001", "sip-browser-002"
 WAIT_MS = 15_000  # generous on a shared machine; each wait returns as soon as it holds
 
 
@@ -43,8 +43,8 @@ def post(service, path, body):
     assert response.status_code == 200, response.text
 
 
-def statuses_shown(page):
-    return page.locator(f'tr[data-call-sid="{CALL}"]').get_attribute("data-status")
+def listed(page):
+    return page.locator("tr.call").evaluate_all("rows => rows.map(r => r.dataset.callSid)")
 
 
 def test_the_console_follows_a_call_live_in_a_browser(console_service, browser, tmp_path):
@@ -54,6 +54,7 @@ def test_the_console_follows_a_call_live_in_a_browser(console_service, browser, 
     page.goto(console_service.url + "/console")
     assert page.locator("tr.empty").inner_text().startswith("No calls")
     page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+    page.evaluate("document.querySelector('tbody').dataset.kept = 'yes'")  # gone if redrawn whole
 
     post(console_service, "/sip-prewarm", {"call_sid": CALL, "from_number": "+15559876543",
                                            "to_number": "+15551234567", "outbound": False})
@@ -62,6 +63,16 @@ def test_the_console_follows_a_call_live_in_a_browser(console_service, browser, 
         page.wait_for_selector(f'tr[data-call-sid="{CALL}"][data-status="{status}"]',
                                timeout=WAIT_MS)
     assert page.evaluate("window.loadedOnce") is True
+    assert not page.locator("tr.empty").is_visible()
+
+    post(console_service, "/sip-status", {"call_sid": OTHER, "status": "ringing"})
+    page.wait_for_selector(f'tr[data-call-sid="{OTHER}"]', timeout=WAIT_MS)
+    assert listed(page) == [OTHER, CALL]  # a new call appears on top
+    post(console_service, "/sip-webhook", {"call_sid": CALL, "event": "recording.ready"})
+    page.wait_for_selector(f'tbody tr.call:first-child[data-call-sid="{CALL}"]', timeout=WAIT_MS)
+    assert listed(page) == [CALL, OTHER]  # a new event moves its call to the top
+    assert page.evaluate("window.loadedOnce") is True
+    assert page.evaluate("document.querySelector('tbody').dataset.kept") == "yes"  # rows moved
     row = page.locator(f'tr[data-call-sid="{CALL}"]').inner_text()
     assert "+1******6543" in row and "5559876543" not in row
     page.screenshot(path=tmp_path / "console-calls.png", full_page=True)
@@ -69,8 +80,8 @@ def test_the_console_follows_a_call_live_in_a_browser(console_service, browser, 
     page.click(f'a[href="/console/calls/{CALL}"]')
     page.wait_for_selector("ol.events li", timeout=WAIT_MS)
     labels = page.locator("ol.events li").evaluate_all("items => items.map(i => i.dataset.label)")
-    assert labels == ["prewarm", "ringing", "in-progress", "completed"]
-    assert page.locator("svg.axis g.mark").count() == 4
+    assert labels == ["prewarm", "ringing", "in-progress", "completed", "recording.ready"]
+    assert page.locator("svg.axis g.mark").count() == 5
 
     page.evaluate("window.loadedOnce = true")
     post(console_service, "/sip-status", {"call_sid": CALL, "status": "ringing"})  # late

@@ -1,4 +1,4 @@
-"""What the console reads: the calls of the newest stream entries, and one call's timeline.
+"""What the console reads of calls: a page of those of the newest entries, and one call's timeline.
 
 Only data every reader uses, nothing written for the console: the two event streams, and each
 call's context, status hash and the ids of its own entries (``Keys.call_events``). A call's events
@@ -7,19 +7,13 @@ are read by those ids, one ``XRANGE`` each in one pipeline: no stream is scanned
 
 from __future__ import annotations
 
-import heapq
 import json
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 from ...calls.drivers import run
-from ...calls.keys import EVENT_KINDS
 from ...calls.reads import EventRef, load_events
 from ...calls.store import CallStore
-
-# The listing looks through at most this many of the streams' newest entries, this many a read.
-SCAN_LIMIT = 5000
-BATCH = 500
+from .entries import active_calls, entry_order
 
 
 @dataclass(frozen=True)
@@ -47,45 +41,6 @@ class CallSummary:
     def known(self) -> bool:
         """Anything at all is stored for the call."""
         return bool(self.context or self.state or self.refs)
-
-
-def entry_order(entry_id: str) -> tuple[int, int]:
-    """A stream entry id as a sortable pair."""
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
-
-
-def newest_entries(store: CallStore, limit: int = SCAN_LIMIT) -> Iterator[tuple[str, str, dict]]:
-    """``(kind, entry_id, fields)`` of both streams merged, newest first, at most ``limit``."""
-    def stream(kind: str) -> Iterator[tuple[tuple[int, int], str, str, dict]]:
-        upper = "+"
-        while True:
-            batch = store.client.xrevrange(store.keys.events(kind), max=upper, count=BATCH)
-            for entry_id, fields in batch:
-                yield entry_order(entry_id), kind, entry_id, fields
-            if len(batch) < BATCH:
-                return
-            upper = "(" + batch[-1][0]
-
-    merged = heapq.merge(*(stream(kind) for kind in EVENT_KINDS), key=lambda e: e[0], reverse=True)
-    for number, (_, kind, entry_id, fields) in enumerate(merged):
-        if number >= limit:
-            return
-        yield kind, entry_id, fields
-
-
-def active_calls(store: CallStore, limit: int = SCAN_LIMIT) -> Iterator[tuple[str, list]]:
-    """Each call_sid of the newest entries, by its newest entry first, with the list of its
-    entries seen so far (the list grows while the walk goes on)."""
-    seen: dict[str, list] = {}
-    for kind, entry_id, fields in newest_entries(store, limit):
-        call_sid = fields.get("call_sid")
-        if not call_sid:
-            continue
-        if call_sid not in seen:
-            seen[call_sid] = []
-            yield call_sid, seen[call_sid]
-        seen[call_sid].insert(0, (kind, entry_id, fields))
 
 
 def summaries(store: CallStore, calls: list[tuple[str, list]]) -> list[CallSummary]:

@@ -1,25 +1,19 @@
-"""The data of the console's pages, from the app's store: the calls list and one call's page."""
+"""The data of a call's console pages (its timeline, one stored entry), from the app's store."""
 
 from __future__ import annotations
 
 import json
 import time
 
-from flask import request
 from marshmallow import ValidationError
 
 from ...calls.drivers import run
-from ...calls.keys import EVENT_KINDS
-from ...calls.lifecycle import RANKS, handoff
+from ...calls.lifecycle import handoff
 from ...calls.reads import EventRef, load_events
 from ..extension import get_store
 from ..schemas import check_call_sid
-from .calls import CallSummary, call_summary, page_of_calls
-from .flags import STATUS_GROUPS, matcher
+from .calls import call_summary
 from .present import clock, marks, placed, row, shown
-
-PAGE_SIZE = 50
-LISTING_ARGUMENTS = ("page", "q", "status")
 
 
 def known_call(call_sid: str) -> bool:
@@ -29,33 +23,6 @@ def known_call(call_sid: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def listing_arguments() -> dict:
-    """The request's listing arguments, and only those (url_for takes ``_scheme`` and the like)."""
-    return {name: request.args[name] for name in LISTING_ARGUMENTS if name in request.args}
-
-
-def listing() -> dict:
-    """The calls page's data for the request's ``page``, ``q`` and ``status`` arguments."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    query, status = request.args.get("q", "")[:128], request.args.get("status", "")[:32]
-    matches = matcher(query, status) if query or status else None
-    found, looked = page_of_calls(get_store(), (page - 1) * PAGE_SIZE, PAGE_SIZE + 1, matches)
-    if query and page == 1:
-        found = named_call(query.strip(), matches) + [
-            call for call in found if call.call_sid != query.strip()]
-    now = time.time_ns() // 1_000_000
-    return {"rows": [row(call, now) for call in found[:PAGE_SIZE]], "page": page,
-            "more": len(found) > PAGE_SIZE, "looked": looked if matches else None,
-            "q": query, "status": status, "statuses": list(RANKS) + list(STATUS_GROUPS)}
-
-
-def named_call(query: str, matches) -> list[CallSummary]:
-    """The call ``query`` names exactly, if anything is stored for it: found even when it has no
-    event among the streams' newest entries (a call only prewarmed, say)."""
-    call = call_summary(get_store(), query) if known_call(query) else None
-    return [call] if call is not None and matches(call) else []
 
 
 def call_page_data(call_sid: str) -> dict | None:
@@ -100,11 +67,6 @@ def current_version(call_sid: str) -> str:
         pipe.hmget(store.keys.status(call_sid), "claimed_at", "released_at")
         newest, context, (claimed, released) = pipe.execute()
     return version(newest, json.loads(context) if context else None, claimed, released)
-
-
-def stream_heads() -> str:
-    """The newest entry id of each stream, as one text: it changes when anything is recorded."""
-    return ",".join(map(get_store().last_event_id, EVENT_KINDS))
 
 
 def stored_entry(kind: str, entry_id: str) -> dict | None:

@@ -6,8 +6,9 @@ from flask import redirect, render_template, request, url_for
 
 from ...calls.keys import EVENT_KINDS
 from . import bp
-from .pages import (call_page_data, current_version, known_call, listing, listing_arguments,
-                    stored_entry, stream_heads)
+from .entries import valid_entry_id
+from .listing import listing, listing_arguments, listing_update, stream_heads
+from .pages import call_page_data, current_version, known_call, stored_entry
 from .present import payload_of, shown
 
 # Polled this often by the pages' script (ms): see docs/console.md for why polling, not SSE.
@@ -34,15 +35,26 @@ def slash():
 
 @bp.get("/live")
 def calls_live():
-    """The calls list's rows, for the page to swap in, only when anything was recorded since
-    ``after`` (the streams' newest ids when the page was drawn)."""
-    heads = stream_heads()
-    if request.args.get("after") == heads:
+    """What changed in the calls list since ``after`` (the streams' newest ids when the page was
+    drawn): nothing when nothing was recorded; else the rows of just the calls recorded since,
+    for the page to move to its top, and those the page's filter no longer matches; or, when
+    that cannot be told from the new entries alone, the whole list anew."""
+    heads, after = stream_heads(), request.args.get("after")
+    if after == heads:
         return {"after": heads}
+    update = listing_update(after, heads)
+    if update is not None:
+        return {"after": heads, "rows": render_template("console/_rows.html", **update),
+                "removed": update["removed"], "calls": described(update["rows"])}
     data = listing()
     return {"after": heads, "html": render_template("console/_list.html", **data),
-            "calls": [{"call_sid": r["call_sid"], "status": r["status"],
-                       "flags": [flag for flag, _ in r["flags"]]} for r in data["rows"]]}
+            "calls": described(data["rows"])}
+
+
+def described(rows: list[dict]) -> list[dict]:
+    """The rows sent, as data: what a script (or a test) reads without parsing the HTML."""
+    return [{"call_sid": r["call_sid"], "status": r["status"],
+             "flags": [flag for flag, _ in r["flags"]]} for r in rows]
 
 
 @bp.get("/calls/<call_sid>")
@@ -81,8 +93,3 @@ def event(call_sid: str, kind: str, entry_id: str):
     return render_template("console/event.html", call_sid=call_sid, kind=kind, entry_id=entry_id,
                            shown=shown(payload_of(fields)))
 
-
-def valid_entry_id(entry_id: str) -> bool:
-    """``<ms>-<seq>``, as Redis writes stream ids."""
-    ms, dash, seq = entry_id.partition("-")
-    return bool(dash) and ms.isdigit() and seq.isdigit()
