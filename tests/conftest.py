@@ -187,6 +187,18 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def any_app(any_redis):
+    """The app in testing mode on each kind of ``any_redis`` (the test runs once for each)."""
+    return create_app({"TESTING": True}, redis_client=any_redis)
+
+
+@pytest.fixture
+def any_client(any_app):
+    """A test client of ``any_app``."""
+    return any_app.test_client()
+
+
 class StoreRunner(CliRunner):
     """Runs ``burki-sip`` commands on a given store instead of one opened from the settings."""
 
@@ -202,6 +214,12 @@ class StoreRunner(CliRunner):
 def runner(app):
     """A CLI runner of the ``burki-sip`` commands on ``app``'s store."""
     return StoreRunner(app.extensions["burki_sip"])
+
+
+@pytest.fixture
+def any_runner(any_app):
+    """A CLI runner of the ``burki-sip`` commands on ``any_app``'s store."""
+    return StoreRunner(any_app.extensions["burki_sip"])
 
 
 @pytest.fixture
