@@ -31,13 +31,6 @@ def valid_config() -> dict:
     return copy.deepcopy(VALID_CONFIG)
 
 
-def free_port() -> int:
-    """A loopback port that nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def silent_bridge():
     """A loopback server that completes TCP connections and never answers; yields its URL.

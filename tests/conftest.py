@@ -64,6 +64,29 @@ def real_redis(redis_server):
     yield from _flushed(redis_server.client())
 
 
+def _own_redis_server(request, tmp_path_factory):
+    options = getattr(request, "param", ())
+    yield from _running(RedisServer(None, *options, "--dir", str(tmp_path_factory.mktemp("redis"))))
+
+
+@pytest.fixture
+def own_redis_server(request, tmp_path_factory):
+    """A redis-server of this test's own, which it may stop, restart or pause (SIGSTOP) without
+    touching another test's data; its files (AOF, RDB) go to a directory of its own.
+
+    Options other than the defaults come as a tuple of arguments:
+    ``@pytest.mark.parametrize("own_redis_server", [("--appendonly", "yes")], indirect=True)``.
+    """
+    yield from _own_redis_server(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def module_redis_server(request, tmp_path_factory):
+    """``own_redis_server`` shared by one module's tests: for a module-scoped service on it (a
+    gunicorn boot a test would cost seconds), its data apart from the session's server."""
+    yield from _own_redis_server(request, tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def tls_certificates(tmp_path_factory):
     """A private CA and a certificate for 127.0.0.1 it signed, like a managed Redis's own."""
@@ -164,6 +187,18 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def any_app(any_redis):
+    """The app in testing mode on each kind of ``any_redis`` (the test runs once for each)."""
+    return create_app({"TESTING": True}, redis_client=any_redis)
+
+
+@pytest.fixture
+def any_client(any_app):
+    """A test client of ``any_app``."""
+    return any_app.test_client()
+
+
 class StoreRunner(CliRunner):
     """Runs ``burki-sip`` commands on a given store instead of one opened from the settings."""
 
@@ -179,6 +214,12 @@ class StoreRunner(CliRunner):
 def runner(app):
     """A CLI runner of the ``burki-sip`` commands on ``app``'s store."""
     return StoreRunner(app.extensions["burki_sip"])
+
+
+@pytest.fixture
+def any_runner(any_app):
+    """A CLI runner of the ``burki-sip`` commands on ``any_app``'s store."""
+    return StoreRunner(any_app.extensions["burki_sip"])
 
 
 @pytest.fixture

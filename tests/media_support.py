@@ -3,54 +3,31 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 import time
 
 import websockets
 
-from support import ROOT, free_port, port_open, wait_until
+from support import ROOT, ServerProcess
 
 HANDLER = ROOT / "examples" / "media_handler.py"
 
 
-class MediaHandler:
+class MediaHandler(ServerProcess):
     """The example handler as its README section runs it (``python examples/media_handler.py``)."""
 
     def __init__(self, settings: dict[str, str], claim_wait: float) -> None:
-        self.port = free_port()
+        super().__init__()
         self.env = {"PATH": "/usr/bin:/bin", **settings, "MEDIA_CLAIM_WAIT": str(claim_wait)}
-        self.log = tempfile.TemporaryFile(mode="w+")
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/media"
 
     def start(self) -> "MediaHandler":
-        self.process = subprocess.Popen([sys.executable, str(HANDLER), "--port", str(self.port)],
-                                        cwd=ROOT, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-        wait_until(lambda: port_open(self.port) or self.process.poll() is not None,
-                   timeout=30, what="media handler listening")
-        if self.process.poll() is not None:
-            raise RuntimeError(f"media handler exited: {self.output()}")
+        self.launch([sys.executable, str(HANDLER), "--port", str(self.port)], self.env,
+                    "media handler")
         return self
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self) -> str:
-        """Stop the handler; return everything it printed."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-        output = self.output()
-        self.log.close()
-        return output
 
 
 def start_message(call_sid: str, stream_sid: str, in_parameters: bool = True) -> str:

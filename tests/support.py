@@ -135,6 +135,8 @@ class RedisServer:
         """Stop the server (it keeps nothing: it runs without persistence)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
+            # A server a test paused (SIGSTOP) acts on the SIGTERM only once it runs again.
+            self.process.send_signal(signal.SIGCONT)
             self.process.wait(timeout=10)
         self.process = None
 

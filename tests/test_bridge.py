@@ -10,12 +10,12 @@ import time
 import pytest
 from marshmallow import ValidationError
 
-from bridge_support import (API_KEY, SYNC_PATH, free_port, silent_bridge, stalling_bridge,
-                            valid_config)
+from bridge_support import API_KEY, SYNC_PATH, silent_bridge, stalling_bridge, valid_config
 from burki_sip import create_app
 from burki_sip.bridge.client import BridgeClient, canonical_json
 from burki_sip.bridge import BridgeConfigError, BridgeError
 from burki_sip.bridge.organization import validate_organization
+from support import free_port
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bridge_support import API_KEY, SYNC_PATH, free_port, valid_config
+from bridge_support import API_KEY, SYNC_PATH, valid_config
 from burki_sip.cli import main
+from support import free_port
 
 
 # One quick retry: the options of the command, not settings of the service.

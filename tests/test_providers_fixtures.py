@@ -3,7 +3,6 @@ has lands on the canonical status, under the provider's call id, with ``provider
 
 import pytest
 
-from burki_sip import create_app
 from providers_support import last_entry, post
 
 TWILIO = "CAf0e1d2c3b4a5968778695a4b3c2d1e0f"
@@ -76,20 +75,14 @@ STEPS = [
 ]
 
 
-@pytest.fixture
-def app(any_redis):
-    """On fakeredis here; the real-Redis kinds run with -m integration as for the lifecycle."""
-    return create_app({"TESTING": True}, redis_client=any_redis)
-
-
 @pytest.mark.parametrize(("provider", "steps", "call_id", "status"), STEPS,
                          ids=[f"{p}:{'+'.join(s)}" for p, s, _, _ in STEPS])
-def test_each_documented_step_reaches_its_status(app, provider, steps, call_id, status):
-    client = app.test_client()
+def test_each_documented_step_reaches_its_status(any_app, provider, steps, call_id, status):
+    client = any_app.test_client()
     for step in steps:
         assert post(client, provider, step).status_code == 200, step
     kind = "status" if steps[-1].startswith("status-") else "webhook"
-    entry = last_entry(app, kind)
+    entry = last_entry(any_app, kind)
     assert (entry["provider"], entry["provider_call_id"], entry["call_sid"]) == (
         provider, call_id, call_id)
     assert "unattributed" not in entry
@@ -97,26 +90,27 @@ def test_each_documented_step_reaches_its_status(app, provider, steps, call_id, 
     assert answer["status"] == status
 
 
-def test_telnyx_call_answered_on_the_webhook_route_moves_the_call(client):
-    post(client, "telnyx", "webhook-initiated")
-    assert client.get(f"/sip-status/{CALL_CONTROL}").get_json()["status"] == "initiated"
-    post(client, "telnyx", "webhook-answered")
-    assert client.get(f"/sip-status/{CALL_CONTROL}").get_json()["status"] == "in-progress"
+def test_telnyx_call_answered_on_the_webhook_route_moves_the_call(any_client):
+    post(any_client, "telnyx", "webhook-initiated")
+    assert any_client.get(f"/sip-status/{CALL_CONTROL}").get_json()["status"] == "initiated"
+    post(any_client, "telnyx", "webhook-answered")
+    assert any_client.get(f"/sip-status/{CALL_CONTROL}").get_json()["status"] == "in-progress"
 
 
-def test_a_status_route_event_that_says_nothing_of_the_state_is_recorded_not_applied(client, app):
-    answer = post(client, "signalwire", "status-relay-ending").get_json()
+def test_a_status_route_event_that_says_nothing_of_the_state_is_recorded_not_applied(
+        any_client, any_app):
+    answer = post(any_client, "signalwire", "status-relay-ending").get_json()
     assert (answer["call_sid"], answer["status"], answer["applied"]) == (RELAY, None, False)
-    entry = last_entry(app, "status")
+    entry = last_entry(any_app, "status")
     assert (entry["provider"], entry["call_sid"]) == ("signalwire", RELAY)
     assert "status" not in entry
 
 
-def test_facts_of_the_provider_are_kept(client):
-    post(client, "twilio", "status-answered")
-    post(client, "twilio", "status-completed")
-    state = client.get(f"/sip-status/{TWILIO}").get_json()
+def test_facts_of_the_provider_are_kept(any_client):
+    post(any_client, "twilio", "status-answered")
+    post(any_client, "twilio", "status-completed")
+    state = any_client.get(f"/sip-status/{TWILIO}").get_json()
     assert (state["sip_code"], state["duration"], state["sequence"]) == ("200", "42", "3")
-    post(client, "telnyx", "webhook-busy")
-    state = client.get(f"/sip-status/{CALL_CONTROL}").get_json()
+    post(any_client, "telnyx", "webhook-busy")
+    state = any_client.get(f"/sip-status/{CALL_CONTROL}").get_json()
     assert (state["sip_code"], state["reason"]) == ("486", "user_busy")

@@ -36,18 +36,13 @@ STEPS = [
 ]
 
 
-@pytest.fixture
-def app(any_redis):
-    return create_app({"TESTING": True}, redis_client=any_redis)
-
-
 @pytest.mark.parametrize(("provider", "name", "call_id", "status"), STEPS,
                          ids=[f"{p}:{n}" for p, n, _, _ in STEPS])
-def test_each_documented_get_reaches_its_status(app, provider, name, call_id, status):
-    client = app.test_client()
+def test_each_documented_get_reaches_its_status(any_app, provider, name, call_id, status):
+    client = any_app.test_client()
     answer = post(client, provider, f"{name}.query")
     assert answer.status_code == 200, answer.get_json()
-    entry = last_entry(app, "status" if name.startswith("status-") else "webhook")
+    entry = last_entry(any_app, "status" if name.startswith("status-") else "webhook")
     _, raw, _ = fixture(provider, f"{name}.query")
     assert (entry["provider"], entry["call_sid"], entry["content_type"]) == (
         provider, call_id, FORM)
@@ -55,19 +50,19 @@ def test_each_documented_get_reaches_its_status(app, provider, name, call_id, st
     assert client.get(f"/sip-status/{call_id}").get_json()["status"] == status
 
 
-def test_get_and_post_of_the_same_fields_record_the_same_call(app):
-    client = app.test_client()
+def test_get_and_post_of_the_same_fields_record_the_same_call(any_app):
+    client = any_app.test_client()
     post(client, "jambonz", "status-answered")  # POSTed JSON
     post(client, "jambonz", "status-completed.query")  # then the hook switched to GET
     state = client.get(f"/sip-status/{JAMBONZ}").get_json()
     assert (state["status"], state["sip_code"], state["duration"]) == ("completed", "200", "42")
 
 
-def test_the_bridges_call_sid_in_the_url_wins_for_a_get_too(app):
-    client = app.test_client()
+def test_the_bridges_call_sid_in_the_url_wins_for_a_get_too(any_app):
+    client = any_app.test_client()
     answer = post(client, "vonage", "status-answered.query", query="?call_sid=sip-1")
     assert answer.get_json()["call_sid"] == "sip-1"
-    entry = last_entry(app, "status")
+    entry = last_entry(any_app, "status")
     assert (entry["call_sid"], entry["provider_call_id"]) == ("sip-1", VONAGE)
 
 
@@ -83,8 +78,8 @@ VECTOR_JSON = ('{"to":"447700900001","from":"447700900000",'
 VECTOR_SHA256 = "99b49f382a05b619f5aa0fc382482ed459baca538b07d0024b646582192e71cd"
 
 
-def test_a_gets_signed_text_is_the_json_javascript_writes(app):
-    with app.test_request_context(f"/sip-status?{VECTOR}"):
+def test_a_gets_signed_text_is_the_json_javascript_writes(any_app):
+    with any_app.test_request_context(f"/sip-status?{VECTOR}"):
         assert payload.signed_text(request) == VECTOR_JSON.encode()
     assert query_payload(VECTOR) == VECTOR_JSON.encode()
     assert hashlib.sha256(VECTOR_JSON.encode()).hexdigest() == VECTOR_SHA256
@@ -153,8 +148,8 @@ def test_a_jambonz_get_may_come_with_basic_credentials_instead(fake_redis):
 
 
 @pytest.mark.parametrize("route", ["/sip-status", "/sip-webhook"])
-def test_a_get_without_fields_is_a_json_400_that_writes_nothing(client, fake_redis, route):
-    answer = client.get(route)
+def test_a_get_without_fields_is_a_json_400_that_writes_nothing(any_client, fake_redis, route):
+    answer = any_client.get(route)
     assert answer.status_code == 400
     assert answer.get_json() == {
         "error": "a GET callback carries its fields in the query string, and it is empty"}
@@ -168,19 +163,19 @@ def test_a_get_with_too_many_fields_is_a_413(fake_redis):
     assert answer.status_code == 413 and "more than 4 fields" in answer.get_json()["error"]
 
 
-def test_a_get_that_names_no_call_says_which_provider_and_field(client, fake_redis):
+def test_a_get_that_names_no_call_says_which_provider_and_field(any_client, fake_redis):
     _, raw, _ = fixture("vonage", "status-answered.query")
     without_uuid = "&".join(pair for pair in raw.decode().split("&")
                             if not pair.startswith("uuid="))
-    answer = client.get(f"/sip-status?{without_uuid}")
+    answer = any_client.get(f"/sip-status?{without_uuid}")
     assert answer.status_code == 400
     assert answer.get_json()["error"] == "vonage callback without uuid: it names no call"
     assert fake_redis.keys("*") == []
 
 
-def test_a_head_request_records_nothing(client, app):
+def test_a_head_request_records_nothing(any_client, any_app):
     """HEAD is safe by definition: a monitor probing a callback URL must not record a status."""
     for route in ("/sip-status", "/sip-webhook"):
-        answer = client.head(f"{route}?CallSid=CA-head&CallStatus=completed")
+        answer = any_client.head(f"{route}?CallSid=CA-head&CallStatus=completed")
         assert answer.status_code == 405 and answer.headers["Allow"] == "GET, POST"
-    assert app.extensions["burki_sip"].load_status("CA-head") == (None, -2)
+    assert any_app.extensions["burki_sip"].load_status("CA-head") == (None, -2)

@@ -2,7 +2,6 @@
 
 import pytest
 
-from burki_sip import create_app
 from providers_support import post
 from test_providers_fixtures import (CALL_CONTROL, JAMBONZ, LAML, LIVEKIT, PLIVO, RELAY, TEXML,
                                      TWILIO, VONAGE)
@@ -48,17 +47,12 @@ CALLS = [
 ]
 
 
-@pytest.fixture
-def client(any_redis):
-    return create_app({"TESTING": True}, redis_client=any_redis).test_client()
-
-
 @pytest.mark.parametrize(("provider", "steps", "call_id", "timeline"), CALLS,
                          ids=[f"{p}:{s[0]}" for p, s, _, _ in CALLS])
-def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_id, timeline):
+def test_a_whole_call_reads_back_as_one_lifecycle(any_client, provider, steps, call_id, timeline):
     for step in steps:
-        assert post(client, provider, step).status_code == 200, step
-    state = client.get(f"/sip-status/{call_id}").get_json()
+        assert post(any_client, provider, step).status_code == 200, step
+    state = any_client.get(f"/sip-status/{call_id}").get_json()
     assert state["status"] == "completed" and state["terminal"] is True
     assert list(state["timeline"]) == timeline
 
@@ -71,9 +65,9 @@ def test_a_whole_call_reads_back_as_one_lifecycle(client, provider, steps, call_
     ("telnyx", ["webhook-initiated", "webhook-answered", "webhook-hangup-unspecified"],
      CALL_CONTROL, "canceled"),    # a hangup that does not say, seen before any answer
 ], ids=["twilio", "telnyx", "telnyx-unspecified"])
-def test_a_call_reported_backwards_ends_once(client, provider, steps, call_id, final):
+def test_a_call_reported_backwards_ends_once(any_client, provider, steps, call_id, final):
     for step in reversed(steps):
-        post(client, provider, step)
-    state = client.get(f"/sip-status/{call_id}").get_json()
+        post(any_client, provider, step)
+    state = any_client.get(f"/sip-status/{call_id}").get_json()
     assert state["status"] == final and state["terminal"] is True
     assert "in-progress" in state["timeline"]  # late steps still add their time (lifecycle.md)

@@ -7,7 +7,7 @@ other stock classes too says so with ``@EVERY_WORKER_CLASS`` (indirect parametri
 
 import pytest
 
-from support import Gunicorn, RedisServer
+from support import Gunicorn
 
 # gunicorn's stock classes, by the command-line arguments that pick them (docs/deploy.md).
 WORKER_CLASSES = {"gevent": "", "sync": "--worker-class sync",
@@ -21,18 +21,11 @@ def worker_class_env(name: str) -> dict:
 
 
 @pytest.fixture
-def redis_for_service():
-    """A redis-server of this test's own, so the test may stop and restart it."""
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(request, redis_for_service):
-    """gunicorn wsgi:app with 2 workers, pointed at ``redis_for_service``, of the worker class
-    named by the parameter (gunicorn.conf.py's own when not parametrised)."""
-    server = Gunicorn(redis_for_service.url, workers=2,
+def service(request, own_redis_server):
+    """gunicorn wsgi:app with 2 workers, pointed at ``own_redis_server`` (the test's own, so it
+    may stop and restart it), of the worker class named by the parameter (gunicorn.conf.py's own
+    when not parametrised)."""
+    server = Gunicorn(own_redis_server.url, workers=2,
                       **worker_class_env(getattr(request, "param", "gevent"))).start()
     yield server
     server.stop()

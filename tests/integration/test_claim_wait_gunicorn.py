@@ -32,7 +32,7 @@ def prewarm(url: str, call_sid: str, delay: float) -> float:
     return time.time()
 
 
-def test_http_claims_wait_for_prewarms_that_land_later_or_never(service, redis_for_service,
+def test_http_claims_wait_for_prewarms_that_land_later_or_never(service, own_redis_server,
                                                            record_figure):
     with ThreadPoolExecutor(CLAIMS * 2) as pool:
         claims = [pool.submit(claim, service.url, f"h{n}", f"s{n}", 5) for n in range(CLAIMS)]
@@ -42,7 +42,7 @@ def test_http_claims_wait_for_prewarms_that_land_later_or_never(service, redis_f
         answers = [future.result() for future in claims]
         landed = [future.result() for future in prewarms]
 
-    woken, client = [], redis_for_service.client()
+    woken, client = [], own_redis_server.client()
     for n, ((status, body, sent, answered), done) in enumerate(zip(answers, landed)):
         assert (status, body["context"]["welcome_message"]) == (200, f"Hello h{n}")
         # The route asked (claimed_at - waited) between sending and answering the claim.

@@ -18,9 +18,9 @@ WAIT_MS = 15_000  # generous on a shared machine; each wait returns as soon as i
 
 
 @pytest.fixture
-def console_service(redis_for_service):
+def console_service(own_redis_server):
     """gunicorn with the console on, on a redis-server of the test's own."""
-    server = Gunicorn(redis_for_service.url, workers=2,
+    server = Gunicorn(own_redis_server.url, workers=2,
                       SIP_CONSOLE_USERS=f"{USER}:{PASSWORD}").start()
     yield server
     server.stop()

@@ -14,7 +14,7 @@ NUMBER = SEED_PREWARM["from_number"]
 
 
 @EVERY_WORKER_CLASS
-def test_an_erasure_over_http_erases_and_answers_its_result(service, redis_for_service):
+def test_an_erasure_over_http_erases_and_answers_its_result(service, own_redis_server):
     requests.post(f"{service.url}/sip-prewarm", json=SEED_PREWARM, timeout=5).raise_for_status()
     requests.post(f"{service.url}/sip-status", timeout=5, data={
         "CallSid": "CA1", "From": NUMBER, "CallStatus": "ringing"}).raise_for_status()
@@ -25,4 +25,4 @@ def test_an_erasure_over_http_erases_and_answers_its_result(service, redis_for_s
     result = answer.json()
     assert (result["state"], result["calls"]) == ("finished", 2)
     assert requests.get(f"{service.url}/sip-erasures/{result['id']}", timeout=5).json() == result
-    assert NUMBER[2:] not in text_of(dump(redis_for_service.client()))
+    assert NUMBER[2:] not in text_of(dump(own_redis_server.client()))

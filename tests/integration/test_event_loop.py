@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from burki_sip.calls import CallStore, Keys, open_async_store
-from support import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -21,14 +20,6 @@ TICK_S = 0.005
 # a few ms late. The bound leaves room for a loaded 2-core machine; the figure is recorded.
 MAX_LAG_S = 0.25
 STREAMS = 200
-
-
-@pytest.fixture
-def pausable():
-    """A redis-server of this test's own: the test stops it with SIGSTOP (never another's)."""
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def run_queue_wait() -> float:
@@ -73,13 +64,13 @@ async def claims_through_a_pause(url: str, pid: int) -> tuple[list, list, object
     return lags, outcomes, after
 
 
-def test_a_ticker_is_never_held_up_while_200_claims_wait_on_a_stopped_redis(pausable,
+def test_a_ticker_is_never_held_up_while_200_claims_wait_on_a_stopped_redis(own_redis_server,
                                                                             record_figure):
-    writer = CallStore(pausable.client(), Keys())
+    writer = CallStore(own_redis_server.client(), Keys())
     for call_sid in ["warm", "after", *(f"c{n}" for n in range(STREAMS))]:
         writer.save_context({"call_sid": call_sid})
 
-    lags, outcomes, after = measured_run(pausable)
+    lags, outcomes, after = measured_run(own_redis_server)
 
     failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     raw, loop = max(lag for lag, _ in lags), max(lag for _, lag in lags)
@@ -92,7 +83,7 @@ def test_a_ticker_is_never_held_up_while_200_claims_wait_on_a_stopped_redis(paus
     assert after.claimed  # and the store works again once Redis does
 
 
-def measured_run(pausable) -> tuple[list, list, object]:
+def measured_run(server) -> tuple[list, list, object]:
     """One run of ``claims_through_a_pause``, the suite's garbage frozen out of it.
 
     What this measures is the store, not the garbage the suite's other tests left: a full
@@ -102,6 +93,6 @@ def measured_run(pausable) -> tuple[list, list, object]:
     gc.collect()
     gc.freeze()
     try:
-        return asyncio.run(claims_through_a_pause(pausable.url, pausable.process.pid))
+        return asyncio.run(claims_through_a_pause(server.url, server.process.pid))
     finally:
         gc.unfreeze()

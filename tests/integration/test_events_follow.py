@@ -12,7 +12,7 @@ import pytest
 
 from burki_sip.calls.keys import Keys
 from burki_sip.calls.store import CallStore, Transition
-from support import BIN, RedisServer
+from support import BIN
 
 pytestmark = pytest.mark.integration
 
@@ -63,8 +63,8 @@ def test_follow_stays_idle_for_longer_than_the_socket_timeout(redis_server, real
     assert "Traceback" not in stderr and "Error" not in stderr
 
 
-def test_follow_resumes_after_the_last_entry_when_redis_comes_back():
-    server = RedisServer().start()
+def test_follow_resumes_after_the_last_entry_when_redis_comes_back(own_redis_server):
+    server = own_redis_server
     follower = None
     try:
         client = server.client()
@@ -82,7 +82,6 @@ def test_follow_resumes_after_the_last_entry_when_redis_comes_back():
     finally:
         if follower is not None:
             follower.stop()
-        server.stop()
 
     assert line.startswith(f"{second} ") and " after-outage " in line
     assert "Traceback" not in stderr

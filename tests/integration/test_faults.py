@@ -19,9 +19,13 @@ import redis
 import requests
 
 from conftest import EVERY_WORKER_CLASS
-from support import SEED_PREWARM, RedisServer, wait_until, worker_pids
+from support import SEED_PREWARM, wait_until, worker_pids
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+# Each test's own redis-server is append-only with fsync, so a restart keeps what it had.
+AOF_ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90),
+              pytest.mark.parametrize("own_redis_server", [AOF_ALWAYS], indirect=True,
+                                      ids=["aof"])]
 
 
 def context_key(call_sid: str) -> str:
@@ -94,16 +98,7 @@ def assert_stored(client, answers: list[dict]) -> None:
         assert {name: context[name] for name in expected} == expected
 
 
-@pytest.fixture
-def redis_for_service(tmp_path):
-    """A redis-server of this test's own; append-only with fsync, so a restart keeps what it had."""
-    server = RedisServer(None, "--appendonly", "yes", "--appendfsync", "always",
-                         "--dir", str(tmp_path)).start()
-    yield server
-    server.stop()
-
-
-def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_service):
+def test_redis_stopped_mid_stream_gives_503_then_200_again(service, own_redis_server):
     call_sids = [f"outage-{n:04d}" for n in range(1000)]
     restarted = threading.Event()
     marks = {}
@@ -115,10 +110,10 @@ def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_se
             assert restarted.wait(30), "redis did not restart"
 
     def outage() -> None:
-        redis_for_service.stop()
+        own_redis_server.stop()
         marks["stopped"] = time.monotonic()
         time.sleep(1.0)
-        redis_for_service.start()
+        own_redis_server.start()
         marks["restarted"] = time.monotonic()
         restarted.set()
 
@@ -134,13 +129,13 @@ def test_redis_stopped_mid_stream_gives_503_then_200_again(service, redis_for_se
     first_ok_after = min(answer["at"] for answer in answers
                          if answer["status"] == 200 and answer["at"] > marks["restarted"])
     assert first_ok_after - marks["restarted"] < 5
-    assert_stored(redis_for_service.client(), answers)
+    assert_stored(own_redis_server.client(), answers)
 
 
 @EVERY_WORKER_CLASS
-def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
+def test_connections_killed_by_redis_are_replaced(service, own_redis_server):
     load = Load(service.url)
-    admin = redis_for_service.client()
+    admin = own_redis_server.client()
     batches = itertools.count()  # bounded by the wait below
 
     def both_workers_connected() -> bool:
@@ -158,7 +153,7 @@ def test_connections_killed_by_redis_are_replaced(service, redis_for_service):
 
 
 @EVERY_WORKER_CLASS
-def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis_for_service):
+def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, own_redis_server):
     workers = wait_until(lambda: len(worker_pids(service.process.pid)) == 2
                          and worker_pids(service.process.pid), what="2 workers")
     victim = min(workers)
@@ -175,17 +170,17 @@ def test_worker_killed_under_load_is_replaced_and_200s_are_stored(service, redis
     failed = [answer for answer in answers if answer["status"] != 200]
     assert all(answer["status"] is None for answer in failed), failed  # cut connections only
     assert len(failed) <= 8  # at most the requests in flight on the killed worker
-    assert_stored(redis_for_service.client(), answers)
+    assert_stored(own_redis_server.client(), answers)
 
 
 @EVERY_WORKER_CLASS
-def test_2000_concurrent_prewarms_are_all_stored_and_none_mixed_up(service, redis_for_service):
+def test_2000_concurrent_prewarms_are_all_stored_and_none_mixed_up(service, own_redis_server):
     call_sids = [f"many-{n:05d}" for n in range(2000)]
 
     answers = Load(service.url, clients=32).run(call_sids)
 
     assert [answer["status"] for answer in answers] == [200] * 2000
-    client = redis_for_service.client()
+    client = own_redis_server.client()
     assert len(list(client.scan_iter("burki:sip:call:*:context", count=1000))) == 2000
     assert_stored(client, answers)
 
@@ -209,9 +204,9 @@ def fill_until_full(client, limit_bytes: int) -> None:
 
 
 @pytest.mark.parametrize("route", ["/sip-prewarm", "/sip-webhook", "/sip-status"])
-def test_full_redis_answers_503_json_and_recovers(service, redis_for_service, route):
+def test_full_redis_answers_503_json_and_recovers(service, own_redis_server, route):
     body = {"call_sid": "full-1", "status": "ringing", "event": "inbound_call"}
-    admin = redis_for_service.client()
+    admin = own_redis_server.client()
     fill_until_full(admin, 2_000_000)
 
     full = requests.post(f"{service.url}{route}", json=body, timeout=10)
@@ -224,8 +219,8 @@ def test_full_redis_answers_503_json_and_recovers(service, redis_for_service, ro
     assert again.status_code == 200, again.text
 
 
-def test_full_redis_recovers_after_flush(service, redis_for_service, seed_prewarm):
-    admin = redis_for_service.client()
+def test_full_redis_recovers_after_flush(service, own_redis_server, seed_prewarm):
+    admin = own_redis_server.client()
     fill_until_full(admin, 2_000_000)
     assert requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm,
                          timeout=10).status_code == 503
@@ -247,11 +242,11 @@ def refuse_writes_without_replicas(client) -> None:
 
 @pytest.mark.parametrize("refuse", [refuse_writes_full, refuse_writes_without_replicas],
                          ids=["maxmemory-noeviction", "min-replicas"])
-def test_readyz_is_503_while_redis_answers_ping_but_refuses_writes(redis_for_service, refuse):
+def test_readyz_is_503_while_redis_answers_ping_but_refuses_writes(own_redis_server, refuse):
     from burki_sip import create_app
 
-    client = create_app({"TESTING": True, "REDIS_URL": redis_for_service.url}).test_client()
-    admin = redis_for_service.client()
+    client = create_app({"TESTING": True, "REDIS_URL": own_redis_server.url}).test_client()
+    admin = own_redis_server.client()
     assert client.get("/readyz").status_code == 200
     refuse(admin)
 

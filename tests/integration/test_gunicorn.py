@@ -12,26 +12,26 @@ pytestmark = pytest.mark.integration
 
 
 @EVERY_WORKER_CLASS
-def test_seed_prewarm_over_http(service, redis_for_service, seed_prewarm):
+def test_seed_prewarm_over_http(service, own_redis_server, seed_prewarm):
     response = requests.post(f"{service.url}/sip-prewarm", json=seed_prewarm, timeout=5)
 
     assert response.status_code == 200
     assert response.json() == {"call_sid": "sip-20260430-abc123", "prewarmed": True}
-    client = redis_for_service.client()
+    client = own_redis_server.client()
     key = "burki:sip:call:{sip-20260430-abc123}:context"
     stored = json.loads(client.get(key))
     assert {name: stored[name] for name in seed_prewarm} == seed_prewarm
     assert 290 <= client.ttl(key) <= 300
 
 
-def test_events_over_http(service, redis_for_service):
+def test_events_over_http(service, own_redis_server):
     form = requests.post(f"{service.url}/sip-webhook",
                          data={"CallSid": "CA1", "From": "+15559876543"}, timeout=5)
     status = requests.post(f"{service.url}/sip-status",
                            json={"call_sid": "CA1", "status": "ringing"}, timeout=5)
 
     assert form.status_code == status.status_code == 200
-    client = redis_for_service.client()
+    client = own_redis_server.client()
     assert client.xlen("burki:sip:events:webhook") == 1
     assert client.xlen("burki:sip:events:status") >= 1
 
@@ -50,22 +50,22 @@ def post_prewarm(url, call_sid):
 
 
 @EVERY_WORKER_CLASS
-def test_redis_outage_gives_503_then_service_recovers(service, redis_for_service):
+def test_redis_outage_gives_503_then_service_recovers(service, own_redis_server):
     assert post_prewarm(service.url, "before").status_code == 200
 
-    redis_for_service.stop()
+    own_redis_server.stop()
     during = [post_prewarm(service.url, f"during-{n}") for n in range(5)]
     assert {response.status_code for response in during} == {503}
     assert all(response.json()["error"] and response.headers["Retry-After"] for response in during)
 
-    redis_for_service.start()
+    own_redis_server.start()
     wait_until(lambda: post_prewarm(service.url, "after").status_code == 200, timeout=10,
                interval=0.2, what="prewarm succeeding again")
-    assert redis_for_service.client().exists("burki:sip:call:{after}:context") == 1
+    assert own_redis_server.client().exists("burki:sip:call:{after}:context") == 1
 
 
 @EVERY_WORKER_CLASS
-def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_service):
+def test_concurrent_copies_of_one_delivery_are_recorded_once(service, own_redis_server):
     from concurrent.futures import ThreadPoolExecutor
 
     def deliver(_):
@@ -79,7 +79,7 @@ def test_concurrent_copies_of_one_delivery_are_recorded_once(service, redis_for_
     assert {response.status_code for response in responses} == {200}
     duplicates = [response.json().get("duplicate", False) for response in responses]
     assert duplicates.count(False) == 1
-    assert redis_for_service.client().xlen("burki:sip:events:status") == 1
+    assert own_redis_server.client().xlen("burki:sip:events:status") == 1
 
 
 @pytest.mark.parametrize(("path", "body"), [

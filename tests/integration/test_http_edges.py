@@ -37,24 +37,24 @@ def assert_json_error(answer, status):
 
 
 @EVERY_WORKER_CLASS
-def test_malformed_http_is_answered_by_gunicorn_and_reaches_no_route(service, redis_for_service):
+def test_malformed_http_is_answered_by_gunicorn_and_reaches_no_route(service, own_redis_server):
     # gunicorn answers these itself, before the app, with its own (HTML) page: docs/deploy.md.
     for raw, status in MALFORMED:
         answer = answer_to(service.port, raw, half_close=True)
         assert answer is not None and answer.status == status, answer
         assert answer.closes, answer
     assert_json_error(answer_to(service.port, BAD_CHUNK, half_close=True), 400)
-    assert redis_for_service.client().dbsize() == 0
+    assert own_redis_server.client().dbsize() == 0
 
 
 @EVERY_WORKER_CLASS
 def test_body_shorter_than_its_length_is_refused_and_its_retry_is_not_a_duplicate(
-        service, redis_for_service):
+        service, own_redis_server):
     whole = request_bytes("/sip-status", STATUS_FORM, "application/x-www-form-urlencoded",
                           {"Idempotency-Key": "delivery-cut"})
 
     cut = answer_to(service.port, whole[:-1], half_close=True)  # the client stops a byte short
-    client = redis_for_service.client()
+    client = own_redis_server.client()
     assert cut is None or (cut.status == 400 and "incomplete" in cut.json()["error"])
     assert client.xlen("burki:sip:events:status") == 0
     assert client.exists("burki:sip:call:{CA-cut}:status") == 0
@@ -65,12 +65,12 @@ def test_body_shorter_than_its_length_is_refused_and_its_retry_is_not_a_duplicat
 
 
 @EVERY_WORKER_CLASS
-def test_chunked_body_cut_before_its_last_chunk_is_refused(service, redis_for_service):
+def test_chunked_body_cut_before_its_last_chunk_is_refused(service, own_redis_server):
     # Cut before the last (empty) chunk, and in the middle of a chunk.
     for cut_at in (len(CHUNKED_PREWARM) - 5, len(CHUNKED_PREWARM) - 12):
         answer = answer_to(service.port, CHUNKED_PREWARM[:cut_at], half_close=True)
         assert answer is None or (answer.status == 400 and "incomplete" in answer.json()["error"])
-        assert redis_for_service.client().exists("burki:sip:call:{chunk-1}:context") == 0
+        assert own_redis_server.client().exists("burki:sip:call:{chunk-1}:context") == 0
     whole = answer_to(service.port, CHUNKED_PREWARM)
     assert whole.status == 200 and whole.json() == {"call_sid": "chunk-1", "prewarmed": True}
 

@@ -15,7 +15,7 @@ from burki_sip.calls.claims import RECHECK_S
 from burki_sip.calls.clock import epoch_ms
 from burki_sip.calls.connection import MAX_CONNECTIONS
 from media_support import MediaHandler, open_stream, welcome
-from support import RedisServer, wait_until
+from support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -179,14 +179,16 @@ async def thousand_waiting(url: str, store: CallStore, redis_client) -> tuple[li
     return trips, seen
 
 
-def test_the_handler_loop_stays_responsive_with_1000_streams_waiting(record_figure):
+def test_the_handler_loop_stays_responsive_with_1000_streams_waiting(own_redis_server,
+                                                                      record_figure):
     """A stream already claimed sends marks all along: their round trip bounds the handler's
-    event-loop lag (this process's own lag adds to it, so the bound is conservative)."""
-    server = RedisServer().start()  # its own, to count the handler's connections
-    real_redis = server.client()
+    event-loop lag (this process's own lag adds to it, so the bound is conservative).
+    Redis is the test's own, to count the handler's connections."""
+    real_redis = own_redis_server.client()
     store = CallStore(real_redis, Keys())
     prewarm(store, "probe")
-    handler = MediaHandler(server.settings, 10.0).start()  # 1,000 take seconds to connect
+    # A claim wait of 10 s: 1,000 streams take seconds to connect.
+    handler = MediaHandler(own_redis_server.settings, 10.0).start()
     gc.collect()
     gc.freeze()
     try:
@@ -195,7 +197,6 @@ def test_the_handler_loop_stays_responsive_with_1000_streams_waiting(record_figu
         gc.unfreeze()
         handler.stop()
         real_redis.close()
-        server.stop()
     outcomes = [message["outcome"] for message, _ in seen["welcomes"]]
     assert outcomes == ["claimed"] * 1000, {o: outcomes.count(o) for o in set(outcomes)}
     base = statistics.median(trip for _, trip in trips)

@@ -17,7 +17,7 @@ import requests
 from provider_signers import (JAMBONZ_SECRET, PLIVO_TOKEN, TWILIO_TOKEN, VONAGE_SECRET, jambonz,
                               plivo, query_payload, twilio, vonage)
 from providers_support import FORM, QUERY, fixture
-from support import Gunicorn, RedisServer
+from support import Gunicorn
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +64,6 @@ class ProxyHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def redis_for_proxy():
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
 def behind_proxy(redis_url: str, **env: str):
     service = Gunicorn(redis_url, workers=1, **env).start()
     proxy = RewritingProxy(service.port)
@@ -79,10 +72,10 @@ def behind_proxy(redis_url: str, **env: str):
 
 
 @pytest.fixture(scope="module")
-def with_public_url(redis_for_proxy):
+def with_public_url(module_redis_server):
     """Twilio and Plivo signatures checked against SIP_PUBLIC_URL; the proxy is not trusted.
     Vonage's and jambonz's sign no URL, only what a GET carries in it."""
-    service, proxy = behind_proxy(redis_for_proxy.url, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+    service, proxy = behind_proxy(module_redis_server.url, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
                                   PLIVO_AUTH_TOKEN=PLIVO_TOKEN,
                                   VONAGE_SIGNATURE_SECRET=VONAGE_SECRET,
                                   JAMBONZ_WEBHOOK_SECRET=JAMBONZ_SECRET,
@@ -94,9 +87,9 @@ def with_public_url(redis_for_proxy):
 
 
 @pytest.fixture(scope="module")
-def with_trusted_proxy(redis_for_proxy):
+def with_trusted_proxy(module_redis_server):
     """No SIP_PUBLIC_URL: the URL comes from the one trusted proxy's forwarded headers."""
-    service, proxy = behind_proxy(redis_for_proxy.url, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+    service, proxy = behind_proxy(module_redis_server.url, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
                                   TRUSTED_PROXY_COUNT="1")
     yield service, proxy
     proxy.shutdown()

@@ -8,7 +8,6 @@ import time
 import pytest
 
 from burki_sip import create_app
-from support import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -20,24 +19,15 @@ WRITES = [("/sip-prewarm", {"call_sid": "hang-1"}),
           ("/sip-status", {"call_sid": "hang-1", "status": "ringing"})]
 
 
-@pytest.fixture
-def hanging_redis():
-    server = RedisServer().start()
-    yield server
-    if server.process is not None:
-        os.kill(server.process.pid, signal.SIGCONT)
-    server.stop()
-
-
 @pytest.mark.parametrize("warmed", [True, False], ids=["pooled-connection", "new-connection"])
-def test_a_hanging_redis_costs_one_timeout_per_request(hanging_redis, warmed):
-    app = create_app({"TESTING": True, "REDIS_URL": hanging_redis.url,
+def test_a_hanging_redis_costs_one_timeout_per_request(own_redis_server, warmed):
+    app = create_app({"TESTING": True, "REDIS_URL": own_redis_server.url,
                       "REDIS_SOCKET_TIMEOUT": str(TIMEOUT)})
     client = app.test_client()
     if warmed:
         for path, body in WRITES:
             assert client.post(path, json=body).status_code == 200
-    os.kill(hanging_redis.process.pid, signal.SIGSTOP)
+    os.kill(own_redis_server.process.pid, signal.SIGSTOP)
 
     for path, body in WRITES:
         started = time.monotonic()

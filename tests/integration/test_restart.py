@@ -8,14 +8,16 @@ import time
 import pytest
 
 from failover_support import Load, lost
-from support import Gunicorn, RedisServer
+from support import Gunicorn
 
 pytestmark = pytest.mark.integration
 
+AOF_EVERYSEC = ("--appendonly", "yes", "--appendfsync", "everysec")
 
-def test_aof_everysec_keeps_every_200_across_a_crash_and_restart(tmp_path, record_figure):
-    server = RedisServer(None, "--appendonly", "yes", "--appendfsync", "everysec",
-                         "--dir", str(tmp_path)).start()
+
+@pytest.mark.parametrize("own_redis_server", [AOF_EVERYSEC], indirect=True, ids=["aof-everysec"])
+def test_aof_everysec_keeps_every_200_across_a_crash_and_restart(own_redis_server, record_figure):
+    server = own_redis_server
     service = Gunicorn(server.url, workers=2).start()
     try:
         load = Load(service.port, "restart")
@@ -32,7 +34,6 @@ def test_aof_everysec_keeps_every_200_across_a_crash_and_restart(tmp_path, recor
         missing = lost(answered, server.client())
     finally:
         service.stop()
-        server.stop()
 
     statuses = {sent.status for sent in answered}
     assert statuses <= {200, 503}, statuses

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from support import Gunicorn, RedisServer
+from support import Gunicorn
 from security_support import signed_headers
 
 pytestmark = pytest.mark.integration
@@ -28,16 +28,9 @@ POSTS = [("/sip-prewarm", {"call_sid": "CA1"}), ("/sip-webhook", {"call_sid": "C
 
 
 @pytest.fixture(scope="module")
-def redis_for_security():
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def router_service(redis_for_security):
+def router_service(module_redis_server):
     """The service behind one trusted proxy, with keys, signatures and an allow-list."""
-    service = Gunicorn(redis_for_security.url, workers=2, SIP_INBOUND_API_KEYS=CANARY_KEY,
+    service = Gunicorn(module_redis_server.url, workers=2, SIP_INBOUND_API_KEYS=CANARY_KEY,
                        SIP_WEBHOOK_SECRETS=CANARY_SECRET, SIP_ALLOWED_IPS="203.0.113.0/24",
                        TRUSTED_PROXY_COUNT="1").start()
     service.canary_output = ""
@@ -46,8 +39,8 @@ def router_service(redis_for_security):
 
 
 @pytest.fixture
-def redis_client(redis_for_security):
-    with redis_for_security.flushed_client() as client:
+def redis_client(module_redis_server):
+    with module_redis_server.flushed_client() as client:
         yield client
 
 
@@ -157,8 +150,8 @@ def test_no_canary_reaches_gunicorn_output(router_service):
         assert canary not in output
 
 
-def test_forwarded_for_is_ignored_without_trusted_proxies(redis_for_security):
-    service = Gunicorn(redis_for_security.url, workers=2,
+def test_forwarded_for_is_ignored_without_trusted_proxies(module_redis_server):
+    service = Gunicorn(module_redis_server.url, workers=2,
                        SIP_ALLOWED_IPS="203.0.113.0/24").start()
     try:
         response = post(service, "/sip-status", VIA_ROUTER,

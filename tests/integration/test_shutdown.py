@@ -16,7 +16,7 @@ import requests
 from conftest import WORKER_CLASSES, worker_class_env
 from drain_support import SteadyLoad, finish_held_back, held_back_requests, stop_workers
 from rawhttp import Connection, prewarm_bytes
-from support import Gunicorn, RedisServer, gunicorn_setting, wait_until, worker_pids
+from support import Gunicorn, gunicorn_setting, wait_until, worker_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -25,19 +25,11 @@ PAUSE_MS = 2500  # how long Redis holds every write, so the requests are in flig
 HEROKU_STOP_SECONDS = 30  # SIGKILL follows SIGTERM after this long (see also test_deploy.py)
 
 
-@pytest.fixture
-def redis_to_pause():
-    """A redis-server of this test's own: the test pauses it."""
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=WORKER_CLASSES)
-def stoppable(request, redis_to_pause):
+def stoppable(request, own_redis_server):
     """gunicorn in a process group of its own (to be signalled as a platform does), booted."""
     # Redis may be held up longer than its default timeout here; the point is the shutdown.
-    service = Gunicorn(redis_to_pause.url, workers=WORKERS, REDIS_SOCKET_TIMEOUT="10",
+    service = Gunicorn(own_redis_server.url, workers=WORKERS, REDIS_SOCKET_TIMEOUT="10",
                        **worker_class_env(request.param))
     service.start(own_process_group=True)
     wait_until(lambda: len(worker_pids(service.process.pid)) == WORKERS, what="workers")
@@ -63,8 +55,8 @@ def wait_stopped(service, signalled: float) -> float:
     return time.monotonic() - signalled
 
 
-def test_sigterm_lets_requests_in_flight_finish(stoppable, redis_to_pause):
-    admin = redis_to_pause.client()
+def test_sigterm_lets_requests_in_flight_finish(stoppable, own_redis_server):
+    admin = own_redis_server.client()
     admin.client_pause(PAUSE_MS, all=False)  # writes wait; reads (and this client) do not
     with ThreadPoolExecutor(WORKERS) as pool:
         calls = [pool.submit(requests.post, f"{stoppable.url}/sip-prewarm",
@@ -79,12 +71,12 @@ def test_sigterm_lets_requests_in_flight_finish(stoppable, redis_to_pause):
     output = stoppable.stop()
 
     assert [response.status_code for response in responses] == [200] * WORKERS
-    assert stored(redis_to_pause, [f"drain-{n}" for n in range(WORKERS)]) == []
+    assert stored(own_redis_server, [f"drain-{n}" for n in range(WORKERS)]) == []
     assert stopped_after < gunicorn_setting("graceful_timeout"), output
     assert "Handling signal: term" in output and "Shutting down: Master" in output
 
 
-def test_sigterm_answers_requests_held_back_by_their_last_byte(stoppable, redis_to_pause):
+def test_sigterm_answers_requests_held_back_by_their_last_byte(stoppable, own_redis_server):
     # 20 connections for 2 workers: under sync, 18 of them wait in the listen backlog.
     held = held_back_requests(stoppable.port, 20)
     time.sleep(0.2)
@@ -94,11 +86,11 @@ def test_sigterm_answers_requests_held_back_by_their_last_byte(stoppable, redis_
     stopped_after = wait_stopped(stoppable, signalled)
 
     assert statuses == [200] * 20
-    assert stored(redis_to_pause, [f"held-{n}" for n in range(20)]) == []
+    assert stored(own_redis_server, [f"held-{n}" for n in range(20)]) == []
     assert stopped_after < gunicorn_setting("graceful_timeout")
 
 
-def test_sigterm_serves_connections_queued_in_the_backlog(stoppable, redis_to_pause):
+def test_sigterm_serves_connections_queued_in_the_backlog(stoppable, own_redis_server):
     workers = worker_pids(stoppable.process.pid)
     stop_workers(workers)  # nobody accepts: the connections wait in the kernel's queue
     try:
@@ -120,12 +112,12 @@ def test_sigterm_serves_connections_queued_in_the_backlog(stoppable, redis_to_pa
     stopped_after = wait_stopped(stoppable, signalled)
 
     assert statuses == [200] * 30
-    assert stored(redis_to_pause, [f"queued-{n}" for n in range(30)]) == []
+    assert stored(own_redis_server, [f"queued-{n}" for n in range(30)]) == []
     assert stopped_after < gunicorn_setting("graceful_timeout")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hup"])
-def test_signal_under_steady_keep_alive_load_loses_nothing(stoppable, redis_to_pause, sig):
+def test_signal_under_steady_keep_alive_load_loses_nothing(stoppable, own_redis_server, sig):
     load = SteadyLoad(stoppable.port, clients=32, max_seconds=4 if sig == signal.SIGHUP else 20)
     load.wait_for(300)
     load.signal(stoppable.process.pid, sig)
@@ -142,12 +134,12 @@ def test_signal_under_steady_keep_alive_load_loses_nothing(stoppable, redis_to_p
     if sig == signal.SIGHUP:  # reloading refuses nothing
         assert [sent for sent in records if sent.status != 200] == []
     assert {sent.status for sent in records} <= {200, None}
-    assert stored(redis_to_pause, [sent.call_sid for sent in records if sent.status == 200]) == []
+    assert stored(own_redis_server, [sent.call_sid for sent in records if sent.status == 200]) == []
 
 
-def test_ctrl_c_stops_quietly(redis_to_pause):
+def test_ctrl_c_stops_quietly(own_redis_server):
     # Ctrl-C in a terminal (make run) sends SIGINT to every process of the group.
-    service = Gunicorn(redis_to_pause.url, workers=WORKERS).start(own_process_group=True)
+    service = Gunicorn(own_redis_server.url, workers=WORKERS).start(own_process_group=True)
     wait_until(lambda: len(worker_pids(service.process.pid)) == WORKERS, what="workers")
     assert requests.post(f"{service.url}/sip-prewarm", json={"call_sid": "int-1"},
                          timeout=10).status_code == 200
@@ -158,10 +150,10 @@ def test_ctrl_c_stops_quietly(redis_to_pause):
     assert "Traceback" not in output and "Shutting down: Master" in output
 
 
-def test_sigterm_while_the_workers_boot_stops_without_waiting_out_the_grace(redis_to_pause):
+def test_sigterm_while_the_workers_boot_stops_without_waiting_out_the_grace(own_redis_server):
     # A deploy right after a restart: the platform signals every process while the workers are
     # still importing the app, before gunicorn has put its own handlers in.
-    service = Gunicorn(redis_to_pause.url, workers=WORKERS).start(own_process_group=True)
+    service = Gunicorn(own_redis_server.url, workers=WORKERS).start(own_process_group=True)
     signalled = time.monotonic()
     os.killpg(service.process.pid, signal.SIGTERM)
     stopped_after = wait_stopped(service, signalled)

@@ -20,7 +20,7 @@ import requests
 from burki_sip.calls.keys import Keys
 from sip_support import (Calls, finish, missing_tools, place, shared_memory, start_bridge,
                          start_callee)
-from support import Gunicorn, RedisServer, free_port, wait_until
+from support import Gunicorn, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -70,16 +70,9 @@ def sip_tools():
 
 
 @pytest.fixture(scope="module")
-def sip_redis(sip_tools):
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def sip_service(sip_redis):
+def sip_service(sip_tools, module_redis_server):
     """The service as deployed, with the bridge's key required."""
-    server = Gunicorn(sip_redis.url, workers=2, SIP_BRIDGE_API_KEY=KEY).start()
+    server = Gunicorn(module_redis_server.url, workers=2, SIP_BRIDGE_API_KEY=KEY).start()
     # Listening is not serving: a worker still booting would make the bridge's first posts time
     # out (1 s), and the bridge then stops waiting for the service, as it should.
     requests.get(f"{server.url}/readyz", timeout=30).raise_for_status()
@@ -158,22 +151,22 @@ def test_the_invite_prewarms_the_context(one_call_each, sip_service):
         "variables": {"customer_id": "cust-1"}}
 
 
-def posts_of(sip_redis, kind: str, sid: str) -> list[dict]:
+def posts_of(server, kind: str, sid: str) -> list[dict]:
     """The bodies the bridge posted about one call, in the order the service recorded them."""
-    with sip_redis.client() as client:
+    with server.client() as client:
         entries = client.xrange(Keys().events(kind))
     return [json.loads(fields["payload"]) for _, fields in entries if fields.get("call_sid") == sid]
 
 
 @pytest.mark.parametrize("scenario", ENDINGS)
 def test_each_call_is_announced_once_and_its_posts_numbered_in_order(
-        one_call_each, sip_service, sip_redis, scenario):
+        one_call_each, sip_service, module_redis_server, scenario):
     calls = one_call_each[scenario]
     sid = call_sid(calls, calls.call_ids()[0])
     ended(sip_service, sid)
-    webhooks = posts_of(sip_redis, "webhook", sid)
+    webhooks = posts_of(module_redis_server, "webhook", sid)
     assert [post["event"] for post in webhooks] == ["inbound_call"]
-    statuses = posts_of(sip_redis, "status", sid)
+    statuses = posts_of(module_redis_server, "status", sid)
     assert [post["sequence"] for post in statuses] == list(range(1, len(statuses) + 1)), statuses
     times = [datetime.fromisoformat(post["timestamp"]) for post in statuses]
     assert times == sorted(times), statuses
@@ -197,7 +190,8 @@ def answer_first_invite(uas: socket.socket, code: str) -> tuple[str, tuple]:
     return call_id, ("\r\n".join(reply).encode(), sender)
 
 
-def test_the_call_is_open_before_the_callee_sees_the_invite(sip_service, sip_redis, tmp_path):
+def test_the_call_is_open_before_the_callee_sees_the_invite(sip_service, module_redis_server,
+                                                            tmp_path):
     """The bridge posts the prewarm and the webhook, and waits for their answers, before it
     relays the INVITE: when the callee receives it, the service has recorded both."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as uas:
@@ -208,7 +202,7 @@ def test_the_call_is_open_before_the_callee_sees_the_invite(sip_service, sip_red
             caller = place(Calls("busy", 1, f"{uuid.uuid4().hex[:8]}-first"), port, tmp_path)
             sid, (busy, sender) = answer_first_invite(uas, "486 Busy Here")
             # Read while the INVITE is unanswered: what the service had when the callee got it.
-            webhooks = posts_of(sip_redis, "webhook", sid)
+            webhooks = posts_of(module_redis_server, "webhook", sid)
             prewarm = requests.get(f"{sip_service.url}/sip-prewarm/{sid}", headers=AUTH,
                                    timeout=5)
             uas.sendto(busy, sender)
