@@ -20,12 +20,6 @@ from .sweeps import Progress, keys_holding, sweep_keys, sweep_stream
 BATCH = 500
 
 
-def _order(entry_id: str) -> tuple[int, int]:
-    """A stream entry id (``<ms>-<seq>``) as a pair that sorts as the ids do."""
-    millis, _, sequence = entry_id.partition("-")
-    return int(millis), int(sequence)
-
-
 def _batches(items: Iterable) -> Iterator[tuple[int, list]]:
     """Each batch of ``items``, with how many are done once it is."""
     items = list(items)
@@ -45,7 +39,6 @@ class Run:
                         for key in (store.keys.events(kind), store.keys.dead_letters(kind))]
         self.held_keys: set[str] = set()
         self.held_entries: dict[str, list[str]] = {}
-        self.swept_to: dict[str, tuple[int, int]] = {}
         erased.calls.update(erasure.call_sids)
 
     def work(self) -> Work[Erased]:
@@ -74,11 +67,11 @@ class Run:
     def erase_unheld(self) -> Work[None]:
         """The calls' entries and keys that hold no number, but their lists of entries."""
         for stream in self.streams:
-            members, held, last = yield from sweep_stream(stream, self.match, self.erased.calls,
-                                                          not self.dry_run, self.progress,
-                                                          f"erase {stream}")
+            members, held = yield from sweep_stream(stream, self.match, self.erased.calls,
+                                                    not self.dry_run, self.progress,
+                                                    f"erase {stream}")
             self.erased.count(stream, members)
-            self.held_entries[stream], self.swept_to[stream] = held, _order(last)
+            self.held_entries[stream] = held
         yield from sweep_keys(self.nodes, self.keys, self._erase_keys, self.progress,
                               "erase keys")
 
@@ -104,16 +97,18 @@ class Run:
         yield from self._unlink([*sorted(self.held_keys), *known])
 
     def _arrivals(self) -> Work[None]:
-        """Entries recorded for the calls after the stream sweeps (their lists name them) with
-        their delivery markers, then the lists. All before the entries holding a number, which
-        let a run cut short here find the calls (and so their lists) again."""
+        """The entries the calls' lists name, with their delivery markers, then the lists: those
+        recorded after the stream sweeps, and those a sweep passed before their call was known
+        (its number came later in the stream). Not the entries holding a number: they go next,
+        and until then they let a run cut short here find the calls again."""
         calls = sorted(self.erased.calls)
+        held = {stream: set(ids) for stream, ids in self.held_entries.items()}
         for done, batch in _batches(calls):
             names = [self.keys.call_events(call) for call in batch]
             lists = yield pipelined(*(lambda pipe, name=name: pipe.lrange(name, 0, -1)
                                       for name in names))
             arrived = [ref for found in lists for ref in map(EventRef.parse, found)
-                       if _order(ref.entry_id) > self.swept_to[self.keys.events(ref.kind)]]
+                       if ref.entry_id not in held[self.keys.events(ref.kind)]]
             for _, refs in _batches(arrived):
                 yield from self._erase_arrived(refs)
             yield from self._unlink(names)

@@ -58,11 +58,11 @@ class StreamPage(ScriptCall):
 
 
 def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
-                 progress: Progress, stage: str) -> Work[tuple[int, list[str], str]]:
+                 progress: Progress, stage: str) -> Work[tuple[int, list[str]]]:
     """Sweep ``stream`` up to its newest entry now: how many of the calls' entries hold no number
-    (deleted unless counting), the ids of the entries holding one (left in place), and the id
-    it swept to (``0-0``, before any entry, when the stream was empty). The calls those entries
-    name join ``calls`` as they are found, so their later entries are the calls' too."""
+    (deleted unless counting) and the ids of the entries holding one (left in place). The calls
+    those entries name join ``calls`` as they are found, so their later entries are the calls'
+    too."""
     length, newest = yield pipelined(lambda pipe: pipe.xlen(stream),
                                      lambda pipe: pipe.xrevrange(stream, count=1))
     after, read, members, held = "-", 0, 0, []
@@ -74,7 +74,7 @@ def sweep_stream(stream: str, match: NumberMatch, calls: set[str], delete: bool,
             held.append(entry_id)
             calls.update({call_sid, provider_call_id} - {""})
         progress(stage, read, length)
-    return members, held, newest[0][0] if newest else "0-0"
+    return members, held
 
 
 def sweep_keys(nodes: list | None, keys: Keys, handle: Callable[[list[str]], Work],

@@ -137,3 +137,28 @@ def test_an_entry_recorded_between_the_stream_and_the_key_sweeps_is_erased(real_
             for entry_id, fields in real_redis.xrange(stream)
             if fields.get("call_sid") == "between"] == []
     assert [key for key in dump(real_redis) if KEYS.call_sid_of(key) == "between"] == []
+
+
+def test_a_calls_entries_before_its_number_came_are_erased_too(real_redis):
+    """A call whose number first arrives once the find step is over is found by the stream sweep
+    at the entry holding the number: its earlier entries, passed while the call was not yet
+    known, are erased through the call's list of entries."""
+    store = CallStore(real_redis, KEYS)
+    store.record_event("status", {"CallSid": "later", "CallStatus": "ringing"},
+                       "application/json", call_sid="later")
+    numbered = []
+
+    def progress(stage, done, total):
+        # The status stream was the last to be searched (the others are empty): the find step
+        # is over, and the erase step's sweep of it is next.
+        if stage == f"find {STATUS}" and done == total and not numbered:
+            numbered.append(store.record_event(
+                "status", {"CallSid": "later", "CallStatus": "in-progress", "From": MINE},
+                "application/json", call_sid="later").event_id)
+
+    assert store.erase(Erasure(numbers=(MINE,)), progress=progress).finished
+    assert numbered, "the run reported no erase stage"
+    assert [(stream, entry_id) for stream in STREAMS
+            for entry_id, fields in real_redis.xrange(stream)
+            if fields.get("call_sid") == "later"] == []
+    assert [key for key in dump(real_redis) if KEYS.call_sid_of(key) == "later"] == []
