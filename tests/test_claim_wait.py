@@ -9,11 +9,10 @@ import time
 import pytest
 
 from burki_sip.calls import AsyncCallStore, CallStore, Keys
-from burki_sip.calls.drivers import Acks
 from burki_sip.calls.claims import RECHECK_S
-from burki_sip.calls.drivers import Acks
 from burki_sip.calls.clock import utc_now
 from burki_sip.calls.connection import is_cluster
+from burki_sip.calls.drivers import Acks, NotAcknowledgedError
 from burki_sip.calls.lifecycle import status_view
 from burki_sip.calls.waiters import READ_S
 
@@ -197,3 +196,31 @@ def test_a_waiting_claim_outlasts_replicas_slow_to_acknowledge(redis_replicated)
 
     [claim] = found
     assert claim.claimed and claim.context["agenda"] == "a" and claim.waited > 1.0
+
+
+@pytest.mark.integration
+def test_a_wait_whose_last_look_was_not_acknowledged_raises_rather_than_missing(redis_replicated):
+    """A look granted on the primary but not acknowledged holds the claim there: answering
+    ``missing`` at the deadline would hide it. The claim looks once more, and raises (a 503)."""
+    primary, [replica] = redis_replicated.primary.client(), redis_replicated.replicas
+    store = CallStore(primary, Keys(), acks=Acks(1, 200))
+    outcome = []
+
+    def claim():
+        try:
+            outcome.append(store.claim("c1", owner="stream-a", wait=1.5))
+        except NotAcknowledgedError as exc:
+            outcome.append(exc)
+
+    claiming = threading.Thread(target=claim)
+    claiming.start()
+    time.sleep(0.3)  # its first look found nothing, acknowledged
+    replica.process.send_signal(signal.SIGSTOP)
+    try:
+        CallStore(primary, Keys()).save_context({"call_sid": "c1"})
+        claiming.join(10)
+    finally:
+        replica.process.send_signal(signal.SIGCONT)
+
+    assert [type(found) for found in outcome] == [NotAcknowledgedError]
+    assert primary.hget("burki:sip:call:{c1}:status", "claimed_by") == "stream-a"

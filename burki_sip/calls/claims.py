@@ -119,7 +119,8 @@ def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
     """Claim now; if the context is missing, wait up to ``wait`` seconds for ``listener`` to
     hear it announced on ``channel`` (``waiters.py``), looking again at least every
     ``RECHECK_S``. A broken connection meanwhile is no error (``PASSING``): the claim waits on,
-    and looks again."""
+    and looks again; if its last look failed, one more at the deadline answers or raises (the
+    failed look may have granted the claim)."""
     asked = clock()
     claim = yield from script.work()
     if not claim.missing or wait <= 0:
@@ -133,15 +134,19 @@ def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
         except RedisError:  # the reader sends it once it is connected again
             listener.waiters.unsent(watch.channel)
         wake.set()
+        failed = False
         while (left := asked + wait - clock()) > 0:
             yield lambda client: listener.sleep(watch.signal, min(left, RECHECK_S))
             attempt = replace(script, now=utc_now(), waited=clock() - asked)
             try:
-                claim = yield from attempt.work()
+                claim, failed = (yield from attempt.work()), False
             except PASSING:
+                failed = True
                 continue
             if not claim.missing:
                 return claim
+        if failed:
+            return (yield from replace(script, now=utc_now(), waited=clock() - asked).work())
         return replace(claim, waited=clock() - asked)
     finally:
         listener.waiters.remove(watch)
