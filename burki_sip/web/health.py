@@ -23,8 +23,9 @@ bp = Blueprint("health", __name__)
 
 EXTENSION = "burki_sip.health"
 HEALTH_KEY_TTL_MS = 10_000
-# Seconds /readyz waits for Redis: a probe must answer well within a load balancer's own timeout,
-# whatever REDIS_SOCKET_TIMEOUT allows the requests.
+# Seconds /readyz waits for Redis to answer, besides the wait for replicas every write has: a
+# probe must answer well within a load balancer's own timeout, whatever REDIS_SOCKET_TIMEOUT
+# allows the requests.
 HEALTH_TIMEOUT = 0.5
 
 
@@ -45,13 +46,12 @@ def healthz():
 @bp.response(200, HealthSchema)
 @errors(503)
 def readyz():
-    """Redis takes a write within ``HEALTH_TIMEOUT`` (on a cluster: every primary answers PING)."""
+    """Redis takes a write within ``HEALTH_TIMEOUT``, acknowledged as a prewarm's must be (on a
+    cluster: every primary answers PING)."""
     client, config = current_app.extensions[EXTENSION], current_app.config
     if is_cluster(client):
         client.ping(target_nodes=RedisCluster.PRIMARIES)
-    # Waiting for replicas within the probe's own timeout, as the store does within its own.
-    acks = Acks.from_config({**config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
-    run(_write_health_key(Keys(config["REDIS_KEY_PREFIX"])), client, acks)
+    run(_write_health_key(Keys(config["REDIS_KEY_PREFIX"])), client, Acks.from_config(config))
     return {"status": "ready"}
 
 
@@ -61,7 +61,10 @@ def _write_health_key(keys: Keys) -> Work[None]:
 
 def init_app(app: Flask, redis_client: redis.Redis | None = None) -> None:
     """Keep the client ``/readyz`` writes with: ``redis_client``, else one like the store's whose
-    timeouts are ``HEALTH_TIMEOUT``. The factory registers ``bp``."""
+    timeouts are ``HEALTH_TIMEOUT`` plus the writes' wait for replicas. The factory registers
+    ``bp``."""
     if redis_client is None:
-        redis_client = client_from_config({**app.config, "REDIS_SOCKET_TIMEOUT": HEALTH_TIMEOUT})
+        acks = Acks.from_config(app.config)
+        timeout = HEALTH_TIMEOUT + (acks.timeout_ms / 1000 if acks.replicas else 0)
+        redis_client = client_from_config({**app.config, "REDIS_SOCKET_TIMEOUT": timeout})
     app.extensions[EXTENSION] = redis_client
