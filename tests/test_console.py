@@ -257,6 +257,18 @@ def test_entries_deleted_since_the_page_was_drawn_redraw_it(console, fake_redis)
     assert "rows" not in answer and "CA2" not in answer["html"]
 
 
+def test_an_erasure_since_the_page_was_drawn_redraws_it(console):
+    """An erasure deletes the call's entries and then records its own entry: the streams only
+    moved forward, but the erased call's row must go."""
+    from burki_sip.calls.erasure import Erasure
+    callback(console, "CA1", "ringing")
+    callback(console, "CA2", "ringing")
+    drawn = live(console)["after"]
+    console.application.extensions["burki_sip"].erase(Erasure(call_sids=("CA2",)))
+    answer = live(console, f"after={drawn}")
+    assert "rows" not in answer and "CA2" not in answer["html"] and "CA1" in answer["html"]
+
+
 def test_the_call_a_search_names_stays_first_in_the_poll_s_rows(console):
     callback(console, "CA1", "ringing")
     callback(console, "CA10", "ringing")

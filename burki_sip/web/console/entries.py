@@ -10,6 +10,7 @@ import heapq
 from itertools import islice
 from typing import Iterable, Iterator
 
+from ...calls.events import ERASURE
 from ...calls.keys import EVENT_KINDS
 from ...calls.store import CallStore
 
@@ -79,8 +80,8 @@ def calls_since(store: CallStore, after: dict[str, str], until: dict[str, str],
                 limit: int) -> list[tuple[str, list]] | None:
     """The calls of the entries recorded after ``after`` up to ``until`` (an entry id per
     stream), as ``grouped`` gives them; ``None`` when a stream holds more than ``limit`` of those
-    entries, or none is there or a stream went back (entries were deleted: only a full read
-    tells what is left)."""
+    entries, or none is there, a stream went back or an erasure was recorded (entries were
+    deleted: only a full read tells what is left)."""
     if any(entry_order(until[kind]) < entry_order(after[kind]) for kind in EVENT_KINDS):
         return None
     moved = [kind for kind in EVENT_KINDS if after[kind] != until[kind]]
@@ -90,5 +91,7 @@ def calls_since(store: CallStore, after: dict[str, str], until: dict[str, str],
                         count=limit + 1)
         found = dict(zip(moved, pipe.execute()))
     if not any(found.values()) or any(len(entries) > limit for entries in found.values()):
+        return None
+    if any(fields.get("type") == ERASURE for entries in found.values() for _, fields in entries):
         return None
     return list(grouped(merged({kind: reversed(entries) for kind, entries in found.items()})))
