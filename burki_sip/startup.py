@@ -18,8 +18,9 @@ from . import config as settings
 from .redact import without_password
 
 log = logging.getLogger(__name__)
-# The oldest Redis with everything the service sends (sharded pub/sub, XADD MINID).
+# Seconds the start-up check waits for Redis: it only warns, it must not hold the start.
 PING_TIMEOUT = 0.5
+# The oldest Redis with everything the service sends (sharded pub/sub, XADD MINID).
 MIN_REDIS = 7
 
 # Variables an older release read, and what replaced each: an environment that still sets one is

@@ -4,6 +4,7 @@ the call's status hash), and a claim that waits for it. Rules: docs/lifecycle.md
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import time
 from dataclasses import dataclass, replace
@@ -25,7 +26,8 @@ OWNER_MAX = 128
 WAIT_MAX = 10.0
 # Seconds a waiting claim sleeps at most before it looks again, woken or not: an announcement it
 # missed (its subscriber reconnecting, a Cluster slot moving, a prewarm by an older process that
-# does not announce) then costs a second, not the whole wait.
+# does not announce) then costs a second, not the whole wait. Each sleep is a random 50-100 % of
+# it, so that claims that started together (a burst of streams) do not all look at once.
 RECHECK_S = 1.0
 # A waiting claim takes these for "not yet" and waits on until its deadline: a Sentinel failover
 # (connections refused, then a primary turned replica answers READONLY), a Cluster electing,
@@ -136,7 +138,8 @@ def waiting_claim(script: ClaimScript, listener: Any, channel: str, wait: float,
         wake.set()
         failed = False
         while (left := asked + wait - clock()) > 0:
-            yield lambda client: listener.sleep(watch.signal, min(left, RECHECK_S))
+            recheck = RECHECK_S * random.uniform(0.5, 1.0)
+            yield lambda client: listener.sleep(watch.signal, min(left, recheck))
             attempt = replace(script, now=utc_now(), waited=clock() - asked)
             try:
                 claim, failed = (yield from attempt.work()), False

@@ -35,7 +35,7 @@ class CallStore(CallAccess, StreamReading):
 
     def __init__(self, client: redis.Redis, keys: Keys, lifetimes: Lifetimes = Lifetimes(),
                  events_maxlen: int = 100_000, streams_in_script: bool = True,
-                 events_max_backlog: int | None = 100_000,
+                 events_max_backlog: int | None = 200_000,
                  events_retention: int | None = None, acks: Acks = Acks()) -> None:
         super().__init__(client, keys, lifetimes, acks)
         self.events_maxlen, self.events_max_backlog = events_maxlen, events_max_backlog

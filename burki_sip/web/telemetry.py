@@ -2,7 +2,7 @@
 
 Every route pays for it, so the benchmark's no-op floor measures it. Nothing here logs request
 bodies or headers: bodies carry phone numbers and headers carry keys. What a caller chose (the
-path, the call_sid, a claim's owner) is redacted as any log text is.
+method, the path, the request id, the call_sid, a claim's owner) is redacted as any log text is.
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ def finish_request(response: Response) -> Response:
     g.request_id = g.get("request_id") or request_id_of(None)
     response.headers[REQUEST_ID_HEADER] = g.request_id
     if access_log.isEnabledFor(logging.INFO):
-        fields = {"method": request.method, "path": redacted(request.path), "route": route,
-                  "status": response.status_code, "duration_ms": round(seconds * 1000, 3),
+        fields = {"method": redacted(request.method), "path": redacted(request.path),
+                  "route": route, "status": response.status_code,
+                  "duration_ms": round(seconds * 1000, 3),
                   **request_fields()}
         for name, value in g.get("outcome", {}).items():
             # A view's name never hides the request's own fields.
