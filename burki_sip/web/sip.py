@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import request
+from flask import jsonify, request
 
 from ..calls.lifecycle import status_view
 from ..calls.store import Recorded
@@ -32,7 +32,9 @@ def prewarm(context: dict):
     get_store().save_context(context)
     note_outcome(prewarmed=True)
     metrics.PREWARMS.inc()
-    return {"call_sid": context["call_sid"], "prewarmed": True}
+    # A Response, which flask-smorest passes as it is: the hot path skips dumping two fields
+    # through PrewarmedSchema (about 25 µs, 3 % of a prewarm: docs/PERFORMANCE.md).
+    return jsonify(call_sid=context["call_sid"], prewarmed=True)
 
 
 @bp.get("/sip-prewarm/<call_sid>")
