@@ -35,6 +35,9 @@ SECRETS_IN_TEXT = (
                 + _SEPARATOR + r"[^\s'\",;&}]+", re.IGNORECASE), r"\1\2" + REDACTED),
     (re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]+@"), r"\1" + REDACTED + "@"),  # URL passwords
 )
+# Every pattern above needs a character that is not here ("+", ":", "=", ",", "_", "@", a space):
+# text made only of these (most call_sids, the hot paths) skips them, a few µs a request.
+PLAIN_TEXT = re.compile(r"[A-Za-z0-9./-]*")
 
 
 def without_password(value: Any) -> Any:
@@ -73,6 +76,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
+    if PLAIN_TEXT.fullmatch(text):
+        return text
     for pattern, replacement in SECRETS_IN_TEXT:
         text = pattern.sub(replacement, text)
     return PHONE_IN_TEXT.sub(lambda match: _mask_number(match.group()), text)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, strategies as st
 
 from burki_sip import config, create_app, credentials, parsers, redact
 from burki_sip.web import redaction
@@ -168,3 +169,27 @@ def test_no_canary_reaches_the_logs(fake_redis, caplog, capsys, monkeypatch):
     assert "refused POST /sip-status from 127.0.0.1: invalid API key" in logged
     for text in (caplog.text, json_lines):
         assert "RuntimeError: cannot store" in text and "+49*******5678" in text
+
+
+PLAIN_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-"
+
+
+@given(st.text(alphabet=PLAIN_ALPHABET, max_size=80))
+def test_no_pattern_matches_plain_text_which_is_why_it_skips_them(value):
+    patterns = [pattern for pattern, _ in redact.SECRETS_IN_TEXT] + [redact.PHONE_IN_TEXT]
+    assert redact.PLAIN_TEXT.fullmatch(value)
+    assert [p.pattern for p in patterns if p.search(value)] == []
+
+
+@pytest.mark.parametrize("near_miss", [
+    "bearer-abc123", "Basic.abc", "whsecabc", "v1abcdefghijkl", "v1a.abcdefghijkl",
+    "password-hunter2", "api-key.abc", "authorization-abc", "sip15551234567",
+    "tel15551234567", "15551234567", "https.example.com/user/pass"])
+def test_near_misses_without_the_characters_the_patterns_need_are_left_alone(near_miss):
+    assert redact.PLAIN_TEXT.fullmatch(near_miss)
+    assert [p.pattern for p, _ in redact.SECRETS_IN_TEXT if p.search(near_miss)] == []
+    assert redact.PHONE_IN_TEXT.search(near_miss) is None
+
+
+def test_plain_text_still_loses_the_given_secrets():
+    assert redact_text("CA" + CANARY_KEY, [CANARY_KEY]) == "CA[redacted]"
